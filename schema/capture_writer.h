@@ -1,0 +1,99 @@
+#pragma once
+
+#include "core/exchange.h"
+#include "schema/db.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tt {
+
+struct WriterOptions {
+  size_t queueCapacity = 65'536; // exchanges waiting; beyond this submit() drops
+  size_t batchMax = 1'024;       // exchanges per transaction
+  std::chrono::milliseconds flushInterval{50};
+  int busyTimeoutMs = 100;
+  std::chrono::milliseconds minBackoff{10};
+  std::chrono::milliseconds maxBackoff{1'000};
+  int maxBusyRetries = 5;          // a batch still locked out after this many tries is lost
+  int64_t maxDatabaseBytes = 0;    // 0: no limit; else writes fail as SQLITE_FULL beyond it
+  std::function<void(size_t rows)> onCommit; // runs on the writer thread after each commit
+};
+
+struct WriterCounters {
+  uint64_t accepted = 0;         // taken into the queue
+  uint64_t written = 0;          // committed
+  uint64_t dropped = 0;          // refused by submit() because the queue was full
+  uint64_t lost = 0;             // in a batch that could not be committed
+  uint64_t batchesCommitted = 0;
+  uint64_t batchesFailed = 0;    // batches given up (their exchanges counted in lost)
+  uint64_t batchRetries = 0;     // attempts repeated after SQLITE_BUSY/LOCKED
+  uint64_t queueDepth = 0;
+  uint64_t commitUsTotal = 0;    // time spent in committed transactions
+  uint64_t commitUsMax = 0;
+};
+
+// The capture writer (proxy.md §3): a dedicated thread, not libuv's pool, drains a bounded queue
+// into SQLite in batched transactions. submit() never blocks on the disk: it takes a short lock
+// to append, and drops (and counts) when the queue is full.
+//
+// Failure policy, per batch:
+// - SQLITE_BUSY / SQLITE_LOCKED: the batch is kept and retried after a back-off, up to
+//   maxBusyRetries times, then lost;
+// - SQLITE_FULL, SQLITE_IOERR and every other error: the batch is rolled back and lost.
+// Either way the writer backs off exponentially (minBackoff..maxBackoff) and resumes by itself
+// as soon as a write succeeds again; the back-off resets on success.
+class CaptureWriter {
+public:
+  // Opens its own connection (throws StoreError when the file cannot be used).
+  CaptureWriter(const std::string& path, int64_t traceId, WriterOptions options = {});
+  // Writes what is queued (one attempt per batch) and joins the thread.
+  ~CaptureWriter();
+  CaptureWriter(const CaptureWriter&) = delete;
+  CaptureWriter& operator=(const CaptureWriter&) = delete;
+
+  // Never blocks on I/O; false when the exchange was dropped because the queue is full.
+  bool submit(Exchange&& exchange) noexcept;
+  // Waits until everything accepted before the call is committed or lost.
+  void flush();
+  WriterCounters counters() const;
+
+private:
+  void run();
+  void writeAll(std::vector<Exchange>& pending);
+  int writeBatch(class ExchangeInserter& inserter, const Exchange* first, size_t count);
+
+  const int64_t traceId_;
+  const WriterOptions options_;
+  std::unique_ptr<db::Db> db_; // used only by the writer thread once it runs
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;    // the writer waits here
+  std::condition_variable settled_; // flush() waits here
+  std::vector<Exchange> queue_;
+  bool stopping_ = false;
+  bool flushRequested_ = false;
+  uint64_t acceptedTotal_ = 0; // under mutex_
+  uint64_t settledTotal_ = 0;  // written + lost, under mutex_
+
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> written_{0};
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> batchesCommitted_{0};
+  std::atomic<uint64_t> batchesFailed_{0};
+  std::atomic<uint64_t> batchRetries_{0};
+  std::atomic<uint64_t> commitUsTotal_{0};
+  std::atomic<uint64_t> commitUsMax_{0};
+
+  std::thread thread_;
+};
+
+} // namespace tt

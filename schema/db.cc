@@ -1,0 +1,134 @@
+#include "schema/db.h"
+
+namespace tt::db {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int code, std::string_view context) {
+  throw Error(code, std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
+}
+
+} // namespace
+
+Db::Db(const std::string& path, Mode mode) : path_(path) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+  case Mode::ReadOnly:
+    flags |= SQLITE_OPEN_READONLY;
+    break;
+  case Mode::ReadWrite:
+    flags |= SQLITE_OPEN_READWRITE;
+    break;
+  case Mode::Create:
+    flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    break;
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    throw Error(rc, "cannot open database " + path + ": " +
+                        (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+}
+
+void Db::exec(const char* sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw Error(rc, text);
+  }
+}
+
+int Db::tryExec(const char* sql) noexcept {
+  return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+}
+
+Stmt Db::prepare(std::string_view sql) { return Stmt(*this, sql); }
+
+Stmt::Stmt(Db& db, std::string_view sql) : db_(db.handle()) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) {
+    fail(db_, rc, "prepare");
+  }
+}
+
+void Stmt::bindNull(int index) { sqlite3_bind_null(stmt_.get(), index); }
+void Stmt::bind(int index, int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
+void Stmt::bind(int index, double value) { sqlite3_bind_double(stmt_.get(), index, value); }
+void Stmt::bind(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+void Stmt::bindBlob(int index, std::string_view bytes) {
+  // A zero-length blob, not NULL, for an empty value.
+  sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                      SQLITE_TRANSIENT);
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  fail(db_, rc, "step");
+}
+
+void Stmt::reset() noexcept {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Stmt::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), column);
+  const int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+std::string_view Stmt::blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_.get(), column);
+  const int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string_view();
+}
+
+std::optional<int64_t> Stmt::optInt64(int column) const {
+  return isNull(column) ? std::nullopt : std::optional<int64_t>(int64(column));
+}
+
+std::optional<std::string> Stmt::optText(int column) const {
+  return isNull(column) ? std::nullopt : std::optional<std::string>(text(column));
+}
+
+Txn::Txn(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Txn::~Txn() {
+  if (!done_) {
+    // Harmless when SQLite already rolled back by itself (proxy.md §3.5).
+    (void)db_.tryExec("ROLLBACK");
+  }
+}
+
+void Txn::commit() {
+  if (done_) {
+    throw Error(SQLITE_MISUSE, "transaction already finished");
+  }
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+int Txn::tryCommit() noexcept {
+  if (done_) {
+    return SQLITE_MISUSE;
+  }
+  const int rc = db_.tryExec("COMMIT");
+  done_ = rc == SQLITE_OK;
+  return rc;
+}
+
+} // namespace tt::db

@@ -1,0 +1,3 @@
+#include "tools/tracetune/command.h"
+
+int main(int argc, char** argv) { return tt::cli::runMain(argc, argv); }

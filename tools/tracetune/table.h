@@ -1,0 +1,30 @@
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tt::cli {
+
+// An aligned plain-text table: left-aligned text columns, right-aligned numeric ones.
+class Table {
+public:
+  enum class Align { Left, Right };
+  struct Column {
+    std::string title;
+    Align align = Align::Left;
+  };
+
+  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  void addRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  void print(std::ostream& out) const;
+
+private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "850ms", "12.3s", "4m05s", "2h03m": a duration for people.
+std::string formatDurationUs(long long us);
+
+} // namespace tt::cli
