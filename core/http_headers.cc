@@ -1,0 +1,117 @@
+#include "core/http_headers.h"
+
+#include <algorithm>
+#include <array>
+
+namespace tt {
+namespace {
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iendsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+// Calls f(token) for each non-empty token of a comma-separated list.
+template <typename F> void forEachToken(std::string_view value, F&& f) {
+  while (!value.empty()) {
+    const size_t comma = value.find(',');
+    const std::string_view token = trimOws(value.substr(0, comma));
+    if (!token.empty()) {
+      f(token);
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    value.remove_prefix(comma + 1);
+  }
+}
+
+} // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+const std::string* findHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+bool hasToken(std::string_view value, std::string_view token) {
+  bool found = false;
+  forEachToken(value, [&](std::string_view t) { found = found || iequals(t, token); });
+  return found;
+}
+
+bool isHopByHop(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "connection", "keep-alive",         "proxy-connection",    "te",
+      "upgrade",    "proxy-authenticate", "proxy-authorization", "trailer"};
+  return std::any_of(kNames.begin(), kNames.end(),
+                     [&](std::string_view n) { return iequals(n, name); });
+}
+
+void removeHopByHop(Headers& headers) {
+  Headers listed;
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, "connection")) {
+      forEachToken(value, [&](std::string_view t) { listed.emplace_back(std::string(t), ""); });
+    }
+  }
+  std::erase_if(headers, [&](const auto& h) {
+    return isHopByHop(h.first) || findHeader(listed, h.first) != nullptr;
+  });
+}
+
+bool isCredential(std::string_view name) {
+  return iequals(name, "authorization") || iequals(name, "proxy-authorization") ||
+         iequals(name, "cookie") || iequals(name, "set-cookie") || iendsWith(name, "api-key") ||
+         iendsWith(name, "api_key");
+}
+
+Headers headersForStorage(const Headers& headers) {
+  Headers kept = headers;
+  removeHopByHop(kept);
+  std::erase_if(kept, [](const auto& h) { return isCredential(h.first); });
+  return kept;
+}
+
+void appendForwardedFor(Headers& headers, std::string_view clientAddress) {
+  std::string joined;
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, "x-forwarded-for")) {
+      joined += value;
+      joined += ", ";
+    }
+  }
+  joined += clientAddress;
+  std::erase_if(headers, [](const auto& h) { return iequals(h.first, "x-forwarded-for"); });
+  headers.emplace_back("X-Forwarded-For", std::move(joined));
+}
+
+} // namespace tt

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "core/exchange.h"
+
+#include <string_view>
+
+namespace tt {
+
+// ASCII case-insensitive equality, for header names and tokens.
+bool iequals(std::string_view a, std::string_view b);
+
+// `s` without leading and trailing spaces and tabs (HTTP optional whitespace).
+std::string_view trimOws(std::string_view s);
+
+// The value of the first header named `name`, or nullptr.
+const std::string* findHeader(const Headers& headers, std::string_view name);
+
+// True when the comma-separated list `value` holds `token` (case-insensitive, OWS trimmed).
+bool hasToken(std::string_view value, std::string_view token);
+
+// Headers that apply to one connection only (RFC 9110 §7.6.1): Connection, Keep-Alive,
+// Proxy-Connection, TE, Upgrade, Proxy-Authenticate, Proxy-Authorization, Trailer.
+// Transfer-Encoding and Content-Length are not in the list: a proxy that forwards the body bytes
+// as received keeps their framing headers.
+bool isHopByHop(std::string_view name);
+
+// Removes hop-by-hop headers and every header named in a Connection header's tokens.
+void removeHopByHop(Headers& headers);
+
+// Credentials that are never stored: Authorization, Proxy-Authorization, Cookie, Set-Cookie and
+// API keys (x-api-key, api-key, x-goog-api-key, ...: any name ending in "api-key").
+bool isCredential(std::string_view name);
+
+// What is kept of a message's headers in an Exchange: no credentials, no hop-by-hop headers.
+Headers headersForStorage(const Headers& headers);
+
+// Appends `clientAddress` to X-Forwarded-For the way nginx's $proxy_add_x_forwarded_for does:
+// the existing values joined by ", " then the address, in one header; or a new header.
+void appendForwardedFor(Headers& headers, std::string_view clientAddress);
+
+} // namespace tt

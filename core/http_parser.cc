@@ -1,0 +1,487 @@
+#include "core/http_parser.h"
+
+#include "core/http_headers.h"
+
+namespace tt {
+namespace {
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Parses a Content-Length value: digits only, no overflow.
+std::optional<uint64_t> parseLength(std::string_view s) {
+  if (s.empty()) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  for (const char c : s) {
+    if (!isDigit(c)) {
+      return std::nullopt;
+    }
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      return std::nullopt;
+    }
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+HttpError errorForLlhttp(int err) {
+  switch (err) {
+  case HPE_UNEXPECTED_CONTENT_LENGTH:
+  case HPE_INVALID_CONTENT_LENGTH:
+  case HPE_INVALID_TRANSFER_ENCODING:
+  case HPE_INVALID_CHUNK_SIZE:
+    return HttpError::BadFraming;
+  case HPE_CLOSED_CONNECTION:
+    return HttpError::DataAfterClose;
+  default:
+    return HttpError::Malformed;
+  }
+}
+
+} // namespace
+
+std::string_view httpErrorName(HttpError error) {
+  switch (error) {
+  case HttpError::None:
+    return "none";
+  case HttpError::HeaderTooLarge:
+    return "header_too_large";
+  case HttpError::TooManyHeaders:
+    return "too_many_headers";
+  case HttpError::BodyTooLarge:
+    return "body_too_large";
+  case HttpError::Malformed:
+    return "malformed";
+  case HttpError::BadFraming:
+    return "bad_framing";
+  case HttpError::DataAfterClose:
+    return "data_after_close";
+  }
+  return "unknown";
+}
+
+int httpStatusFor(HttpError error) {
+  switch (error) {
+  case HttpError::HeaderTooLarge:
+  case HttpError::TooManyHeaders:
+    return 431;
+  case HttpError::BodyTooLarge:
+    return 413;
+  case HttpError::None:
+  case HttpError::Malformed:
+  case HttpError::BadFraming:
+  case HttpError::DataAfterClose:
+    return 400;
+  }
+  return 400;
+}
+
+const std::string* HttpHead::find(std::string_view name) const {
+  return findHeader(headers, name);
+}
+
+template <auto M> int HttpParser::dataCb(llhttp_t* p, const char* at, size_t len) {
+  return (static_cast<HttpParser*>(p->data)->*M)(at, len);
+}
+
+template <auto M> int HttpParser::eventCb(llhttp_t* p) {
+  return (static_cast<HttpParser*>(p->data)->*M)();
+}
+
+const llhttp_settings_t& HttpParser::settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t init;
+    llhttp_settings_init(&init);
+    init.on_message_begin = &eventCb<&HttpParser::onMessageBegin>;
+    init.on_url = &dataCb<&HttpParser::onUrl>;
+    init.on_status = &dataCb<&HttpParser::onStatus>;
+    init.on_method = &dataCb<&HttpParser::onMethod>;
+    init.on_header_field = &dataCb<&HttpParser::onHeaderField>;
+    init.on_header_field_complete = &eventCb<&HttpParser::onHeaderFieldComplete>;
+    init.on_header_value = &dataCb<&HttpParser::onHeaderValue>;
+    init.on_headers_complete = &eventCb<&HttpParser::onHeadersComplete>;
+    init.on_body = &dataCb<&HttpParser::onBody>;
+    init.on_message_complete = &eventCb<&HttpParser::onMessageComplete>;
+    return init;
+  }();
+  return s;
+}
+
+HttpParser::HttpParser(Kind kind, HttpMessageHandler& handler, Options options)
+    : kind_(kind), handler_(handler), options_(options) {
+  llhttp_init(&parser_, kind == Kind::Request ? HTTP_REQUEST : HTTP_RESPONSE, &settings());
+  parser_.data = this;
+}
+
+void HttpParser::fail(HttpError error, const char* reason) {
+  if (error_ == HttpError::None) {
+    error_ = error;
+    errorReason_ = reason;
+  }
+}
+
+ParseResult HttpParser::execute(std::string_view data) {
+  if (sticky_ != ParseStatus::Ok) {
+    return {sticky_, 0};
+  }
+  size_t pos = 0;
+  while (pos < data.size()) {
+    if (closed_) {
+      fail(HttpError::DataAfterClose, "Data after `Connection: close`");
+      llhttpErrno_ = HPE_CLOSED_CONNECTION;
+      sticky_ = ParseStatus::Error;
+      offset_ += pos;
+      return {sticky_, pos};
+    }
+    size_t end = data.size();
+    if (scan_ != Scan::Body) {
+      end = pos + scanHead(data.substr(pos));
+    }
+    const char* base = data.data();
+    const llhttp_errno_t err = llhttp_execute(&parser_, base + pos, end - pos);
+    if (err == HPE_OK) {
+      pos = end;
+      if (scanError_ != HttpError::None) {
+        fail(scanError_, scanReason_);
+        llhttpErrno_ = HPE_USER;
+        sticky_ = ParseStatus::Error;
+        offset_ += pos;
+        return {sticky_, pos};
+      }
+      continue;
+    }
+    pos = static_cast<size_t>(llhttp_get_error_pos(&parser_) - base);
+    if (err == HPE_PAUSED) {
+      llhttp_resume(&parser_);
+      if (options_.stopAfterMessage) {
+        offset_ += pos;
+        return {ParseStatus::MessageEnd, pos};
+      }
+      continue;
+    }
+    offset_ += pos;
+    if (err == HPE_PAUSED_UPGRADE) {
+      sticky_ = ParseStatus::Upgrade;
+      return {sticky_, pos};
+    }
+    fail(errorForLlhttp(err), llhttp_get_error_reason(&parser_));
+    llhttpErrno_ = err;
+    sticky_ = ParseStatus::Error;
+    return {sticky_, pos};
+  }
+  offset_ += data.size();
+  return {ParseStatus::Ok, data.size()};
+}
+
+EofState HttpParser::finish() {
+  if (!midMessage_) {
+    return EofState::Idle;
+  }
+  if (sticky_ != ParseStatus::Ok) {
+    return EofState::Truncated;
+  }
+  finishing_ = true;
+  const llhttp_errno_t err = llhttp_finish(&parser_);
+  finishing_ = false;
+  return (err == HPE_OK && !midMessage_) ? EofState::Complete : EofState::Truncated;
+}
+
+size_t HttpParser::scanHead(std::string_view data) {
+  const size_t maxBytes = options_.limits.maxHeaderBytes;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const char c = data[i];
+    if (scan_ != Scan::BeforeMessage && scan_ != Scan::BeforeMessageCr) {
+      if (++headBytes_ > maxBytes) {
+        scanFail(HttpError::HeaderTooLarge, "Header section too large");
+        return i;
+      }
+    }
+    switch (scan_) {
+    case Scan::BeforeMessage:
+      if (c == '\r') {
+        scan_ = Scan::BeforeMessageCr;
+      } else if (c == '\n') {
+        scanFail(HttpError::Malformed, "Bare LF before message");
+        return i;
+      } else {
+        scan_ = Scan::StartLine;
+        headBytes_ = 1;
+        headerLines_ = 0;
+        startLine_.clear();
+        startLine_.push_back(c);
+      }
+      break;
+    case Scan::BeforeMessageCr:
+    case Scan::StartLineCr:
+    case Scan::HeaderLineCr:
+      if (c != '\n') {
+        scanFail(HttpError::Malformed, "Expected LF after CR");
+        return i;
+      }
+      if (scan_ == Scan::BeforeMessageCr) {
+        scan_ = Scan::BeforeMessage;
+      } else {
+        if (scan_ == Scan::StartLineCr && !checkStartLine()) {
+          return i;
+        }
+        scan_ = Scan::LineStart;
+      }
+      break;
+    case Scan::StartLine:
+      if (c == '\r') {
+        scan_ = Scan::StartLineCr;
+      } else if (c == '\n') {
+        scanFail(HttpError::Malformed, "Missing expected CR after start line");
+        return i;
+      } else {
+        startLine_.push_back(c);
+      }
+      break;
+    case Scan::LineStart:
+      if (c == '\r') {
+        scan_ = Scan::FinalCr;
+      } else if (c == '\n') {
+        scanFail(HttpError::Malformed, "Missing expected CR after header value");
+        return i;
+      } else if (c == ' ' || c == '\t') {
+        scanFail(HttpError::Malformed, "Whitespace at the start of a header line (obs-fold)");
+        return i;
+      } else if (c == ':') {
+        scanFail(HttpError::Malformed, "Empty header name");
+        return i;
+      } else if (++headerLines_ > options_.limits.maxHeaders) {
+        scanFail(HttpError::TooManyHeaders, "Too many header lines");
+        return i;
+      } else {
+        scan_ = Scan::HeaderLine;
+      }
+      break;
+    case Scan::HeaderLine:
+      if (c == '\r') {
+        scan_ = Scan::HeaderLineCr;
+      } else if (c == '\n') {
+        scanFail(HttpError::Malformed, "Missing expected CR after header value");
+        return i;
+      }
+      break;
+    case Scan::FinalCr:
+      if (c != '\n') {
+        scanFail(HttpError::Malformed, "Expected LF after headers");
+        return i;
+      }
+      scan_ = Scan::Body;
+      return i + 1;
+    case Scan::Body:
+      return i;
+    }
+  }
+  return data.size();
+}
+
+void HttpParser::scanFail(HttpError error, const char* reason) {
+  scanError_ = error;
+  scanReason_ = reason;
+}
+
+bool HttpParser::checkStartLine() {
+  if (kind_ == Kind::Request) {
+    return true;
+  }
+  // "HTTP/x.y" SP 3DIGIT [SP reason]: llhttp 9 refuses one-digit codes and a second space.
+  const std::string_view line = startLine_;
+  const size_t sp = line.find(' ');
+  const bool ok = sp != std::string_view::npos && line.size() >= sp + 4 && isDigit(line[sp + 1]) &&
+                  isDigit(line[sp + 2]) && isDigit(line[sp + 3]) &&
+                  (line.size() == sp + 4 || line[sp + 4] == ' ');
+  if (!ok) {
+    scanFail(HttpError::Malformed, "Invalid status code");
+  }
+  return ok;
+}
+
+int HttpParser::onMessageBegin() {
+  midMessage_ = true;
+  inField_ = false;
+  inTrailers_ = false;
+  bodyBytes_ = 0;
+  head_.method.clear();
+  head_.target.clear();
+  head_.status = 0;
+  head_.reason.clear();
+  head_.headers.clear();
+  head_.contentLength.reset();
+  head_.chunked = false;
+  head_.keepAlive = true;
+  head_.upgrade = false;
+  head_.hasBody = false;
+  head_.headBytes = 0;
+  return 0;
+}
+
+int HttpParser::onUrl(const char* at, size_t len) {
+  head_.target.append(at, len);
+  return 0;
+}
+
+int HttpParser::onStatus(const char* at, size_t len) {
+  head_.reason.append(at, len);
+  return 0;
+}
+
+int HttpParser::onMethod(const char* at, size_t len) {
+  head_.method.append(at, len);
+  return 0;
+}
+
+int HttpParser::onHeaderField(const char* at, size_t len) {
+  if (inTrailers_) {
+    return 0; // trailers are validated by llhttp and dropped
+  }
+  if (!inField_) {
+    head_.headers.emplace_back();
+    inField_ = true;
+  }
+  head_.headers.back().first.append(at, len);
+  return 0;
+}
+
+int HttpParser::onHeaderFieldComplete() {
+  inField_ = false;
+  return 0;
+}
+
+int HttpParser::onHeaderValue(const char* at, size_t len) {
+  if (inTrailers_) {
+    return 0;
+  }
+  head_.headers.back().second.append(at, len);
+  return 0;
+}
+
+bool HttpParser::checkFraming() {
+  int lengths = 0;
+  bool te = false;
+  bool closeToken = false;
+  std::string_view lastCoding;
+  int chunkedCount = 0;
+  bool emptyCoding = false;
+  for (auto& [name, value] : head_.headers) {
+    const std::string_view trimmed = trimOws(value);
+    if (trimmed.size() != value.size()) {
+      value = std::string(trimmed);
+    }
+    if (name.empty()) {
+      fail(HttpError::Malformed, "Empty header name");
+      return false;
+    }
+    if (iequals(name, "content-length")) {
+      ++lengths;
+      head_.contentLength = parseLength(value);
+      if (!head_.contentLength) {
+        fail(HttpError::BadFraming, "Invalid Content-Length");
+        return false;
+      }
+    } else if (iequals(name, "transfer-encoding")) {
+      te = true;
+      std::string_view list = value;
+      do {
+        const size_t comma = list.find(',');
+        const std::string_view coding = trimOws(list.substr(0, comma));
+        emptyCoding = emptyCoding || coding.empty();
+        chunkedCount += iequals(coding, "chunked") ? 1 : 0;
+        lastCoding = coding;
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      } while (!list.empty());
+    } else if (iequals(name, "connection")) {
+      closeToken = closeToken || hasToken(value, "close");
+    }
+  }
+  if (lengths > 1) {
+    fail(HttpError::BadFraming, "Duplicate Content-Length");
+    return false;
+  }
+  if (te && lengths > 0) {
+    fail(HttpError::BadFraming, "Transfer-Encoding can't be present with Content-Length");
+    return false;
+  }
+  if (te) {
+    const bool chunkedLast = iequals(lastCoding, "chunked") && chunkedCount == 1;
+    if (emptyCoding || chunkedCount > 1 || (kind_ == Kind::Request && !chunkedLast)) {
+      fail(HttpError::BadFraming, "Invalid Transfer-Encoding");
+      return false;
+    }
+    if (kind_ == Kind::Request && head_.versionMajor == 1 && head_.versionMinor == 0) {
+      fail(HttpError::BadFraming, "Transfer-Encoding on HTTP/1.0");
+      return false;
+    }
+    head_.chunked = chunkedLast;
+  }
+  closeToken_ = closeToken;
+  return true;
+}
+
+int HttpParser::onHeadersComplete() {
+  head_.versionMajor = llhttp_get_http_major(&parser_);
+  head_.versionMinor = llhttp_get_http_minor(&parser_);
+  head_.status = kind_ == Kind::Response ? llhttp_get_status_code(&parser_) : 0;
+  head_.headBytes = headBytes_;
+  inTrailers_ = true;
+  if (!checkFraming()) {
+    return -1;
+  }
+  if (head_.contentLength && *head_.contentLength > options_.limits.maxBodyBytes) {
+    fail(HttpError::BodyTooLarge, "Content-Length over the body limit");
+    return -1;
+  }
+  const bool noBodyStatus =
+      kind_ == Kind::Response && (head_.isInterim() || head_.status == 204 || head_.status == 304);
+  const bool skipBody = kind_ == Kind::Response && headRequest_;
+  head_.upgrade =
+      llhttp_get_upgrade(&parser_) != 0 || (kind_ == Kind::Request && head_.method == "CONNECT");
+  if (!skipBody && !noBodyStatus) {
+    head_.hasBody = head_.chunked || (head_.contentLength && *head_.contentLength > 0) ||
+                    (kind_ == Kind::Response && !head_.contentLength && !head_.chunked);
+  }
+  head_.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && !closeToken_;
+  if (kind_ == Kind::Response && head_.hasBody && !head_.contentLength && !head_.chunked) {
+    head_.keepAlive = false; // close-delimited
+  }
+  handler_.onHead(head_);
+  return skipBody ? 1 : 0;
+}
+
+int HttpParser::onBody(const char* at, size_t len) {
+  // Up to the limit exactly, so what the handler sees does not depend on segmentation.
+  const uint64_t room = options_.limits.maxBodyBytes - bodyBytes_;
+  if (len > room) {
+    if (room > 0) {
+      handler_.onBody(std::string_view(at, static_cast<size_t>(room)));
+    }
+    bodyBytes_ = options_.limits.maxBodyBytes;
+    fail(HttpError::BodyTooLarge, "Body over the limit");
+    return HPE_USER;
+  }
+  bodyBytes_ += len;
+  handler_.onBody(std::string_view(at, len));
+  return 0;
+}
+
+int HttpParser::onMessageComplete() {
+  midMessage_ = false;
+  scan_ = Scan::BeforeMessage;
+  head_.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && !closeToken_;
+  handler_.onMessageComplete(head_);
+  if (!head_.keepAlive && !head_.upgrade && !head_.isInterim()) {
+    closed_ = true;
+  }
+  if (finishing_ || parser_.upgrade != 0) {
+    return 0;
+  }
+  return HPE_PAUSED;
+}
+
+} // namespace tt

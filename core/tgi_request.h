@@ -1,0 +1,31 @@
+#pragma once
+
+#include "core/exchange.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tt {
+
+// The TGI route of a request (reference/tgi.md §1.1); the query string is ignored.
+Endpoint endpointFor(std::string_view method, std::string_view target);
+
+// What a TGI request body says about the work it asks for.
+struct TgiRequestFields {
+  bool valid = false;                  // the body is a JSON object
+  bool stream = false;                 // the answer is SSE
+  std::optional<int64_t> inputBytes;   // `inputs`, the messages' text, or the prompt(s), in bytes
+  std::optional<int64_t> maxNewTokens; // `parameters.max_new_tokens`, `max_tokens`
+  std::string parameters; // `parameters` as JSON; for OpenAI routes the body less its prompt
+  std::string error;      // why the body is not valid
+};
+
+// Parses a request body for `endpoint`; never throws. Endpoint::GenerateStream implies stream.
+TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body);
+
+// Copies the fields into the exchange (endpoint, stream, inputBytes, maxNewTokens, parameters).
+void applyTgiRequest(Exchange& exchange, Endpoint endpoint, const TgiRequestFields& fields);
+
+} // namespace tt

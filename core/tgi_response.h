@@ -1,0 +1,29 @@
+#pragma once
+
+#include "core/exchange.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tt {
+
+// What a non-streaming TGI response body says: /generate, `/` (a one-element array), chat and
+// completions, or a TGI error body (reference/tgi.md §1.4, §1.7).
+struct TgiResponseInfo {
+  bool valid = false; // the body is JSON of a known shape
+  std::optional<std::string> finishReason;
+  std::optional<int64_t> generatedTokens; // details.generated_tokens / usage.completion_tokens
+  std::optional<int64_t> promptTokens;    // usage.prompt_tokens
+  std::optional<std::string> errorMessage;
+  std::optional<std::string> errorType;
+};
+
+TgiResponseInfo parseTgiResponse(std::string_view body);
+
+// TGI's x-* headers on non-streaming answers (§1.6): ms on the wire, x-compute-time in seconds.
+// x-compute-time (the same total, finer) is preferred over x-total-time when both are present.
+TgiTimings parseTgiTimings(const Headers& headers);
+
+} // namespace tt
