@@ -168,7 +168,9 @@ ParseResult HttpParser::execute(std::string_view data) {
       sticky_ = ParseStatus::Upgrade;
       return {sticky_, pos};
     }
-    fail(errorForLlhttp(err), llhttp_get_error_reason(&parser_));
+    fail(errorForLlhttp(err), err == HPE_PAUSED_H2_UPGRADE
+                                  ? "HTTP/2 connection preface is not supported"
+                                  : llhttp_get_error_reason(&parser_));
     llhttpErrno_ = err;
     sticky_ = ParseStatus::Error;
     return {sticky_, pos};
@@ -313,6 +315,7 @@ int HttpParser::onMessageBegin() {
   head_.status = 0;
   head_.reason.clear();
   head_.headers.clear();
+  head_.trailers.clear();
   head_.contentLength.reset();
   head_.chunked = false;
   head_.keepAlive = true;
@@ -338,14 +341,16 @@ int HttpParser::onMethod(const char* at, size_t len) {
 }
 
 int HttpParser::onHeaderField(const char* at, size_t len) {
-  if (inTrailers_) {
-    return 0; // trailers are validated by llhttp and dropped
-  }
+  Headers& list = inTrailers_ ? head_.trailers : head_.headers;
   if (!inField_) {
-    head_.headers.emplace_back();
+    if (inTrailers_ && list.size() >= options_.limits.maxHeaders) {
+      fail(HttpError::TooManyHeaders, "Too many trailer lines");
+      return HPE_USER;
+    }
+    list.emplace_back();
     inField_ = true;
   }
-  head_.headers.back().first.append(at, len);
+  list.back().first.append(at, len);
   return 0;
 }
 
@@ -355,10 +360,13 @@ int HttpParser::onHeaderFieldComplete() {
 }
 
 int HttpParser::onHeaderValue(const char* at, size_t len) {
-  if (inTrailers_) {
-    return 0;
+  Headers& list = inTrailers_ ? head_.trailers : head_.headers;
+  std::string& value = list.back().second;
+  if (value.size() + len > options_.limits.maxHeaderBytes) {
+    fail(HttpError::HeaderTooLarge, "Trailer too large");
+    return HPE_USER;
   }
-  head_.headers.back().second.append(at, len);
+  value.append(at, len);
   return 0;
 }
 
@@ -450,8 +458,14 @@ int HttpParser::onHeadersComplete() {
   if (kind_ == Kind::Response && head_.hasBody && !head_.contentLength && !head_.chunked) {
     head_.keepAlive = false; // close-delimited
   }
+  // A 101 ends the HTTP part right after its head, whatever framing it announces (llhttp 9).
+  const bool switching = kind_ == Kind::Response && head_.status == 101;
+  if (switching) {
+    head_.hasBody = false;
+    head_.upgrade = true;
+  }
   handler_.onHead(head_);
-  return skipBody ? 1 : 0;
+  return switching ? 2 : skipBody ? 1 : 0;
 }
 
 int HttpParser::onBody(const char* at, size_t len) {
@@ -471,6 +485,9 @@ int HttpParser::onBody(const char* at, size_t len) {
 }
 
 int HttpParser::onMessageComplete() {
+  for (auto& [name, value] : head_.trailers) {
+    value = std::string(trimOws(value));
+  }
   midMessage_ = false;
   scan_ = Scan::BeforeMessage;
   head_.keepAlive = llhttp_should_keep_alive(&parser_) != 0 && !closeToken_;

@@ -46,7 +46,8 @@ struct HttpHead {
 
   int versionMajor = 1;
   int versionMinor = 1;
-  Headers headers; // names as sent; values with surrounding whitespace removed
+  Headers headers;  // names as sent; values with surrounding whitespace removed
+  Headers trailers; // chunked trailers, complete by onMessageComplete
 
   std::optional<uint64_t> contentLength;
   bool chunked = false;
