@@ -1,0 +1,64 @@
+#include "core/http_headers.h"
+
+#include <catch2/catch.hpp>
+
+namespace tt {
+
+TEST_CASE("headers: case-insensitive lookup and tokens", "[headers]") {
+  const Headers h = {{"Content-Type", "application/json"}, {"connection", "Keep-Alive, Upgrade"}};
+  REQUIRE(findHeader(h, "content-type") != nullptr);
+  CHECK(*findHeader(h, "CONTENT-TYPE") == "application/json");
+  CHECK(findHeader(h, "host") == nullptr);
+  CHECK(hasToken(*findHeader(h, "Connection"), "upgrade"));
+  CHECK(hasToken(" close\t", "close"));
+  CHECK_FALSE(hasToken("closed", "close"));
+  CHECK(trimOws(" \t a b \t") == "a b");
+  CHECK(iequals("X-API-Key", "x-api-key"));
+  CHECK_FALSE(iequals("x-api-key", "x-api-keys"));
+}
+
+TEST_CASE("headers: hop-by-hop removal, Connection-listed too", "[headers]") {
+  Headers h = {{"Host", "a"},
+               {"Connection", "keep-alive, X-Private"},
+               {"Keep-Alive", "timeout=5"},
+               {"x-private", "1"},
+               {"TE", "trailers"},
+               {"Upgrade", "h2c"},
+               {"Proxy-Connection", "close"},
+               {"Transfer-Encoding", "chunked"},
+               {"Content-Type", "application/json"}};
+  removeHopByHop(h);
+  CHECK(h == Headers{{"Host", "a"},
+                     {"Transfer-Encoding", "chunked"},
+                     {"Content-Type", "application/json"}});
+  CHECK(isHopByHop("Proxy-Authorization"));
+  CHECK_FALSE(isHopByHop("Content-Length"));
+}
+
+TEST_CASE("headers: credentials are never stored", "[headers]") {
+  const Headers h = {{"Authorization", "Bearer s3cret"},
+                     {"Cookie", "a=b"},
+                     {"x-api-key", "k"},
+                     {"api-key", "k"},
+                     {"X-Goog-Api-Key", "k"},
+                     {"Proxy-Authorization", "Basic x"},
+                     {"Connection", "close"},
+                     {"Content-Type", "application/json"},
+                     {"x-request-id", "42"}};
+  CHECK(headersForStorage(h) ==
+        Headers{{"Content-Type", "application/json"}, {"x-request-id", "42"}});
+  CHECK(isCredential("set-cookie"));
+  CHECK_FALSE(isCredential("x-api-version"));
+}
+
+TEST_CASE("headers: X-Forwarded-For is appended like nginx", "[headers]") {
+  Headers none = {{"Host", "a"}};
+  appendForwardedFor(none, "127.0.0.1");
+  CHECK(none == Headers{{"Host", "a"}, {"X-Forwarded-For", "127.0.0.1"}});
+
+  Headers two = {{"x-forwarded-for", "1.1.1.1"}, {"Host", "a"}, {"X-Forwarded-For", "2.2.2.2"}};
+  appendForwardedFor(two, "::1");
+  CHECK(two == Headers{{"Host", "a"}, {"X-Forwarded-For", "1.1.1.1, 2.2.2.2, ::1"}});
+}
+
+} // namespace tt
