@@ -69,6 +69,11 @@ void Stmt::bindBlob(int index, std::string_view bytes) {
                       SQLITE_TRANSIENT);
 }
 
+void Stmt::bindBlobNoCopy(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                      SQLITE_STATIC);
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) {

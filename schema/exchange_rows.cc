@@ -75,7 +75,7 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     s.bind(7, e.path);
     s.bind(8, headersToJson(e.requestHeaders));
     if (!e.requestBody.empty()) {
-      s.bindBlob(9, e.requestBody);
+      s.bindBlobNoCopy(9, e.requestBody); // e outlives the step
     }
     s.bind(10, e.requestBodySha256);
     s.bind(11, e.requestBodyBytes);
@@ -91,7 +91,7 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     s.bind(19, e.status);
     s.bind(20, headersToJson(e.responseHeaders));
     if (!e.responseBody.empty()) {
-      s.bindBlob(21, e.responseBody);
+      s.bindBlobNoCopy(21, e.responseBody);
     }
     s.bind(22, e.responseHeadersUs);
     const auto& times = e.tokenTimesUs;
