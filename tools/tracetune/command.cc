@@ -1,5 +1,7 @@
 #include "tools/tracetune/command.h"
 
+#include "tools/tracetune/export_command.h"
+#include "tools/tracetune/import_command.h"
 #include "tools/tracetune/traces_command.h"
 
 #include <exception>
@@ -15,6 +17,8 @@ void setupApp(CLI::App& app, Runner& runner) {
     return std::string(e.what()) + " (see " + failed->get_name() + " --help)\n";
   });
   setupTraces(app, runner);
+  setupImport(app, runner);
+  setupExport(app, runner);
 }
 
 int runMain(int argc, char** argv) {

@@ -1,0 +1,86 @@
+#include "tools/tracetune/import_command.h"
+
+#include "replay/import.h"
+#include "schema/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+namespace tt::cli {
+
+void setupImport(CLI::App& app, Runner& runner) {
+  auto options = std::make_shared<ImportOptions>();
+  CLI::App* sub = app.add_subcommand("import", "Import a trace file (Mooncake, Azure, AIPerf, "
+                                               "WEKA, tracetune JSONL) as an import trace");
+  sub->add_option("format", options->format, "mooncake | azure | aiperf | weka | tracetune")
+      ->required()
+      ->check(CLI::IsMember({"mooncake", "azure", "aiperf", "weka", "tracetune"}));
+  sub->add_option("file", options->file, "Trace file")->required();
+  sub->add_option("--db", options->db, "Database file (created if missing)")->required();
+  sub->add_option("--label", options->label, "Trace label (default: the file name)");
+  sub->add_flag("--skip-bad", options->skipBad, "Skip malformed rows, count them and go on");
+  sub->add_option("--sessions", options->sessions, "weka: sessions running at once")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  sub->callback(
+      [options, &runner] { runner = [options] { return runImport(*options, std::cout); }; });
+}
+
+int runImport(const ImportOptions& options, std::ostream& out) {
+  const auto format = replay::traceFormatFromName(options.format);
+  if (!format) {
+    throw std::invalid_argument("unknown format " + options.format);
+  }
+  std::ifstream in(options.file, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + options.file + ": check the path and permissions");
+  }
+  replay::ImportResult result;
+  try {
+    result = replay::importTrace(
+        in, {.format = *format, .skipBad = options.skipBad, .sessions = options.sessions});
+  } catch (const replay::ImportError& e) {
+    throw std::runtime_error(options.file + ": " + e.what() +
+                             (e.header() ? " (is it a " + options.format + " file?)"
+                                         : " (fix the row, or pass --skip-bad to skip it)"));
+  }
+  if (in.bad()) {
+    throw std::runtime_error("error reading " + options.file);
+  }
+
+  Store store(options.db, Store::Access::Create);
+  nlohmann::json parameters = {{"format", options.format},
+                               {"file", options.file},
+                               {"rows", result.rows},
+                               {"skipped", result.skipped},
+                               {"block_tokens", result.blockTokens}};
+  if (*format == replay::TraceFormat::Weka) {
+    parameters["sessions"] = options.sessions;
+  }
+  const int64_t traceId = store.createTrace(
+      {.kind = TraceKind::Import,
+       .label = options.label.empty() ? std::filesystem::path(options.file).filename().string()
+                                      : options.label,
+       .target = options.file,
+       .parametersJson = parameters.dump(),
+       .originUnixUs = result.originUnixUs});
+  store.append(traceId, result.exchanges);
+
+  out << "imported " << result.exchanges.size() << " requests from " << options.file << " as trace "
+      << traceId;
+  if (result.skipped > 0) {
+    out << " (skipped " << result.skipped << " malformed rows)";
+  }
+  out << "\n";
+  for (const auto& problem : result.problems) {
+    out << "  skipped " << problem << "\n";
+  }
+  return 0;
+}
+
+} // namespace tt::cli
