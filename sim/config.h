@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tt::sim {
+
+// Which router: v3 (block allocator, optional prefill chunking; the launcher's default) or v2
+// (token-budget admission, TGI 1.x/2.x; reference/tgi.md §2.5).
+enum class RouterVersion { V3, V2 };
+
+// The attention backend decides the KV block size (reference/tgi.md §2.1).
+enum class Attention { FlashInfer, FlashDecoding, Paged };
+int64_t blockSizeOf(Attention attention);
+
+// What warmup would measure on the GPU: the KV cache it can hold (num_blocks * BLOCK_SIZE) and
+// the model's position limit (reference/tgi.md §3.3).
+struct ModelFacts {
+  int64_t kvCapacityTokens = 400'000; // Llama-3-8B bf16 on an 80 GB H100 at fraction 1.0
+  int64_t maxPositionEmbeddings = 8192;
+  bool supportsChunking = true; // model support; the shard also needs speculate == 0
+};
+
+// The launcher flags the simulator honours, with TGI's defaults (reference/tgi.md §3.1). Unset
+// optionals are decided the way the launcher and warmup decide them (§3.2, §3.3).
+struct LauncherConfig {
+  int64_t maxConcurrentRequests = 128;
+  int64_t maxBestOf = 2;
+  int64_t maxStopSequences = 4;
+  int64_t maxTopNTokens = 5;
+  std::optional<int64_t> maxInputTokens;
+  std::optional<int64_t> maxTotalTokens;
+  std::optional<int64_t> maxBatchPrefillTokens;
+  std::optional<int64_t> maxBatchTotalTokens; // ignored by v3 flash models (warmup decides)
+  std::optional<int64_t> maxBatchSize;
+  double waitingServedRatio = 0.3;
+  int64_t maxWaitingTokens = 20;
+  int64_t validationWorkers = 2;
+  std::vector<int64_t> cudaGraphs{1, 2, 4, 8, 16, 32}; // empty: `--cuda-graphs 0`
+  int64_t speculate = 0;
+  Attention attention = Attention::FlashInfer;
+  bool prefixCaching = true;   // PREFIX_CACHING
+  bool prefillChunking = true; // PREFILL_CHUNKING
+  RouterVersion router = RouterVersion::V3;
+  ModelFacts model;
+
+  // The launcher's own checks, before anything starts (§3.4): TGI's messages, in its order.
+  std::vector<std::string> validate() const;
+};
+
+// Every value the scheduler uses, after defaults and warmup.
+struct SchedulerConfig {
+  RouterVersion router = RouterVersion::V3;
+  int64_t blockSize = 1;
+  bool chunking = true;
+  bool prefixCaching = true;
+  int64_t speculate = 0;
+  int64_t maxConcurrentRequests = 128;
+  int64_t maxBestOf = 2;
+  int64_t maxStopSequences = 4;
+  int64_t maxTopNTokens = 5;
+  int64_t maxInputTokens = 0;
+  int64_t maxTotalTokens = 0;
+  int64_t maxBatchPrefillTokens = 0;
+  int64_t maxBatchTotalTokens = 0;
+  std::optional<int64_t> maxBatchSize;
+  double waitingServedRatio = 0.3;
+  int64_t maxWaitingTokens = 20;
+  std::vector<int64_t> cudaGraphs; // ascending
+};
+
+struct ResolvedConfig {
+  std::optional<SchedulerConfig> config;
+  std::vector<std::string> warnings; // what TGI logs (deprecations, inferred values)
+  std::string error;                 // the fatal start-up message when config is empty
+};
+
+// Applies launcher defaults, warmup and the router's start-up validation. On failure `error`
+// holds the first message TGI would print (launcher checks, then "Argument validation error: ").
+ResolvedConfig resolveConfig(const LauncherConfig& launcher);
+
+} // namespace tt::sim

@@ -1,0 +1,79 @@
+#include "sim/engine.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tt::sim {
+
+EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
+                       std::span<const EngineRequest> requests, const EngineOptions& options) {
+  EngineResult out;
+  out.requests.resize(requests.size());
+  std::vector<size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return requests[a].arrivalUs < requests[b].arrivalUs;
+  });
+  Scheduler scheduler(config, model, options.scheduler);
+  std::vector<size_t> byId; // scheduler id -> input index
+  byId.reserve(requests.size());
+
+  size_t next = 0;
+  int64_t now = requests.empty() ? 0 : requests[order[0]].arrivalUs;
+  while (true) {
+    // Arrivals up to now, after the effects of the forward that ended at now (tgi.md §8.6).
+    for (; next < order.size() && requests[order[next]].arrivalUs <= now; ++next) {
+      const EngineRequest& r = requests[order[next]];
+      RequestResult& result = out.requests[order[next]];
+      result.arrivalUs = r.arrivalUs;
+      const Admission a = scheduler.submit(r.spec, r.arrivalUs);
+      byId.push_back(order[next]);
+      if (a.status == Submitted::Overloaded) {
+        result.outcome = Outcome::Overloaded;
+        result.error = a.error;
+        result.endUs = r.arrivalUs;
+      } else if (a.status == Submitted::Invalid) {
+        result.outcome = Outcome::Invalid;
+        result.error = a.error;
+        result.endUs = r.arrivalUs;
+      }
+    }
+    const ForwardRecord* forward = scheduler.beginForward(now);
+    if (forward == nullptr) {
+      if (next == order.size()) {
+        break;
+      }
+      now = requests[order[next]].arrivalUs;
+      continue;
+    }
+    if (options.recordSteps) {
+      out.steps.push_back(*forward);
+    }
+    ++out.forwards;
+    now += forward->durationUs;
+    for (const TokenEvent& e : scheduler.endForward()) {
+      RequestResult& result = out.requests[byId[static_cast<size_t>(e.id)]];
+      if (result.firstTokenUs < 0) {
+        result.firstTokenUs = now;
+      }
+      if (options.recordTokenTimes) {
+        result.tokenUs.push_back(now);
+      }
+      if (e.last) {
+        result.outcome = Outcome::Ok;
+        result.finish = e.reason;
+        result.endUs = now;
+      }
+    }
+    out.endUs = now;
+  }
+  for (size_t id = 0; id < byId.size(); ++id) {
+    RequestResult& result = out.requests[byId[id]];
+    result.admittedUs = scheduler.admittedUs(static_cast<RequestId>(id));
+    result.jobs = scheduler.jobs(static_cast<RequestId>(id));
+    result.cachedTokens = scheduler.cachedTokens(static_cast<RequestId>(id));
+  }
+  return out;
+}
+
+} // namespace tt::sim

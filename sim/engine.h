@@ -1,0 +1,54 @@
+#pragma once
+
+#include "sim/scheduler.h"
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tt::sim {
+
+struct EngineRequest {
+  int64_t arrivalUs = 0;
+  RequestSpec spec;
+};
+
+enum class Outcome {
+  Ok,         // the stream ended with a finish reason
+  Overloaded, // 429 at arrival: max_concurrent_requests were in flight
+  Invalid,    // 422 validation error
+  Unfinished, // still queued or running when the run ended (never admitted, e.g. too large)
+};
+
+struct RequestResult {
+  Outcome outcome = Outcome::Unfinished;
+  std::string error; // TGI's message for Overloaded and Invalid
+  int64_t arrivalUs = 0;
+  int64_t admittedUs = -1;   // batch_time of its first job (x-queue-time ends here)
+  int64_t firstTokenUs = -1;
+  int64_t endUs = -1;
+  std::vector<int64_t> tokenUs; // arrival time of every token
+  FinishReason finish = FinishReason::Length;
+  int32_t jobs = 0;             // scheduler jobs (more than one past 1024 new tokens)
+  int64_t cachedTokens = 0;     // prompt tokens the prefix cache saved, over all jobs
+};
+
+struct EngineOptions {
+  bool recordSteps = true;
+  bool recordTokenTimes = true;
+  SchedulerOptions scheduler;
+};
+
+struct EngineResult {
+  std::vector<RequestResult> requests; // in the order of the input
+  std::vector<ForwardRecord> steps;
+  int64_t forwards = 0;
+  int64_t endUs = 0; // when the last forward ended
+};
+
+// Runs `requests` (any order; ties keep input order) through the scheduler in virtual time.
+// Deterministic: the same inputs and seed give the same result.
+EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
+                       std::span<const EngineRequest> requests, const EngineOptions& options = {});
+
+} // namespace tt::sim

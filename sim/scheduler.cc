@@ -1,0 +1,380 @@
+#include "sim/scheduler.h"
+
+#include "sim/prefix_hash.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tt::sim {
+namespace {
+
+int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Salt for the hashes of generated tokens, which only a request's own continuation can match.
+constexpr uint64_t kGeneratedSalt = 0x6a09e667f3bcc908ULL;
+
+} // namespace
+
+Scheduler::Scheduler(SchedulerConfig config, CostModel model, SchedulerOptions options)
+    : config_(std::move(config)), model_(model), options_(options), rng_(options.seed),
+      allocator_(config_.maxBatchTotalTokens, config_.blockSize, config_.prefixCaching) {}
+
+Admission Scheduler::submit(const RequestSpec& spec, int64_t nowUs) {
+  (void)nowUs; // the queue time of a job is the order it is in; validation takes no time here
+  Admission out;
+  out.id = static_cast<RequestId>(requests_.size());
+  requests_.push_back(RequestState{.spec = spec});
+  if (inFlight_ >= config_.maxConcurrentRequests) {
+    out.status = Submitted::Overloaded;
+    out.error = "Model is overloaded";
+    return out;
+  }
+  const ValidationResult v = validateRequest(config_, spec.params, spec.inputTokens);
+  if (!v.request) {
+    out.status = Submitted::Invalid;
+    out.error = v.error;
+    return out;
+  }
+  RequestState& r = requests_.back();
+  r.maxTotalNewTokens = v.request->maxTotalNewTokens;
+  r.eosAt = spec.outputTokens;
+  ++inFlight_;
+  enqueue(out.id, v.request->inputLength, v.request->maxNewTokensChunk);
+  return out;
+}
+
+void Scheduler::enqueue(RequestId id, int64_t inputLength, int64_t maxNewTokens) {
+  ++requests_[static_cast<size_t>(id)].jobs;
+  queue_.push_back(Job{.id = id, .inputLength = inputLength, .maxNewTokens = maxNewTokens});
+}
+
+void Scheduler::jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const {
+  keys.clear();
+  unitTokens = 0;
+  const RequestSpec& spec = requests_[static_cast<size_t>(job.id)].spec;
+  const int64_t hashTokens = spec.hashBlockTokens;
+  const bool truncated = spec.params.truncate && *spec.params.truncate < spec.inputTokens;
+  if (!config_.prefixCaching || hashTokens <= 0 || truncated) {
+    return;
+  }
+  unitTokens = unitTokensFor(hashTokens, config_.blockSize);
+  if (unitTokens == 0) {
+    return;
+  }
+  if (job.inputLength <= spec.inputTokens) {
+    keys = unitKeys(spec.blockHashes, hashTokens, unitTokens, job.inputLength);
+    return;
+  }
+  // A continuation: the prompt is the original one plus the generated text.
+  const size_t promptBlocks = std::min(spec.blockHashes.size(),
+                                       static_cast<size_t>(spec.inputTokens / hashTokens));
+  std::vector<uint64_t> hashes(spec.blockHashes.begin(),
+                               spec.blockHashes.begin() + static_cast<std::ptrdiff_t>(promptBlocks));
+  if (promptBlocks * static_cast<size_t>(hashTokens) == static_cast<size_t>(spec.inputTokens)) {
+    const size_t total = static_cast<size_t>(job.inputLength / hashTokens);
+    for (size_t b = promptBlocks; b < total; ++b) {
+      hashes.push_back(mixHash(kGeneratedSalt ^ static_cast<uint64_t>(job.id), b));
+    }
+  }
+  keys = unitKeys(hashes, hashTokens, unitTokens, job.inputLength);
+}
+
+bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64_t prefillBudget,
+                          int64_t tokenBudget) {
+  if (prefillBudget <= 0 || tokenBudget <= 0 || queue_.empty()) {
+    return false;
+  }
+  if (minSize > 0 && static_cast<int64_t>(queue_.size()) < minSize) {
+    return false;
+  }
+  if (maxSize == 0) {
+    return false;
+  }
+  const int64_t bs = config_.blockSize;
+  prefillBudget = roundUp(prefillBudget, bs);
+  const size_t first = running_.size();
+  int64_t prefillTokens = 0;
+  int64_t decodeTokens = 0;
+  while (!queue_.empty()) {
+    const Job job = queue_.front();
+    queue_.pop_front();
+    Running r;
+    r.job = job;
+    if (config_.router == RouterVersion::V2) {
+      const int64_t prefill = roundUp(job.inputLength, bs);
+      const int64_t decode = roundUp(job.maxNewTokens, bs);
+      prefillTokens += prefill;
+      decodeTokens += decode;
+      if (prefillTokens > prefillBudget ||
+          prefillTokens + decodeTokens + config_.speculate > tokenBudget) {
+        queue_.push_front(job); // head-of-line blocking
+        break;
+      }
+      r.reservedTokens = prefill + decode;
+      r.nextChunk = job.inputLength;
+    } else {
+      jobKeys(job, r.keys, r.unitTokens);
+      const int64_t tokens = job.inputLength + job.maxNewTokens + config_.speculate - 1;
+      const auto alloc = allocator_.allocate(tokens, r.keys, r.unitTokens);
+      if (!alloc) {
+        queue_.push_front(job);
+        break;
+      }
+      r.alloc = *alloc;
+      r.reservedTokens = alloc->blocks * bs;
+      // At least one prompt token is computed, to get the first token's logits.
+      r.computed = std::min(alloc->prefixTokens, job.inputLength - 1);
+      const int64_t postfix = job.inputLength - r.computed;
+      r.nextChunk = postfix;
+      if (prefillTokens + postfix > prefillBudget) {
+        const int64_t chunk = prefillBudget - prefillTokens;
+        if (!config_.chunking || chunk <= 0) {
+          // The allocation is dropped: its prompt still enters the cache (tgi.md §8.3).
+          allocator_.free(r.alloc, r.keys, r.unitTokens, job.inputLength);
+          queue_.push_front(job);
+          break;
+        }
+        r.nextChunk = chunk;
+        running_.push_back(std::move(r));
+        break;
+      }
+      prefillTokens += postfix;
+    }
+    running_.push_back(std::move(r));
+    if (maxSize > 0 && static_cast<int64_t>(running_.size() - first) == maxSize) {
+      break;
+    }
+  }
+  const int64_t admitted = static_cast<int64_t>(running_.size() - first);
+  if (admitted == 0) {
+    return false;
+  }
+  if (minSize > 0 && admitted < minSize) {
+    for (size_t i = first; i < running_.size(); ++i) {
+      if (config_.router == RouterVersion::V3) {
+        const Running& r = running_[i];
+        allocator_.free(r.alloc, r.keys, r.unitTokens, r.job.inputLength);
+      }
+    }
+    for (size_t i = running_.size(); i-- > first;) {
+      queue_.push_front(running_[i].job);
+    }
+    running_.resize(first);
+    return false;
+  }
+  for (size_t i = first; i < running_.size(); ++i) {
+    const Running& r = running_[i];
+    batchMaxTokens_ += r.reservedTokens;
+    RequestState& req = requests_[static_cast<size_t>(r.job.id)];
+    if (req.admittedUs < 0) {
+      req.admittedUs = nowUs;
+    }
+    req.cachedTokens += r.computed;
+  }
+  return true;
+}
+
+int64_t Scheduler::currentTokens() const {
+  int64_t tokens = 0;
+  for (const Running& r : running_) {
+    tokens += r.computed < r.job.inputLength ? r.nextChunk : 1;
+  }
+  return tokens;
+}
+
+const ForwardRecord* Scheduler::beginForward(int64_t nowUs) {
+  if (inForward_) {
+    return nullptr;
+  }
+  const int64_t queued = static_cast<int64_t>(queue_.size());
+  const size_t before = running_.size();
+  switch (phase_) {
+  case Phase::Idle:
+    if (!nextBatch(nowUs, -1, config_.maxBatchSize.value_or(-1), config_.maxBatchPrefillTokens,
+                   config_.maxBatchTotalTokens)) {
+      return nullptr;
+    }
+    waitingTokens_ = 1;
+    planForward(nowUs, ForwardKind::Prefill, 0, static_cast<int32_t>(running_.size()));
+    after_ = Phase::IterationStart;
+    break;
+  case Phase::IterationStart: {
+    const int64_t tokenBudget = std::max<int64_t>(config_.maxBatchTotalTokens - batchMaxTokens_, 0);
+    const int64_t batchSize = static_cast<int64_t>(running_.size());
+    int64_t minSize = -1;
+    int64_t maxSize = -1;
+    int64_t prefillBudget = config_.maxBatchPrefillTokens;
+    if (config_.chunking) {
+      prefillBudget = std::max<int64_t>(prefillBudget - currentTokens(), 0);
+    } else {
+      if (waitingTokens_ < config_.maxWaitingTokens) {
+        minSize = static_cast<int64_t>(
+            std::floor(static_cast<double>(batchSize) * config_.waitingServedRatio));
+      }
+      if (config_.maxBatchSize) {
+        maxSize = std::max<int64_t>(*config_.maxBatchSize - batchSize, 0);
+      }
+    }
+    if (nextBatch(nowUs, minSize, maxSize, prefillBudget, tokenBudget)) {
+      waitingTokens_ = 1;
+      const auto admitted = static_cast<int32_t>(running_.size() - before);
+      if (config_.chunking) {
+        planForward(nowUs, ForwardKind::Mixed, 0, admitted);
+      } else {
+        planForward(nowUs, ForwardKind::Prefill, before, admitted); // the batch is paused
+      }
+      after_ = Phase::DecodeDue;
+    } else {
+      planForward(nowUs, ForwardKind::Decode, 0, 0);
+      ++waitingTokens_;
+      after_ = Phase::IterationStart;
+    }
+    break;
+  }
+  case Phase::DecodeDue:
+    planForward(nowUs, ForwardKind::Decode, 0, 0);
+    ++waitingTokens_;
+    after_ = Phase::IterationStart;
+    break;
+  }
+  record_.queueLength = static_cast<int32_t>(queued);
+  inForward_ = true;
+  return &record_;
+}
+
+void Scheduler::planForward(int64_t nowUs, ForwardKind kind, size_t first, int32_t admitted) {
+  ForwardShape s;
+  for (size_t i = first; i < running_.size(); ++i) {
+    const Running& r = running_[i];
+    if (r.computed < r.job.inputLength) {
+      s.prefillTokens += r.nextChunk;
+      s.prefillAttention += static_cast<double>(r.nextChunk) *
+                            (static_cast<double>(r.computed) + static_cast<double>(r.nextChunk) / 2);
+    } else {
+      const int64_t context = r.job.inputLength + r.generated;
+      ++s.decodeSeqs;
+      s.kvTokens += context;
+      s.maxContext = std::max(s.maxContext, context);
+    }
+  }
+  if (s.prefillTokens == 0) {
+    s.graphBatch = graphBatchFor(config_.cudaGraphs, s.decodeSeqs);
+  }
+  double ms = model_.forwardMs(s);
+  if (options_.timeJitter > 0) {
+    std::normal_distribution<double> noise(1.0, options_.timeJitter);
+    ms *= std::max(noise(rng_), 0.05);
+  }
+  forwardFirst_ = first;
+  record_ = ForwardRecord{};
+  record_.startUs = nowUs;
+  record_.durationUs = std::max<int64_t>(std::llround(ms * 1000.0), 1);
+  record_.kind = kind;
+  record_.batchSize = static_cast<int32_t>(running_.size() - first);
+  record_.prefillTokens = s.prefillTokens;
+  record_.decodeSeqs = static_cast<int32_t>(s.decodeSeqs);
+  record_.kvTokens = s.kvTokens;
+  record_.graphBatch = s.graphBatch;
+  record_.blocksInUse = config_.router == RouterVersion::V3
+                            ? allocator_.blocksInUse()
+                            : batchMaxTokens_ / config_.blockSize;
+  record_.admitted = admitted;
+}
+
+void Scheduler::computeNextChunks(size_t first) {
+  // The shard's rule (flash_causal_lm.generate_token): the batch is walked newest first and
+  // the budget counts every request of the forward, finished ones included (tgi.md §8.1, §8.2).
+  int64_t budget =
+      config_.maxBatchPrefillTokens - (static_cast<int64_t>(running_.size() - first) - 1);
+  for (size_t i = running_.size(); i-- > first;) {
+    Running& r = running_[i];
+    if (r.finished || r.computed >= r.job.inputLength) {
+      continue;
+    }
+    const int64_t remaining = r.job.inputLength - r.computed;
+    r.nextChunk = std::max<int64_t>(std::min(remaining, budget), 1);
+    budget -= r.nextChunk;
+  }
+}
+
+std::span<const TokenEvent> Scheduler::endForward() {
+  events_.clear();
+  if (!inForward_) {
+    return events_;
+  }
+  inForward_ = false;
+  for (size_t i = forwardFirst_; i < running_.size(); ++i) {
+    Running& r = running_[i];
+    if (r.computed < r.job.inputLength) {
+      r.computed += r.nextChunk;
+      if (r.computed < r.job.inputLength) {
+        continue; // still prefilling: no token yet
+      }
+    }
+    RequestState& req = requests_[static_cast<size_t>(r.job.id)];
+    ++r.generated;
+    ++req.generated;
+    TokenEvent event{.id = r.job.id};
+    // The shard checks the length before EOS (tgi.md §2.4, §8.5).
+    if (r.generated >= r.job.maxNewTokens) {
+      r.finished = true;
+      r.reason = FinishReason::Length;
+    } else if (req.eosAt > 0 && req.generated >= req.eosAt) {
+      r.finished = true;
+      r.reason = FinishReason::EosToken;
+    }
+    if (r.finished) {
+      event.reason = r.reason;
+      event.last = true;
+      if (r.reason == FinishReason::Length && req.generated < req.maxTotalNewTokens) {
+        // Continuation (tgi.md §1.3): the generated text joins the prompt and is validated
+        // again; EOS on the job's last slot is special (not in the text) and comes again.
+        const bool eosHere = req.eosAt > 0 && req.generated == req.eosAt;
+        const int64_t prompt = req.spec.inputTokens + req.generated - (eosHere ? 1 : 0);
+        const ValidationResult v = validateRequest(config_, req.spec.params, prompt);
+        if (v.request) {
+          if (eosHere) {
+            ++req.eosAt;
+          }
+          event.last = false;
+          r.nextInput = v.request->inputLength;
+          r.nextMaxNewTokens = v.request->maxNewTokensChunk;
+        }
+      }
+    }
+    events_.push_back(event);
+  }
+  if (config_.chunking) {
+    computeNextChunks(forwardFirst_);
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < running_.size(); ++i) {
+    if (running_[i].finished) {
+      finishJob(running_[i]);
+    } else {
+      if (kept != i) {
+        running_[kept] = std::move(running_[i]);
+      }
+      ++kept;
+    }
+  }
+  running_.resize(kept);
+  phase_ = running_.empty() ? Phase::Idle : after_;
+  return events_;
+}
+
+void Scheduler::finishJob(Running& r) {
+  if (config_.router == RouterVersion::V3) {
+    allocator_.free(r.alloc, r.keys, r.unitTokens, r.job.inputLength);
+  }
+  batchMaxTokens_ -= r.reservedTokens;
+  if (r.nextInput > 0) {
+    enqueue(r.job.id, r.nextInput, r.nextMaxNewTokens);
+  } else {
+    --inFlight_; // the stream ends: the permit goes back
+  }
+}
+
+} // namespace tt::sim

@@ -1,0 +1,164 @@
+#pragma once
+
+#include "sim/block_allocator.h"
+#include "sim/config.h"
+#include "sim/cost_model.h"
+#include "sim/validation.h"
+
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tt::sim {
+
+using RequestId = int32_t;
+
+// One request as the simulator needs it. The tokenizer is not modelled: the caller counts tokens.
+struct RequestSpec {
+  int64_t inputTokens = 0;
+  GenerateParams params;    // max_new_tokens, truncate, ... (validated as TGI does)
+  int64_t outputTokens = 0; // the end-of-sequence token is token number outputTokens (0: never)
+  std::vector<uint64_t> blockHashes; // prefix identity, one per hashBlockTokens (prefix_hash.h)
+  int64_t hashBlockTokens = 0;       // 0: no prefix information, the cache is not used
+};
+
+enum class FinishReason { Length, EosToken };
+
+enum class Submitted { Queued, Overloaded, Invalid };
+
+struct Admission {
+  RequestId id = -1;
+  Submitted status = Submitted::Queued;
+  std::string error; // TGI's message for Overloaded ("Model is overloaded") and Invalid
+};
+
+enum class ForwardKind {
+  Prefill, // new prompts only (a new batch, or non-chunking: the running batch is paused)
+  Mixed,   // chunking: the running batch plus new prompts in one forward
+  Decode,  // the running batch (with prefill chunks that continue)
+};
+
+// One forward pass: its place in time and what it held.
+struct ForwardRecord {
+  int64_t startUs = 0;
+  int64_t durationUs = 0;
+  ForwardKind kind = ForwardKind::Decode;
+  int32_t batchSize = 0;      // sequences in the forward
+  int64_t prefillTokens = 0;  // prompt tokens computed
+  int32_t decodeSeqs = 0;     // sequences generating a token from their KV
+  int64_t kvTokens = 0;       // KV tokens those sequences attend over
+  int64_t graphBatch = 0;     // CUDA graph size used, 0 when eager
+  int64_t blocksInUse = 0;    // KV blocks reserved or cached when the forward starts
+  int32_t queueLength = 0;    // jobs waiting when the forward starts
+  int32_t admitted = 0;       // jobs the forward took from the queue
+};
+
+// What a forward emitted for one request, at the forward's end.
+struct TokenEvent {
+  RequestId id = -1;
+  bool last = false;           // the request's stream ends with this token
+  FinishReason reason = FinishReason::Length;
+};
+
+struct SchedulerOptions {
+  double timeJitter = 0; // relative standard deviation applied to each forward time
+  uint64_t seed = 0;
+};
+
+// TGI's router and shard batching, driven one forward at a time (reference/tgi.md §2, §8).
+// Real-time use: submit() each arrival; when idle call beginForward(now), run a timer for the
+// returned duration, then endForward() delivers the tokens. Virtual time: see engine.h.
+// Arrivals submitted between beginForward and endForward wait for the next beginForward, as in
+// TGI; the effects of a forward (tokens, frees, permits) happen in endForward.
+class Scheduler {
+public:
+  Scheduler(SchedulerConfig config, CostModel model, SchedulerOptions options = {});
+
+  // Permit (429 when max_concurrent_requests are in flight), then validation, then the queue.
+  Admission submit(const RequestSpec& spec, int64_t nowUs);
+
+  // Forms the next forward as TGI would at `nowUs`; nullptr when there is nothing to run (wait
+  // for an arrival). Must be followed by endForward() before the next call.
+  const ForwardRecord* beginForward(int64_t nowUs);
+
+  // Applies the forward begun last; the span stays valid until the next beginForward.
+  std::span<const TokenEvent> endForward();
+
+  bool forwardInProgress() const { return inForward_; }
+  size_t queueLength() const { return queue_.size(); }
+  int64_t inFlight() const { return inFlight_; }
+  const SchedulerConfig& config() const { return config_; }
+  const BlockAllocator& allocator() const { return allocator_; }
+
+  // Per request, for results: when its first job left the queue, how many jobs it took, how
+  // many prompt tokens the prefix cache saved, tokens generated so far.
+  int64_t admittedUs(RequestId id) const { return requests_[static_cast<size_t>(id)].admittedUs; }
+  int32_t jobs(RequestId id) const { return requests_[static_cast<size_t>(id)].jobs; }
+  int64_t cachedTokens(RequestId id) const {
+    return requests_[static_cast<size_t>(id)].cachedTokens;
+  }
+  int64_t generated(RequestId id) const { return requests_[static_cast<size_t>(id)].generated; }
+
+private:
+  struct RequestState {
+    RequestSpec spec;
+    int64_t maxTotalNewTokens = 0;
+    int64_t generated = 0;
+    int64_t eosAt = 0; // total generated count at which EOS comes (0: never)
+    int64_t admittedUs = -1;
+    int64_t cachedTokens = 0;
+    int32_t jobs = 0;
+  };
+  struct Job { // a queue entry
+    RequestId id = -1;
+    int64_t inputLength = 0;
+    int64_t maxNewTokens = 0;
+  };
+  struct Running {
+    Job job;
+    Allocation alloc;
+    std::vector<uint64_t> keys; // cache units of the job's prompt
+    int64_t unitTokens = 0;
+    int64_t reservedTokens = 0; // what the job adds to the batch's max_tokens
+    int64_t computed = 0;       // prompt tokens in the KV cache
+    int64_t nextChunk = 0;      // prompt tokens the next forward computes (while prefilling)
+    int64_t generated = 0;      // tokens of this job
+    bool finished = false;
+    FinishReason reason = FinishReason::Length;
+    int64_t nextInput = -1; // > 0: a continuation job follows with this prompt
+    int64_t nextMaxNewTokens = 0;
+  };
+  enum class Phase { Idle, IterationStart, DecodeDue };
+
+  bool nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64_t prefillBudget,
+                 int64_t tokenBudget); // appends to running_; minSize/maxSize < 0: unset
+  void enqueue(RequestId id, int64_t inputLength, int64_t maxNewTokens);
+  void jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const;
+  void planForward(int64_t nowUs, ForwardKind kind, size_t first, int32_t admitted);
+  void computeNextChunks(size_t first);
+  int64_t currentTokens() const;
+  void finishJob(Running& r);
+
+  SchedulerConfig config_;
+  CostModel model_;
+  SchedulerOptions options_;
+  std::mt19937_64 rng_;
+  BlockAllocator allocator_;
+  std::vector<RequestState> requests_;
+  std::deque<Job> queue_;
+  std::vector<Running> running_;
+  std::vector<TokenEvent> events_;
+  ForwardRecord record_;
+  Phase phase_ = Phase::Idle;
+  Phase after_ = Phase::Idle; // where the loop goes once the forward ends
+  size_t forwardFirst_ = 0;   // running_[forwardFirst_..] are in the forward
+  bool inForward_ = false;
+  int64_t waitingTokens_ = 0;
+  int64_t batchMaxTokens_ = 0;
+  int64_t inFlight_ = 0;
+};
+
+} // namespace tt::sim
