@@ -264,14 +264,15 @@ TEST_CASE("request parser: smuggling inputs are refused", "[http][smuggling]") {
        HttpError::Malformed},
       {"CR without LF after headers", "GET / HTTP/1.1\r\nA: b\r\n\rZGET /evil HTTP/1.1\r\n\r\n",
        HttpError::Malformed},
-      {"NUL in value", std::string("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 28), HttpError::Malformed},
+      {"NUL in value", std::string("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 26), HttpError::Malformed},
   };
   for (const Case& c : cases) {
     INFO(c.name);
     const Parsed o = request(c.input);
     CHECK(o.status == ParseStatus::Error);
     CHECK(o.error == c.error);
-    CHECK(o.log.size() == (c.error == HttpError::BadFraming && c.name[0] == 'b' ? 1 : 0));
+    // Only the bad chunk size is found after the head was delivered.
+    CHECK(o.log.size() == (std::string_view(c.name) == "bad chunk size" ? 1u : 0u));
   }
 }
 
