@@ -8,9 +8,8 @@ BlockAllocator::BlockAllocator(int64_t maxBatchTotalTokens, int64_t blockSize, b
     : blockSize_(blockSize), prefixCaching_(prefixCaching),
       usable_(std::max<int64_t>(maxBatchTotalTokens / blockSize - 1, 0)), free_(usable_) {}
 
-std::optional<Allocation> BlockAllocator::allocate(int64_t tokens,
-                                                   std::span<const uint64_t> unitKeys,
-                                                   int64_t unitTokens) {
+std::optional<Allocation>
+BlockAllocator::allocate(int64_t tokens, std::span<const uint64_t> unitKeys, int64_t unitTokens) {
   Allocation a;
   if (prefixCaching_) {
     for (const uint64_t key : unitKeys) {

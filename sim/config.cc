@@ -47,7 +47,8 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
   // prefix caching is off for paged attention. v2 routers know neither.
   c.chunking = l.router == RouterVersion::V3 && l.model.supportsChunking && l.prefillChunking &&
                l.speculate == 0 && l.attention != Attention::Paged;
-  c.prefixCaching = l.router == RouterVersion::V3 && l.prefixCaching && l.attention != Attention::Paged;
+  c.prefixCaching =
+      l.router == RouterVersion::V3 && l.prefixCaching && l.attention != Attention::Paged;
   c.maxConcurrentRequests = l.maxConcurrentRequests;
   c.maxBestOf = l.maxBestOf;
   c.maxStopSequences = l.maxStopSequences;
@@ -70,13 +71,14 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
   c.maxInputTokens = l.maxInputTokens.value_or(c.maxTotalTokens - 1);
   if (l.router == RouterVersion::V3) {
     if (l.maxBatchTotalTokens) {
-      out.warnings.push_back("`--max-batch-total-tokens` is deprecated for Flash Attention models.");
+      out.warnings.push_back(
+          "`--max-batch-total-tokens` is deprecated for Flash Attention models.");
       out.warnings.push_back("Inferred max batch total tokens: " + std::to_string(kv));
     }
     c.maxBatchTotalTokens = kv;
     if (c.maxTotalTokens > kv) {
-      out.error = "Not enough memory to handle `max_total_tokens=" +
-                  std::to_string(c.maxTotalTokens) + "`";
+      out.error =
+          "Not enough memory to handle `max_total_tokens=" + std::to_string(c.maxTotalTokens) + "`";
       return out;
     }
   } else {

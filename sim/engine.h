@@ -24,13 +24,13 @@ struct RequestResult {
   Outcome outcome = Outcome::Unfinished;
   std::string error; // TGI's message for Overloaded and Invalid
   int64_t arrivalUs = 0;
-  int64_t admittedUs = -1;   // batch_time of its first job (x-queue-time ends here)
+  int64_t admittedUs = -1; // batch_time of its first job (x-queue-time ends here)
   int64_t firstTokenUs = -1;
   int64_t endUs = -1;
   std::vector<int64_t> tokenUs; // arrival time of every token
   FinishReason finish = FinishReason::Length;
-  int32_t jobs = 0;             // scheduler jobs (more than one past 1024 new tokens)
-  int64_t cachedTokens = 0;     // prompt tokens the prefix cache saved, over all jobs
+  int32_t jobs = 0;         // scheduler jobs (more than one past 1024 new tokens)
+  int64_t cachedTokens = 0; // prompt tokens the prefix cache saved, over all jobs
 };
 
 struct EngineOptions {

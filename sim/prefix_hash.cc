@@ -64,8 +64,8 @@ std::vector<uint64_t> unitKeys(std::span<const uint64_t> blockHashes, int64_t ha
     return keys;
   }
   const int64_t hashesPerUnit = unitTokens / hashBlockTokens;
-  const int64_t units = std::min(static_cast<int64_t>(blockHashes.size()) / hashesPerUnit,
-                                 promptTokens / unitTokens);
+  const int64_t units =
+      std::min(static_cast<int64_t>(blockHashes.size()) / hashesPerUnit, promptTokens / unitTokens);
   keys.reserve(static_cast<size_t>(std::max<int64_t>(units, 0)));
   uint64_t chain = 0x452821e638d01377ULL;
   for (int64_t u = 0; u < units; ++u) {

@@ -63,8 +63,8 @@ double positiveMs(std::string_view field, const std::string& source, int line) {
 ProfileRow parseRow(std::string_view line, const std::string& source, int lineNo) {
   const auto fields = splitFields(line);
   if (fields.size() != 6) {
-    fail(source, lineNo, "expected 6 fields (" + std::string(kHeader) + "), got " +
-                             std::to_string(fields.size()));
+    fail(source, lineNo,
+         "expected 6 fields (" + std::string(kHeader) + "), got " + std::to_string(fields.size()));
   }
   ProfileRow row;
   row.line = lineNo;

@@ -68,10 +68,11 @@ void Scheduler::jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& un
     return;
   }
   // A continuation: the prompt is the original one plus the generated text.
-  const size_t promptBlocks = std::min(spec.blockHashes.size(),
-                                       static_cast<size_t>(spec.inputTokens / hashTokens));
+  const size_t promptBlocks =
+      std::min(spec.blockHashes.size(), static_cast<size_t>(spec.inputTokens / hashTokens));
   std::vector<uint64_t> hashes(spec.blockHashes.begin(),
-                               spec.blockHashes.begin() + static_cast<std::ptrdiff_t>(promptBlocks));
+                               spec.blockHashes.begin() +
+                                   static_cast<std::ptrdiff_t>(promptBlocks));
   if (promptBlocks * static_cast<size_t>(hashTokens) == static_cast<size_t>(spec.inputTokens)) {
     const size_t total = static_cast<size_t>(job.inputLength / hashTokens);
     for (size_t b = promptBlocks; b < total; ++b) {
@@ -250,8 +251,9 @@ void Scheduler::planForward(int64_t nowUs, ForwardKind kind, size_t first, int32
     const Running& r = running_[i];
     if (r.computed < r.job.inputLength) {
       s.prefillTokens += r.nextChunk;
-      s.prefillAttention += static_cast<double>(r.nextChunk) *
-                            (static_cast<double>(r.computed) + static_cast<double>(r.nextChunk) / 2);
+      s.prefillAttention +=
+          static_cast<double>(r.nextChunk) *
+          (static_cast<double>(r.computed) + static_cast<double>(r.nextChunk) / 2);
     } else {
       const int64_t context = r.job.inputLength + r.generated;
       ++s.decodeSeqs;
@@ -277,9 +279,8 @@ void Scheduler::planForward(int64_t nowUs, ForwardKind kind, size_t first, int32
   record_.decodeSeqs = static_cast<int32_t>(s.decodeSeqs);
   record_.kvTokens = s.kvTokens;
   record_.graphBatch = s.graphBatch;
-  record_.blocksInUse = config_.router == RouterVersion::V3
-                            ? allocator_.blocksInUse()
-                            : batchMaxTokens_ / config_.blockSize;
+  record_.blocksInUse = config_.router == RouterVersion::V3 ? allocator_.blocksInUse()
+                                                            : batchMaxTokens_ / config_.blockSize;
   record_.admitted = admitted;
 }
 

@@ -46,20 +46,20 @@ struct ForwardRecord {
   int64_t startUs = 0;
   int64_t durationUs = 0;
   ForwardKind kind = ForwardKind::Decode;
-  int32_t batchSize = 0;      // sequences in the forward
-  int64_t prefillTokens = 0;  // prompt tokens computed
-  int32_t decodeSeqs = 0;     // sequences generating a token from their KV
-  int64_t kvTokens = 0;       // KV tokens those sequences attend over
-  int64_t graphBatch = 0;     // CUDA graph size used, 0 when eager
-  int64_t blocksInUse = 0;    // KV blocks reserved or cached when the forward starts
-  int32_t queueLength = 0;    // jobs waiting when the forward starts
-  int32_t admitted = 0;       // jobs the forward took from the queue
+  int32_t batchSize = 0;     // sequences in the forward
+  int64_t prefillTokens = 0; // prompt tokens computed
+  int32_t decodeSeqs = 0;    // sequences generating a token from their KV
+  int64_t kvTokens = 0;      // KV tokens those sequences attend over
+  int64_t graphBatch = 0;    // CUDA graph size used, 0 when eager
+  int64_t blocksInUse = 0;   // KV blocks reserved or cached when the forward starts
+  int32_t queueLength = 0;   // jobs waiting when the forward starts
+  int32_t admitted = 0;      // jobs the forward took from the queue
 };
 
 // What a forward emitted for one request, at the forward's end.
 struct TokenEvent {
   RequestId id = -1;
-  bool last = false;           // the request's stream ends with this token
+  bool last = false; // the request's stream ends with this token
   FinishReason reason = FinishReason::Length;
 };
 

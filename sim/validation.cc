@@ -56,8 +56,7 @@ ValidationResult validateRequest(const SchedulerConfig& config, const GeneratePa
   }
   if (p.truncate && (*p.truncate == 0 || *p.truncate > config.maxInputTokens)) {
     return fail("`truncate` must be strictly positive and less than " +
-                std::to_string(config.maxInputTokens) + ". Given: " +
-                std::to_string(*p.truncate));
+                std::to_string(config.maxInputTokens) + ". Given: " + std::to_string(*p.truncate));
   }
   const int64_t inputLength = p.truncate ? std::min(promptTokens, *p.truncate) : promptTokens;
   ValidRequest valid;
@@ -71,10 +70,10 @@ ValidationResult validateRequest(const SchedulerConfig& config, const GeneratePa
     valid.maxTotalNewTokens = room;
   }
   if (inputLength + valid.maxNewTokensChunk > config.maxTotalTokens) {
-    return fail("`inputs` tokens + `max_new_tokens` must be <= " +
-                std::to_string(config.maxTotalTokens) + ". Given: " +
-                std::to_string(inputLength) + " `inputs` tokens and " +
-                std::to_string(valid.maxNewTokensChunk) + " `max_new_tokens`");
+    return fail(
+        "`inputs` tokens + `max_new_tokens` must be <= " + std::to_string(config.maxTotalTokens) +
+        ". Given: " + std::to_string(inputLength) + " `inputs` tokens and " +
+        std::to_string(valid.maxNewTokensChunk) + " `max_new_tokens`");
   }
   if (inputLength > config.maxInputTokens) {
     return fail("`inputs` must have less than " + std::to_string(config.maxInputTokens) +
