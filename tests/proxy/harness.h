@@ -256,6 +256,13 @@ public:
       if (n == 0) {
         eof = true;
         reader_.finish();
+        finals.clear();
+        for (const Message& m : reader_.messages) {
+          if (m.status >= 200 || m.status == 0) {
+            finals.push_back(m);
+          }
+        }
+        reader_.messages.clear();
         return finals;
       }
       if (n < 0) {
