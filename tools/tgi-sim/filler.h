@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tt::tgisim {
+
+// One generated token as TGI reports it (reference/tgi.md §1.4 `Token`).
+struct GenToken {
+  uint32_t id = 0;
+  std::string text;
+  double logprob = 0;
+  bool special = false; // the end-of-sequence token
+};
+
+// A small deterministic PRNG (splitmix64): the same seed gives the same sequence everywhere.
+class SplitMix {
+public:
+  explicit SplitMix(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  // Uniform in [0, 1).
+  double uniform();
+
+private:
+  uint64_t state_;
+};
+
+// Mixes several values into one seed.
+uint64_t mixSeed(uint64_t a, uint64_t b);
+// FNV-1a 64 of a string, for seeding greedy generation from the prompt.
+uint64_t hashText(std::string_view text);
+
+// The filler text a request generates (README.md, "Generated text"): words of one to four
+// letters from a fixed list, each one token with a leading space, picked by a PRNG seeded per
+// request; logprobs in (-3, 0]. With `eosProbability` > 0 every token after the first is the
+// end-of-sequence token `</s>` (special) with that probability. Each word re-tokenizes to
+// exactly one token of the stand-in tokenizer, so a continuation's prompt grows by one token per
+// generated token.
+class FillerText {
+public:
+  FillerText(uint64_t seed, double eosProbability);
+  GenToken next();
+  int64_t produced() const { return produced_; }
+
+private:
+  SplitMix rng_;
+  double eosProbability_;
+  int64_t produced_ = 0;
+};
+
+// The plan of one scheduler job: the tokens it will emit and why it stops. Stop rules in TGI's
+// order (reference/tgi.md §2.4): length first, then EOS, then a stop sequence that the decoded
+// text ends with.
+struct JobPlan {
+  std::vector<GenToken> tokens;
+  enum class Finish { Length, EosToken, StopSequence } finish = Finish::Length;
+};
+
+JobPlan planJob(FillerText& text, int64_t maxNewTokens, const std::vector<std::string>& stop,
+                std::string& decodedSoFar);
+
+std::string_view finishReasonName(JobPlan::Finish finish);
+
+} // namespace tt::tgisim

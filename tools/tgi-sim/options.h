@@ -1,0 +1,55 @@
+#pragma once
+
+#include "tools/tgi-sim/server.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tt::tgisim {
+
+// tgi-sim's flags: text-generation-launcher's names and defaults (reference/tgi.md §3.1), plus
+// the simulator's own.
+struct TgiSimOptions {
+  std::string hostname = "0.0.0.0";
+  int port = 3000;
+  std::optional<int64_t> maxBatchPrefillTokens;
+  std::optional<int64_t> maxBatchTotalTokens;
+  std::optional<int64_t> maxBatchSize;
+  int64_t maxConcurrentRequests = 128;
+  std::optional<int64_t> maxInputTokens;
+  std::optional<int64_t> maxTotalTokens;
+  int64_t maxWaitingTokens = 20;
+  double waitingServedRatio = 0.3;
+  std::string cudaGraphs = "1,2,4,8,16,32";
+  int64_t maxBestOf = 2;
+  int64_t maxStopSequences = 4;
+  int64_t maxTopNTokens = 5;
+  int64_t maxClientBatchSize = 4;
+  int64_t payloadLimit = 2'000'000;
+  int64_t validationWorkers = 2;
+  std::string modelId;
+
+  std::string profile = "h100-llama3-8b";
+  std::string prefillChunking = "on";
+  std::string scheduler = "v3";
+  std::optional<int64_t> kvTokens;
+  double timeScale = 1.0;
+  uint64_t seed = 0;
+  double eosProbability = 0;
+};
+
+// Declares every flag on `app`, writing into `options`.
+void setupTgiSim(CLI::App& app, TgiSimOptions& options);
+
+// Resolves the options as the launcher, the shard's warmup and the router would (defaults,
+// start-up validation). On failure returns nullopt and sets `error` to the one line TGI prints.
+std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& options, std::string* error);
+
+// Runs the server until SIGINT/SIGTERM; prints `tgi-sim listening on HOST:PORT` once bound.
+// Returns the process exit code: 0, 1 when it cannot listen, 2 for invalid settings.
+int runTgiSim(const TgiSimOptions& options);
+
+} // namespace tt::tgisim
