@@ -27,12 +27,14 @@ Admission Scheduler::submit(const RequestSpec& spec, int64_t nowUs) {
   out.id = static_cast<RequestId>(requests_.size());
   requests_.push_back(RequestState{.spec = spec});
   if (inFlight_ >= config_.maxConcurrentRequests) {
+    requests_.back().status = RequestStatus::Unknown;
     out.status = Submitted::Overloaded;
     out.error = "Model is overloaded";
     return out;
   }
   const ValidationResult v = validateRequest(config_, spec.params, spec.inputTokens);
   if (!v.request) {
+    requests_.back().status = RequestStatus::Unknown;
     out.status = Submitted::Invalid;
     out.error = v.error;
     return out;
@@ -101,6 +103,9 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
   while (!queue_.empty()) {
     const Job job = queue_.front();
     queue_.pop_front();
+    if (job.cancelled) {
+      continue; // the client went away: dropped (tgi.md §2.2)
+    }
     Running r;
     r.job = job;
     if (config_.router == RouterVersion::V2) {
@@ -161,6 +166,7 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
     }
     for (size_t i = running_.size(); i-- > first;) {
       queue_.push_front(running_[i].job);
+      requests_[static_cast<size_t>(running_[i].job.id)].status = RequestStatus::Queued;
     }
     running_.resize(first);
     return false;
@@ -169,6 +175,7 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
     const Running& r = running_[i];
     batchMaxTokens_ += r.reservedTokens;
     RequestState& req = requests_[static_cast<size_t>(r.job.id)];
+    req.status = RequestStatus::Running;
     if (req.admittedUs < 0) {
       req.admittedUs = nowUs;
     }
@@ -314,6 +321,11 @@ std::span<const TokenEvent> Scheduler::endForward() {
         continue; // still prefilling: no token yet
       }
     }
+    if (r.dropped) {
+      // Its token finds the client gone: counted as dropped, treated as stopped (tgi.md §2.4).
+      r.finished = true;
+      continue;
+    }
     RequestState& req = requests_[static_cast<size_t>(r.job.id)];
     ++r.generated;
     ++req.generated;
@@ -371,11 +383,50 @@ void Scheduler::finishJob(Running& r) {
     allocator_.free(r.alloc, r.keys, r.unitTokens, r.job.inputLength);
   }
   batchMaxTokens_ -= r.reservedTokens;
+  if (r.dropped) {
+    return; // the permit went back at cancel()
+  }
   if (r.nextInput > 0) {
     enqueue(r.job.id, r.nextInput, r.nextMaxNewTokens);
+    requests_[static_cast<size_t>(r.job.id)].status = RequestStatus::Queued;
   } else {
+    requests_[static_cast<size_t>(r.job.id)].status = RequestStatus::Finished;
     --inFlight_; // the stream ends: the permit goes back
   }
+}
+
+bool Scheduler::cancel(RequestId id) {
+  if (id < 0 || static_cast<size_t>(id) >= requests_.size()) {
+    return false;
+  }
+  RequestState& req = requests_[static_cast<size_t>(id)];
+  if (req.status == RequestStatus::Queued) {
+    for (Job& job : queue_) {
+      if (job.id == id && !job.cancelled) {
+        job.cancelled = true;
+        break;
+      }
+    }
+  } else if (req.status == RequestStatus::Running) {
+    for (Running& r : running_) {
+      if (r.job.id == id && !r.dropped) {
+        r.dropped = true;
+        break;
+      }
+    }
+  } else {
+    return false;
+  }
+  req.status = RequestStatus::Cancelled;
+  --inFlight_; // the handler holding the permit is gone
+  return true;
+}
+
+RequestStatus Scheduler::status(RequestId id) const {
+  if (id < 0 || static_cast<size_t>(id) >= requests_.size()) {
+    return RequestStatus::Unknown;
+  }
+  return requests_[static_cast<size_t>(id)].status;
 }
 
 } // namespace tt::sim

@@ -29,6 +29,15 @@ enum class FinishReason { Length, EosToken };
 
 enum class Submitted { Queued, Overloaded, Invalid };
 
+// Where a request stands, for callers that track it (status()).
+enum class RequestStatus {
+  Unknown,   // never submitted, rejected at submit (429 / 422), or released
+  Queued,    // a job of it waits in the queue
+  Running,   // a job of it is in the running batch
+  Finished,  // its stream ended with a finish reason
+  Cancelled, // cancel()ed before its stream ended
+};
+
 struct Admission {
   RequestId id = -1;
   Submitted status = Submitted::Queued;
@@ -87,6 +96,19 @@ public:
   // Applies the forward begun last; the span stays valid until the next beginForward.
   std::span<const TokenEvent> endForward();
 
+  // The client of a queued or running request went away. As TGI does when the response channel
+  // is closed (reference/tgi.md §1.7, §2.2, §2.4): the permit goes back at once (the handler
+  // holding it is dropped); a queued job stays in the queue (queueLength() counts it, as
+  // tgi_queue_size does) until next_batch pops it and skips it, without budget or blocks;
+  // a running job stays in the batch and is computed until the end of the next forward that
+  // would give it a token (a sequence still prefilling gives none), where it is removed and its
+  // KV blocks freed (its prompt joins the prefix cache) like a finished one, emitting nothing.
+  // Never mid-forward: during a forward, the effects come in endForward. No TokenEvent for the
+  // request follows a cancel. Returns false (and does nothing) when the request is not queued
+  // or running.
+  bool cancel(RequestId id);
+  RequestStatus status(RequestId id) const;
+
   bool forwardInProgress() const { return inForward_; }
   size_t queueLength() const { return queue_.size(); }
   int64_t inFlight() const { return inFlight_; }
@@ -111,11 +133,13 @@ private:
     int64_t admittedUs = -1;
     int64_t cachedTokens = 0;
     int32_t jobs = 0;
+    RequestStatus status = RequestStatus::Queued;
   };
   struct Job { // a queue entry
     RequestId id = -1;
     int64_t inputLength = 0;
     int64_t maxNewTokens = 0;
+    bool cancelled = false; // the client went away: next_batch skips it
   };
   struct Running {
     Job job;
@@ -127,6 +151,7 @@ private:
     int64_t nextChunk = 0;      // prompt tokens the next forward computes (while prefilling)
     int64_t generated = 0;      // tokens of this job
     bool finished = false;
+    bool dropped = false; // cancelled: removed, silently, at its next token
     FinishReason reason = FinishReason::Length;
     int64_t nextInput = -1; // > 0: a continuation job follows with this prompt
     int64_t nextMaxNewTokens = 0;
