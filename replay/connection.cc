@@ -1,0 +1,148 @@
+#include "replay/connection.h"
+
+#include "core/uv_util.h"
+
+#include <memory>
+
+namespace tt::replay {
+
+Connection::Connection(uv_loop_t* loop, ConnectionOwner& owner, const Clock& clock)
+    : loop_(loop), owner_(owner), clock_(clock) {
+  uv_tcp_init(loop_, &tcp_);
+  uv_timer_init(loop_, &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  connectReq_.data = this;
+}
+
+void Connection::connect(const sockaddr* address) {
+  state_ = State::Connecting;
+  const int rc = uv_tcp_connect(&connectReq_, &tcp_, address, &Connection::onConnect);
+  if (rc != 0) {
+    owner_.onConnected(*this, rc);
+    close();
+  }
+}
+
+void Connection::onConnect(uv_connect_t* req, int status) {
+  auto* self = static_cast<Connection*>(req->data);
+  if (self->state_ == State::Closing) {
+    return;
+  }
+  if (status != 0) {
+    self->owner_.onConnected(*self, status);
+    self->close();
+    return;
+  }
+  setNoDelay(&self->tcp_);
+  self->state_ = State::Idle;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &Connection::onAlloc,
+                &Connection::onRead);
+  self->owner_.onConnected(*self, 0);
+}
+
+void Connection::send(std::string wire, ResponseReader& reader, uint64_t timeoutMs) {
+  state_ = State::Busy;
+  reader_ = &reader;
+  if (timeoutMs > 0) {
+    uv_timer_start(&timer_, &Connection::onTimeout, timeoutMs, 0);
+  }
+  auto* write = new Write{{}, std::move(wire), this};
+  write->req.data = write;
+  uv_buf_t buf = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
+  const int rc =
+      uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, &Connection::onWrite);
+  if (rc != 0) {
+    delete write;
+    abort(Outcome::UpstreamError, std::string("write failed: ") + uv_strerror(rc));
+  }
+}
+
+// libuv runs every write callback before the handle's close callback: the connection is alive.
+void Connection::onWrite(uv_write_t* req, int status) {
+  std::unique_ptr<Write> write(static_cast<Write*>(req->data));
+  Connection* self = write->connection;
+  if (status != 0 && status != UV_ECANCELED && self->state_ == State::Busy) {
+    self->abort(Outcome::UpstreamError, std::string("write failed: ") + uv_strerror(status));
+  }
+}
+
+void Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(handle->data);
+  *buf = uv_buf_init(self->readBuffer_, sizeof self->readBuffer_);
+}
+
+void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (nread == 0 || self->state_ == State::Closing) {
+    return;
+  }
+  const int64_t now = self->clock_.nowNs();
+  if (self->state_ != State::Busy) { // idle: the server closed (or spoke out of turn)
+    self->close();
+    return;
+  }
+  ResponseReader::State state = ResponseReader::State::Reading;
+  if (nread < 0) {
+    state = nread == UV_EOF ? self->reader_->eof(now) : ResponseReader::State::Failed;
+    if (nread != UV_EOF) {
+      self->reader_->fail(Outcome::UpstreamError,
+                          std::string("read failed: ") + uv_strerror(static_cast<int>(nread)), now);
+    }
+  } else {
+    state = self->reader_->feed(std::string_view(buf->base, static_cast<size_t>(nread)), now);
+  }
+  if (state != ResponseReader::State::Reading) {
+    self->finishRequest(state == ResponseReader::State::Complete && self->reader_->keepAlive() &&
+                        nread > 0);
+  } else if (nread < 0) {
+    self->close();
+  }
+}
+
+void Connection::onTimeout(uv_timer_t* timer) {
+  auto* self = static_cast<Connection*>(timer->data);
+  self->abort(Outcome::Timeout, "no complete response within the request timeout");
+}
+
+void Connection::abort(Outcome outcome, const std::string& why) {
+  if (state_ == State::Busy) {
+    reader_->fail(outcome, why, clock_.nowNs());
+    finishRequest(false);
+  } else {
+    close();
+  }
+}
+
+// The connection is made idle or closing before the owner hears of the end, so the owner can
+// send its next request on it at once. A closing connection's memory lives until onClosed.
+void Connection::finishRequest(bool reuse) {
+  uv_timer_stop(&timer_);
+  ResponseReader* done = reader_;
+  reader_ = nullptr;
+  if (reuse) {
+    state_ = State::Idle;
+  } else {
+    close();
+  }
+  owner_.onRequestDone(*this, *done);
+}
+
+void Connection::close() {
+  if (state_ == State::Closing) {
+    return;
+  }
+  state_ = State::Closing;
+  pendingCloses_ = 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::onHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::onHandleClosed);
+}
+
+void Connection::onHandleClosed(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  if (--self->pendingCloses_ == 0) {
+    self->owner_.onClosed(*self);
+  }
+}
+
+} // namespace tt::replay

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "core/clock.h"
+#include "replay/response_reader.h"
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+
+namespace tt::replay {
+
+class Connection;
+
+// What a connection tells its owner. Each callback runs on the loop thread.
+class ConnectionOwner {
+public:
+  virtual ~ConnectionOwner() = default;
+  // The TCP connect finished; status < 0 is the libuv error (the connection then closes).
+  virtual void onConnected(Connection& connection, int status) = 0;
+  // The request ended (`reader` is Complete or Failed). The connection is idle() again when it
+  // can carry another request; otherwise it is already closing.
+  virtual void onRequestDone(Connection& connection, ResponseReader& reader) = 0;
+  // Every handle is closed: the owner may now destroy the connection.
+  virtual void onClosed(Connection& connection) = 0;
+};
+
+// One keep-alive HTTP/1.1 connection to the target carrying one request at a time. Every handle
+// is freed in one close path (close() is idempotent; onClosed fires once, after the last handle).
+class Connection {
+public:
+  Connection(uv_loop_t* loop, ConnectionOwner& owner, const Clock& clock);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts connecting; onConnected reports the result.
+  void connect(const sockaddr* address);
+  // Writes `wire` (request head and body) and reads its response into `reader`; the request
+  // fails with Timeout when it has not ended after timeoutMs (0: no limit). Needs idle().
+  void send(std::string wire, ResponseReader& reader, uint64_t timeoutMs);
+  // Fails the current request (if any) with `outcome` and closes.
+  void abort(Outcome outcome, const std::string& why);
+  void close();
+
+  bool connected() const { return state_ == State::Idle || state_ == State::Busy; }
+  bool idle() const { return state_ == State::Idle; }
+  bool closing() const { return state_ == State::Closing; }
+
+  void* userData = nullptr; // the owner's per-connection slot
+
+private:
+  enum class State { New, Connecting, Idle, Busy, Closing };
+  // One per write: a keep-alive connection can start its next request before libuv has run the
+  // previous write's callback, so the request and its bytes cannot be members.
+  struct Write {
+    uv_write_t req;
+    std::string bytes;
+    Connection* connection;
+  };
+
+  static void onConnect(uv_connect_t* req, int status);
+  static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static void onTimeout(uv_timer_t* timer);
+  static void onHandleClosed(uv_handle_t* handle);
+  void finishRequest(bool reuse);
+
+  uv_loop_t* loop_;
+  ConnectionOwner& owner_;
+  const Clock& clock_;
+  uv_tcp_t tcp_;
+  uv_timer_t timer_;
+  uv_connect_t connectReq_;
+  char readBuffer_[64 * 1024];
+  ResponseReader* reader_ = nullptr;
+  State state_ = State::New;
+  int pendingCloses_ = 0;
+};
+
+} // namespace tt::replay

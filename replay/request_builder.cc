@@ -1,0 +1,176 @@
+#include "replay/request_builder.h"
+
+#include "core/http_headers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace tt::replay {
+namespace {
+
+std::string_view pathFor(Endpoint endpoint) {
+  switch (endpoint) {
+  case Endpoint::Generate:
+    return "/generate";
+  case Endpoint::GenerateStream:
+    return "/generate_stream";
+  case Endpoint::Compat:
+    return "/";
+  case Endpoint::Chat:
+    return "/v1/chat/completions";
+  case Endpoint::Completions:
+    return "/v1/completions";
+  case Endpoint::Tokenize:
+    return "/tokenize";
+  case Endpoint::Other:
+    return "/generate_stream";
+  }
+  return "/generate_stream";
+}
+
+// The prompt of a recorded TGI body: `inputs`, `prompt` (string or first of a list), or the
+// messages' text contents joined by newlines.
+std::optional<std::string> promptOf(std::string_view body) {
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object()) {
+    return std::nullopt;
+  }
+  if (const auto it = json.find("inputs"); it != json.end() && it->is_string()) {
+    return it->get<std::string>();
+  }
+  if (const auto it = json.find("prompt"); it != json.end()) {
+    if (it->is_string()) {
+      return it->get<std::string>();
+    }
+    if (it->is_array() && !it->empty() && (*it)[0].is_string()) {
+      return (*it)[0].get<std::string>();
+    }
+  }
+  if (const auto it = json.find("messages"); it != json.end() && it->is_array()) {
+    std::string text;
+    for (const auto& m : *it) {
+      if (m.is_object() && m.contains("content") && m["content"].is_string()) {
+        text += (text.empty() ? "" : "\n") + m["content"].get<std::string>();
+      }
+    }
+    return text;
+  }
+  return std::nullopt;
+}
+
+bool dropped(std::string_view name) {
+  return isHopByHop(name) || isCredential(name) || iequals(name, "host") ||
+         iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "expect");
+}
+
+Headers sendableHeaders(const Headers& recorded, const Headers& extra) {
+  Headers out;
+  for (const auto& h : recorded) {
+    const bool replaced = std::any_of(extra.begin(), extra.end(),
+                                      [&](const auto& e) { return iequals(e.first, h.first); });
+    if (!dropped(h.first) && !replaced) {
+      out.push_back(h);
+    }
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+} // namespace
+
+std::string bodyFor(Endpoint endpoint, const std::string& prompt,
+                    std::optional<int64_t> maxNewTokens, const std::string& model) {
+  nlohmann::json body;
+  switch (endpoint) {
+  case Endpoint::Chat:
+    body = {{"model", model},
+            {"messages", {{{"role", "user"}, {"content", prompt}}}},
+            {"stream", true},
+            {"stream_options", {{"include_usage", true}}}};
+    if (maxNewTokens) {
+      body["max_tokens"] = *maxNewTokens;
+    }
+    break;
+  case Endpoint::Completions:
+    body = {{"model", model}, {"prompt", prompt}, {"stream", true}};
+    if (maxNewTokens) {
+      body["max_tokens"] = *maxNewTokens;
+    }
+    break;
+  default:
+    body = {{"inputs", prompt}, {"parameters", {{"details", true}}}};
+    if (maxNewTokens) {
+      body["parameters"]["max_new_tokens"] = *maxNewTokens;
+    }
+    if (endpoint == Endpoint::Compat) {
+      body["stream"] = true;
+    }
+    break;
+  }
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOptions& options) {
+  OutgoingRequest out;
+  const bool sameEndpoint = !options.endpoint || *options.endpoint == source.endpoint;
+  if (!source.requestBody.empty() && sameEndpoint) {
+    out.method = source.method;
+    out.path = source.path;
+    out.headers = sendableHeaders(source.requestHeaders, options.extraHeaders);
+    out.body = source.requestBody;
+    out.endpoint = source.endpoint;
+    out.stream = source.stream;
+    out.maxNewTokens = source.maxNewTokens;
+    return out;
+  }
+  out.endpoint = options.endpoint.value_or(source.endpoint == Endpoint::Other ||
+                                                   source.endpoint == Endpoint::Tokenize
+                                               ? Endpoint::GenerateStream
+                                               : source.endpoint);
+  out.path = std::string(pathFor(out.endpoint));
+  out.stream = out.endpoint != Endpoint::Generate;
+  const auto recorded = source.maxNewTokens ? source.maxNewTokens : source.outputTokens;
+  if (recorded) {
+    out.maxNewTokens = std::max<int64_t>(1, *recorded);
+  }
+  std::optional<std::string> prompt;
+  if (!source.requestBody.empty()) {
+    prompt = promptOf(source.requestBody);
+  }
+  if (!prompt) {
+    prompt =
+        synthesizePrompt(source.inputTokens.value_or(1), source.prefixHashIds, salt, options.synth);
+    out.synthesized = true;
+  }
+  out.headers = sendableHeaders({{"content-type", "application/json"}}, options.extraHeaders);
+  out.body = bodyFor(out.endpoint, *prompt, out.maxNewTokens, options.model);
+  return out;
+}
+
+std::string serializeRequest(const OutgoingRequest& request, const HttpUrl& target) {
+  std::string wire;
+  wire.reserve(request.body.size() + 256);
+  wire += request.method;
+  wire += ' ';
+  wire += target.prefix;
+  wire += request.path;
+  wire += " HTTP/1.1\r\nHost: ";
+  wire += target.hostHeader();
+  wire += "\r\n";
+  for (const auto& [name, value] : request.headers) {
+    wire += name;
+    wire += ": ";
+    wire += value;
+    wire += "\r\n";
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  wire += "\r\n";
+  wire += request.body;
+  return wire;
+}
+
+} // namespace tt::replay

@@ -1,0 +1,338 @@
+#include "replay/runner.h"
+
+#include "core/http_headers.h"
+#include "replay/percentile.h"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+
+namespace tt::replay {
+namespace {
+
+constexpr int64_t kSpinNs = 2'000'000; // closer than this to a send time, the loop spins
+constexpr uint64_t kProgressMs = 500;
+
+template <typename H> uv_handle_t* handle(H* h) {
+  return reinterpret_cast<uv_handle_t*>(h);
+}
+
+} // namespace
+
+Runner::Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan,
+               std::span<const Exchange> sources, const RunOptions& options, ResultSink sink)
+    : loop_(loop), clock_(clock), plan_(plan), sources_(sources), options_(options),
+      sink_(std::move(sink)) {}
+
+Runner::~Runner() = default;
+
+RunStats Runner::run(int64_t originNs) {
+  originNs_ = originNs;
+  stats_.planned = static_cast<int64_t>(plan_.requests.size());
+  uv_timer_init(loop_, &timer_);
+  uv_idle_init(loop_, &idle_);
+  uv_signal_init(loop_, &signal_);
+  uv_timer_init(loop_, &drainTimer_);
+  uv_timer_init(loop_, &progressTimer_);
+  for (uv_handle_t* h : {handle(&timer_), handle(&idle_), handle(&signal_), handle(&drainTimer_),
+                         handle(&progressTimer_)}) {
+    h->data = this;
+  }
+  if (options_.handleSigint) {
+    uv_signal_start(&signal_, &Runner::onSignal, SIGINT);
+  }
+  if (options_.progress != nullptr) {
+    uv_timer_start(&progressTimer_, &Runner::onProgress, kProgressMs, kProgressMs);
+  }
+  if (plan_.closedLoop) {
+    const int64_t now = clock_.nowNs();
+    const auto first =
+        std::min<size_t>(static_cast<size_t>(plan_.concurrency), plan_.requests.size());
+    while (next_ < first) {
+      dispatch(next_++, now);
+    }
+  } else {
+    tick();
+  }
+  maybeFinish();
+  uv_run(loop_, UV_RUN_DEFAULT);
+  if (options_.progress != nullptr) {
+    printProgress(true);
+  }
+  return std::move(stats_);
+}
+
+void Runner::stop() {
+  if (stopping_) {
+    // A second stop: give up on what is in flight.
+    std::vector<Connection*> carrying;
+    for (const auto& [connection, call] : busy_) {
+      carrying.push_back(connection);
+    }
+    for (Connection* c : carrying) {
+      c->abort(Outcome::ClientAbort, "replay interrupted");
+    }
+    return;
+  }
+  stopping_ = true;
+  stats_.interrupted = true;
+  uv_timer_stop(&timer_);
+  uv_idle_stop(&idle_);
+  stats_.notSent += static_cast<int64_t>(plan_.requests.size() - next_ + waiting_.size());
+  inFlight_ -= static_cast<int64_t>(waiting_.size());
+  next_ = plan_.requests.size();
+  waiting_.clear();
+  uv_timer_start(&drainTimer_, &Runner::onDrainTimeout, options_.drainTimeoutMs, 0);
+  maybeFinish();
+}
+
+void Runner::onSignal(uv_signal_t* signal, int) {
+  static_cast<Runner*>(signal->data)->stop();
+}
+
+void Runner::onDrainTimeout(uv_timer_t* timer) {
+  auto* self = static_cast<Runner*>(timer->data);
+  self->stop(); // the second stop aborts what is left
+}
+
+void Runner::onTimer(uv_timer_t* timer) {
+  static_cast<Runner*>(timer->data)->tick();
+}
+void Runner::onIdle(uv_idle_t* idle) {
+  static_cast<Runner*>(idle->data)->tick();
+}
+
+// Sends every request whose time has come, then sleeps until the next one: a timer for the
+// bulk of the wait (libuv timers have millisecond resolution), the last 2 ms spinning on an idle
+// handle so a request leaves within microseconds of its time. Times are absolute (origin +
+// intended), so lateness never accumulates.
+void Runner::tick() {
+  if (stopping_) {
+    return;
+  }
+  const int64_t now = clock_.nowNs();
+  while (next_ < plan_.requests.size() &&
+         originNs_ + plan_.requests[next_].intendedUs * 1000 <= now) {
+    dispatch(next_, now);
+    ++next_;
+  }
+  if (next_ >= plan_.requests.size()) {
+    uv_idle_stop(&idle_);
+    maybeFinish();
+    return;
+  }
+  const int64_t wait = originNs_ + plan_.requests[next_].intendedUs * 1000 - now;
+  if (wait > kSpinNs) {
+    uv_idle_stop(&idle_);
+    uv_timer_start(&timer_, &Runner::onTimer,
+                   static_cast<uint64_t>((wait - kSpinNs) / 1'000'000 + 1), 0);
+  } else {
+    uv_idle_start(&idle_, &Runner::onIdle);
+  }
+}
+
+void Runner::dispatch(size_t planIndex, int64_t nowNs) {
+  const PlannedRequest& planned = plan_.requests[planIndex];
+  const Exchange& source = sources_[planned.source];
+  const uint64_t salt =
+      static_cast<uint64_t>(planned.source) * 1'000'003ULL + static_cast<uint64_t>(planned.copy);
+  OutgoingRequest request = buildRequest(source, salt, options_.send);
+
+  auto call = std::make_unique<Call>();
+  call->planIndex = planIndex;
+  Exchange& e = call->exchange;
+  e.sourceRequestId = source.id;
+  e.session = source.session;
+  if (planned.copy > 0 && e.session) {
+    *e.session += "#" + std::to_string(planned.copy);
+  }
+  e.intendedUs = plan_.closedLoop ? (nowNs - originNs_) / 1000 : planned.intendedUs;
+  e.method = request.method;
+  e.path = options_.target.prefix + request.path;
+  e.requestHeaders = headersForStorage(request.headers);
+  e.requestBodyBytes = static_cast<int64_t>(request.body.size());
+  e.endpoint = request.endpoint;
+  e.stream = request.stream;
+  e.inputTokens = source.inputTokens;
+  e.maxNewTokens = request.maxNewTokens;
+  e.prefixHashIds = source.prefixHashIds;
+  call->wire = serializeRequest(request, options_.target);
+  // Recorded bodies are kept (a replay is then comparable byte for byte); synthesized prompts
+  // are not: they are rebuilt from the source request, the seed and the calibration.
+  if (!request.synthesized) {
+    e.requestBody = std::move(request.body);
+  }
+  call->reader = std::make_unique<ResponseReader>(e, originNs_);
+  ++inFlight_;
+  assign(std::move(call));
+}
+
+void Runner::assign(std::unique_ptr<Call> call) {
+  if (!idleConnections_.empty()) {
+    Connection* c = idleConnections_.back();
+    idleConnections_.pop_back();
+    sendOn(*c, std::move(call));
+  } else if (static_cast<int>(connections_.size()) < options_.maxConnections) {
+    openConnection(std::move(call));
+  } else {
+    waiting_.push_back(std::move(call));
+  }
+}
+
+void Runner::openConnection(std::unique_ptr<Call> call) {
+  auto connection = std::make_unique<Connection>(loop_, *this, clock_);
+  Connection* c = connection.get();
+  connections_.emplace(c, std::move(connection));
+  busy_.emplace(c, std::move(call));
+  c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
+}
+
+void Runner::onConnected(Connection& connection, int status) {
+  auto it = busy_.find(&connection);
+  if (it == busy_.end()) {
+    return;
+  }
+  std::unique_ptr<Call> call = std::move(it->second);
+  busy_.erase(it);
+  if (status != 0) {
+    call->reader->fail(Outcome::UpstreamError,
+                       std::string("cannot connect to the target: ") + uv_strerror(status),
+                       clock_.nowNs());
+    call->exchange.sentUs = (clock_.nowNs() - originNs_) / 1000;
+    complete(std::move(call));
+    return;
+  }
+  sendOn(connection, std::move(call));
+}
+
+void Runner::sendOn(Connection& connection, std::unique_ptr<Call> call) {
+  Call* raw = call.get();
+  const int64_t sentUs = (clock_.nowNs() - originNs_) / 1000;
+  raw->exchange.sentUs = sentUs;
+  ++stats_.sent;
+  stats_.sendLagUs.push_back(sentUs - raw->exchange.intendedUs.value_or(sentUs));
+  busy_[&connection] = std::move(call);
+  // A write that fails at once ends the request (and frees the call) inside send().
+  connection.send(std::move(raw->wire), *raw->reader, options_.timeoutMs);
+}
+
+void Runner::onRequestDone(Connection& connection, ResponseReader&) {
+  auto it = busy_.find(&connection);
+  if (it == busy_.end()) {
+    return;
+  }
+  std::unique_ptr<Call> call = std::move(it->second);
+  busy_.erase(it);
+  // The connection goes back first, so a request the completion dispatches can reuse it.
+  if (connection.idle()) {
+    if (!waiting_.empty()) {
+      std::unique_ptr<Call> next = std::move(waiting_.front());
+      waiting_.pop_front();
+      sendOn(connection, std::move(next));
+    } else {
+      idleConnections_.push_back(&connection);
+    }
+  }
+  complete(std::move(call));
+  maybeFinish();
+}
+
+void Runner::onClosed(Connection& connection) {
+  std::erase(idleConnections_, &connection);
+  if (auto it = busy_.find(&connection); it != busy_.end()) {
+    // Closed before its request ended (cannot happen: every close path ends the request first).
+    std::unique_ptr<Call> call = std::move(it->second);
+    busy_.erase(it);
+    call->reader->fail(Outcome::UpstreamError, "connection closed", clock_.nowNs());
+    complete(std::move(call));
+  }
+  connections_.erase(&connection);
+  if (!waiting_.empty() && static_cast<int>(connections_.size()) < options_.maxConnections) {
+    std::unique_ptr<Call> next = std::move(waiting_.front());
+    waiting_.pop_front();
+    openConnection(std::move(next));
+  }
+  maybeFinish();
+}
+
+void Runner::complete(std::unique_ptr<Call> call) {
+  --inFlight_;
+  ++stats_.completed;
+  Exchange& e = call->exchange;
+  ++stats_.outcomes[e.outcome];
+  const int64_t intended = e.intendedUs.value_or(e.sentUs);
+  if (stats_.completed == 1 || e.sentUs < stats_.firstSentUs) {
+    stats_.firstSentUs = e.sentUs;
+  }
+  stats_.lastEndUs = std::max(stats_.lastEndUs, e.endUs.value_or(e.sentUs));
+  if (!e.tokenTimesUs.empty()) {
+    stats_.ttftUs.push_back(e.tokenTimesUs.front() - e.sentUs);
+    stats_.ttftIntendedUs.push_back(e.tokenTimesUs.front() - intended);
+  }
+  if (e.outcome == Outcome::Ok && e.endUs) {
+    stats_.e2eUs.push_back(*e.endUs - e.sentUs);
+    stats_.e2eIntendedUs.push_back(*e.endUs - intended);
+  }
+  stats_.outputTokens += e.outputTokens.value_or(0);
+  sink_(std::move(e));
+  if (plan_.closedLoop && !stopping_ && next_ < plan_.requests.size()) {
+    const int64_t now = clock_.nowNs();
+    if (!plan_.durationUs || now - originNs_ < *plan_.durationUs * 1000) {
+      dispatch(next_++, now);
+    } else {
+      stats_.notSent += static_cast<int64_t>(plan_.requests.size() - next_);
+      next_ = plan_.requests.size();
+    }
+  }
+}
+
+void Runner::maybeFinish() {
+  if (finished_ || next_ < plan_.requests.size() || inFlight_ > 0 || !waiting_.empty()) {
+    return;
+  }
+  finished_ = true;
+  std::vector<Connection*> open;
+  for (const auto& [c, owned] : connections_) {
+    open.push_back(c);
+  }
+  for (Connection* c : open) {
+    c->close();
+  }
+  idleConnections_.clear();
+  for (uv_handle_t* h : {handle(&timer_), handle(&idle_), handle(&signal_), handle(&drainTimer_),
+                         handle(&progressTimer_)}) {
+    if (!uv_is_closing(h)) {
+      uv_close(h, nullptr);
+    }
+  }
+}
+
+void Runner::onProgress(uv_timer_t* timer) {
+  static_cast<Runner*>(timer->data)->printProgress(false);
+}
+
+void Runner::printProgress(bool final) {
+  const int64_t now = clock_.nowNs();
+  const double elapsedS = std::max<double>(1e-3, static_cast<double>(now - originNs_) / 1e9);
+  int64_t errors = 0;
+  for (const auto& [outcome, n] : stats_.outcomes) {
+    errors += outcome == Outcome::Ok ? 0 : n;
+  }
+  const auto ttft = percentile(stats_.ttftUs, 50);
+  std::string eta = "-";
+  if (!plan_.closedLoop && next_ < plan_.requests.size()) {
+    const int64_t left = originNs_ / 1000 + plan_.spanUs - now / 1000;
+    eta = std::to_string(std::max<int64_t>(0, left / 1'000'000)) + "s";
+  }
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "\rsent %lld/%lld  in flight %lld  done %lld  errors %lld  rate %.1f/s  "
+                "ttft p50 %s  eta %s   ",
+                static_cast<long long>(stats_.sent), static_cast<long long>(stats_.planned),
+                static_cast<long long>(inFlight_), static_cast<long long>(stats_.completed),
+                static_cast<long long>(errors), static_cast<double>(stats_.sent) / elapsedS,
+                ttft ? (std::to_string(*ttft / 1000) + "ms").c_str() : "-", eta.c_str());
+  *options_.progress << line << (final ? "\n" : "") << std::flush;
+}
+
+} // namespace tt::replay

@@ -1,0 +1,125 @@
+#pragma once
+
+#include "core/clock.h"
+#include "core/exchange.h"
+#include "core/url.h"
+#include "replay/connection.h"
+#include "replay/plan.h"
+#include "replay/request_builder.h"
+
+#include <uv.h>
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace tt::replay {
+
+// Where finished exchanges go (the capture writer in the CLI, a vector in tests).
+using ResultSink = std::function<void(Exchange&&)>;
+
+struct RunOptions {
+  HttpUrl target;
+  sockaddr_storage address{}; // the target, resolved
+  SendOptions send;
+  int maxConnections = 1024;        // open at once; requests beyond wait for a free one
+  uint64_t timeoutMs = 600'000;     // per request, from its send
+  uint64_t drainTimeoutMs = 30'000; // after Ctrl-C: how long in-flight requests may finish
+  bool handleSigint = false;        // Ctrl-C stops sending and drains
+  std::ostream* progress = nullptr; // live progress line (a terminal), or nullptr
+};
+
+// Counters and raw per-request values for the summary (µs).
+struct RunStats {
+  int64_t planned = 0;
+  int64_t sent = 0;
+  int64_t notSent = 0; // planned but never sent (Ctrl-C)
+  int64_t completed = 0;
+  std::unordered_map<Outcome, int64_t> outcomes;
+  int64_t outputTokens = 0;
+  int64_t firstSentUs = 0;
+  int64_t lastEndUs = 0;
+  bool interrupted = false;
+  std::vector<int64_t> sendLagUs;      // actual - intended, every sent request
+  std::vector<int64_t> ttftUs;         // first token - actual send (streams with a token)
+  std::vector<int64_t> ttftIntendedUs; // first token - intended send
+  std::vector<int64_t> e2eUs;          // end - actual send (ok requests)
+  std::vector<int64_t> e2eIntendedUs;  // end - intended send (ok requests)
+};
+
+// Runs one replay on `loop`: sends each planned request at originNs + its intended time (open
+// loop) or keeps plan.concurrency in flight (closed loop), over a keep-alive connection pool,
+// and hands every finished exchange to `sink`. run() returns when every request has ended and
+// every handle it opened is closed.
+class Runner final : public ConnectionOwner {
+public:
+  Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan, std::span<const Exchange> sources,
+         const RunOptions& options, ResultSink sink);
+  ~Runner() override;
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  RunStats run(int64_t originNs);
+  // As Ctrl-C: stop sending, let in-flight requests finish up to the drain timeout.
+  void stop();
+
+private:
+  struct Call {
+    size_t planIndex = 0;
+    Exchange exchange;
+    std::string wire;
+    std::unique_ptr<ResponseReader> reader;
+  };
+
+  void onConnected(Connection& connection, int status) override;
+  void onRequestDone(Connection& connection, ResponseReader& reader) override;
+  void onClosed(Connection& connection) override;
+
+  static void onTimer(uv_timer_t* timer);
+  static void onIdle(uv_idle_t* idle);
+  static void onSignal(uv_signal_t* signal, int signum);
+  static void onDrainTimeout(uv_timer_t* timer);
+  static void onProgress(uv_timer_t* timer);
+
+  void tick();
+  void dispatch(size_t planIndex, int64_t nowNs);
+  void assign(std::unique_ptr<Call> call);
+  void openConnection(std::unique_ptr<Call> call);
+  void sendOn(Connection& connection, std::unique_ptr<Call> call);
+  void complete(std::unique_ptr<Call> call);
+  void maybeFinish();
+  void printProgress(bool final);
+
+  uv_loop_t* loop_;
+  const Clock& clock_;
+  const Plan& plan_;
+  std::span<const Exchange> sources_;
+  const RunOptions& options_;
+  ResultSink sink_;
+
+  uv_timer_t timer_;
+  uv_idle_t idle_;
+  uv_signal_t signal_;
+  uv_timer_t drainTimer_;
+  uv_timer_t progressTimer_;
+
+  int64_t originNs_ = 0;
+  size_t next_ = 0;
+  int64_t inFlight_ = 0;
+  bool stopping_ = false;
+  bool finished_ = false;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<Connection*, std::unique_ptr<Call>> busy_; // by the connection carrying it
+  std::vector<Connection*> idleConnections_;
+  std::deque<std::unique_ptr<Call>> waiting_;
+  RunStats stats_;
+};
+
+} // namespace tt::replay

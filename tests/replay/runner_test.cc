@@ -1,0 +1,216 @@
+#include "fake_upstream.h"
+#include "replay/runner.h"
+
+#include "core/http_headers.h"
+#include "core/uv_util.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace tt;
+using namespace tt::replay;
+
+namespace {
+
+struct Replay {
+  std::vector<Exchange> results;
+  RunStats stats;
+};
+
+Replay runOnce(const std::vector<Exchange>& sources, const Plan& plan, const std::string& url,
+               RunOptions options = {}) {
+  const auto parsed = parseHttpUrl(url);
+  REQUIRE(parsed.url);
+  options.target = *parsed.url;
+  REQUIRE(uv_ip4_addr(options.target.host.c_str(), options.target.port,
+                      reinterpret_cast<sockaddr_in*>(&options.address)) == 0);
+  Replay out;
+  LoopGuard loop;
+  MonotonicClock clock;
+  Runner runner(loop.get(), clock, plan, sources, options,
+                [&out](Exchange&& e) { out.results.push_back(std::move(e)); });
+  out.stats = runner.run(clock.nowNs());
+  REQUIRE(loop.close() == 0);
+  return out;
+}
+
+Plan planOf(const std::vector<Exchange>& sources, PlanOptions options = {}) {
+  std::vector<PlanSource> ps;
+  for (const auto& e : sources) {
+    ps.push_back({e.sentUs, -1});
+  }
+  return buildPlan(ps, options);
+}
+
+std::vector<Exchange> capturedSources(int n) {
+  std::vector<Exchange> out;
+  for (int i = 0; i < n; ++i) {
+    Exchange e;
+    e.id = 100 + i;
+    e.sentUs = i * 200; // 5,000 req/s for a short burst
+    e.method = "POST";
+    e.path = "/generate_stream";
+    e.endpoint = Endpoint::GenerateStream;
+    e.stream = true;
+    e.requestHeaders = {{"content-type", "application/json"},
+                        {"x-tenant", std::to_string(i % 3)},
+                        {"connection", "keep-alive"}};
+    e.requestBody = "{\"inputs\":\"prompt number " + std::to_string(i) +
+                    "\",\"parameters\":{\"max_new_tokens\":" + std::to_string(1 + i % 4) + "}}";
+    e.maxNewTokens = 1 + i % 4;
+    out.push_back(e);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a capture is replayed byte for byte and every result recorded") {
+  test::FakeUpstream upstream;
+  const auto sources = capturedSources(40);
+  RunOptions options;
+  options.maxConnections = 8;
+  const Replay r = runOnce(sources, planOf(sources), upstream.url(), options);
+  REQUIRE(upstream.stop() == 0);
+
+  const auto received = upstream.requests();
+  REQUIRE(received.size() == 40);
+  std::map<std::string, int> bodies;
+  for (const auto& q : received) {
+    ++bodies[q.body];
+    CHECK(q.target == "/generate_stream");
+    CHECK(!findHeader(q.headers, "connection"));
+    CHECK(findHeader(q.headers, "x-tenant") != nullptr);
+  }
+  for (const auto& s : sources) {
+    CHECK(bodies[s.requestBody] == 1);
+  }
+  CHECK(upstream.connections() <= 8);
+
+  REQUIRE(r.results.size() == 40);
+  CHECK(r.stats.sent == 40);
+  CHECK(r.stats.outcomes.at(Outcome::Ok) == 40);
+  for (const auto& e : r.results) {
+    REQUIRE(e.sourceRequestId);
+    const Exchange& src = sources.at(static_cast<size_t>(*e.sourceRequestId - 100));
+    CHECK(e.requestBody == src.requestBody);
+    CHECK(e.outcome == Outcome::Ok);
+    CHECK(e.status == 200);
+    CHECK(e.intendedUs == src.sentUs);
+    CHECK(e.sentUs >= *e.intendedUs);
+    CHECK(static_cast<int64_t>(e.tokenTimesUs.size()) == *src.maxNewTokens);
+    CHECK(e.outputTokens == src.maxNewTokens);
+    CHECK(e.finishReason == "length");
+    CHECK(e.endUs >= e.tokenTimesUs.back());
+  }
+}
+
+TEST_CASE("traces without text get synthesized prompts with shared prefixes") {
+  test::FakeUpstream upstream;
+  std::vector<Exchange> sources(3);
+  for (int i = 0; i < 3; ++i) {
+    sources[i].id = i + 1;
+    sources[i].inputTokens = 20;
+    sources[i].maxNewTokens = i == 2 ? 0 : 2; // 0 goes out as 1: TGI refuses 0
+    sources[i].endpoint = Endpoint::GenerateStream;
+  }
+  sources[0].prefixHashIds = {7, 8};
+  sources[1].prefixHashIds = {7, 9};
+  sources[2].prefixHashIds = {};
+  RunOptions options;
+  options.send.synth.blockTokens = 10;
+  const Replay r = runOnce(sources, planOf(sources), upstream.url(), options);
+  REQUIRE(upstream.stop() == 0);
+  auto received = upstream.requests();
+  REQUIRE(received.size() == 3);
+  std::map<int64_t, std::string> prompts;
+  for (const auto& q : received) {
+    const auto body = nlohmann::json::parse(q.body);
+    const std::string prompt = body["inputs"];
+    prompts[body["parameters"]["max_new_tokens"].get<int64_t>() * 100 +
+            static_cast<int64_t>(prompts.size())] = prompt;
+  }
+  std::vector<std::string> withTwo;
+  std::string withOne;
+  for (const auto& [key, prompt] : prompts) {
+    int words = 0;
+    for (char c : prompt) {
+      words += c == ' ';
+    }
+    CHECK(words == 20);
+    if (key / 100 == 2) {
+      withTwo.push_back(prompt);
+    } else {
+      withOne = prompt;
+    }
+  }
+  REQUIRE(withTwo.size() == 2);
+  // Same first block (10 words), different second.
+  auto firstWords = [](const std::string& p, int n) {
+    size_t pos = 0;
+    for (int i = 0; i <= n && pos != std::string::npos; ++i) {
+      pos = p.find(' ', pos + 1);
+    }
+    return p.substr(0, pos);
+  };
+  CHECK(firstWords(withTwo[0], 9) == firstWords(withTwo[1], 9));
+  CHECK(withTwo[0] != withTwo[1]);
+  CHECK(firstWords(withOne, 9) != firstWords(withTwo[0], 9));
+  for (const auto& e : r.results) {
+    CHECK(e.requestBody.empty()); // synthesized bodies are not stored
+    CHECK(e.requestBodyBytes > 0);
+    CHECK(e.outcome == Outcome::Ok);
+  }
+}
+
+TEST_CASE("target errors are recorded per request and the run goes on") {
+  int calls = 0;
+  test::FakeUpstream upstream([&calls](const test::FakeUpstream::Received& q) {
+    if (++calls % 2 == 0) {
+      const std::string body = R"({"error":"Model is overloaded","error_type":"overloaded"})";
+      return "HTTP/1.1 429 Too Many Requests\r\ncontent-type: "
+             "application/json\r\ncontent-length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    return test::FakeUpstream::sseAnswer(q);
+  });
+  const auto sources = capturedSources(10);
+  RunOptions options;
+  options.maxConnections = 1;
+  const Replay r = runOnce(sources, planOf(sources), upstream.url(), options);
+  REQUIRE(upstream.stop() == 0);
+  CHECK(r.results.size() == 10);
+  CHECK(r.stats.outcomes.at(Outcome::Ok) == 5);
+  CHECK(r.stats.outcomes.at(Outcome::HttpError) == 5);
+  CHECK(upstream.connections() == 1);
+  for (const auto& e : r.results) {
+    if (e.outcome == Outcome::HttpError) {
+      CHECK(e.status == 429);
+      CHECK(e.error == "Model is overloaded");
+    }
+  }
+}
+
+TEST_CASE("an unreachable target fails each request as an upstream error") {
+  std::string url;
+  {
+    test::FakeUpstream closed;
+    url = closed.url();
+  }
+  const auto sources = capturedSources(3);
+  const Replay r = runOnce(sources, planOf(sources), url);
+  CHECK(r.results.size() == 3);
+  CHECK(r.stats.outcomes.at(Outcome::UpstreamError) == 3);
+}
+
+TEST_CASE("closed loop keeps at most N requests in flight") {
+  test::FakeUpstream upstream;
+  const auto sources = capturedSources(30);
+  const Replay r = runOnce(sources, planOf(sources, {.mode = RateMode::Concurrency, .value = 3}),
+                           upstream.url());
+  REQUIRE(upstream.stop() == 0);
+  CHECK(r.results.size() == 30);
+  CHECK(upstream.maxConcurrent() <= 3);
+  CHECK(upstream.connections() <= 3);
+}
