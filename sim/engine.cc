@@ -63,12 +63,19 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
         result.outcome = Outcome::Ok;
         result.finish = e.reason;
         result.endUs = now;
+        result.admittedUs = scheduler.admittedUs(e.id);
+        result.jobs = scheduler.jobs(e.id);
+        result.cachedTokens = scheduler.cachedTokens(e.id);
+        scheduler.release(e.id); // the scheduler keeps state only for requests in flight
       }
     }
     out.endUs = now;
   }
   for (size_t id = 0; id < byId.size(); ++id) {
     RequestResult& result = out.requests[byId[id]];
+    if (result.outcome != Outcome::Unfinished) {
+      continue; // read when it ended (rejected ones have nothing to read)
+    }
     result.admittedUs = scheduler.admittedUs(static_cast<RequestId>(id));
     result.jobs = scheduler.jobs(static_cast<RequestId>(id));
     result.cachedTokens = scheduler.cachedTokens(static_cast<RequestId>(id));

@@ -24,38 +24,51 @@ Scheduler::Scheduler(SchedulerConfig config, CostModel model, SchedulerOptions o
 Admission Scheduler::submit(const RequestSpec& spec, int64_t nowUs) {
   (void)nowUs; // the queue time of a job is the order it is in; validation takes no time here
   Admission out;
-  out.id = static_cast<RequestId>(requests_.size());
-  requests_.push_back(RequestState{.spec = spec});
+  out.id = nextId_++;
   if (inFlight_ >= config_.maxConcurrentRequests) {
-    requests_.back().status = RequestStatus::Unknown;
     out.status = Submitted::Overloaded;
     out.error = "Model is overloaded";
     return out;
   }
   const ValidationResult v = validateRequest(config_, spec.params, spec.inputTokens);
   if (!v.request) {
-    requests_.back().status = RequestStatus::Unknown;
     out.status = Submitted::Invalid;
     out.error = v.error;
     return out;
   }
-  RequestState& r = requests_.back();
+  uint32_t slot = 0;
+  if (freeSlots_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = freeSlots_.back();
+    freeSlots_.pop_back();
+  }
+  slotOf_.emplace(out.id, slot);
+  RequestState& r = slots_[slot];
+  r = RequestState{.spec = spec};
   r.maxTotalNewTokens = v.request->maxTotalNewTokens;
   r.eosAt = spec.outputTokens;
   ++inFlight_;
-  enqueue(out.id, v.request->inputLength, v.request->maxNewTokensChunk);
+  enqueue(out.id, slot, v.request->inputLength, v.request->maxNewTokensChunk);
   return out;
 }
 
-void Scheduler::enqueue(RequestId id, int64_t inputLength, int64_t maxNewTokens) {
-  ++requests_[static_cast<size_t>(id)].jobs;
-  queue_.push_back(Job{.id = id, .inputLength = inputLength, .maxNewTokens = maxNewTokens});
+void Scheduler::enqueue(RequestId id, uint32_t slot, int64_t inputLength, int64_t maxNewTokens) {
+  ++slots_[slot].jobs;
+  queue_.push_back(
+      Job{.id = id, .slot = slot, .inputLength = inputLength, .maxNewTokens = maxNewTokens});
+}
+
+const Scheduler::RequestState* Scheduler::find(RequestId id) const {
+  const auto it = slotOf_.find(id);
+  return it == slotOf_.end() ? nullptr : &slots_[it->second];
 }
 
 void Scheduler::jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const {
   keys.clear();
   unitTokens = 0;
-  const RequestSpec& spec = requests_[static_cast<size_t>(job.id)].spec;
+  const RequestSpec& spec = slots_[job.slot].spec;
   const int64_t hashTokens = spec.hashBlockTokens;
   const bool truncated = spec.params.truncate && *spec.params.truncate < spec.inputTokens;
   if (!config_.prefixCaching || hashTokens <= 0 || truncated) {
@@ -166,7 +179,7 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
     }
     for (size_t i = running_.size(); i-- > first;) {
       queue_.push_front(running_[i].job);
-      requests_[static_cast<size_t>(running_[i].job.id)].status = RequestStatus::Queued;
+      slots_[running_[i].job.slot].status = RequestStatus::Queued;
     }
     running_.resize(first);
     return false;
@@ -174,7 +187,7 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
   for (size_t i = first; i < running_.size(); ++i) {
     const Running& r = running_[i];
     batchMaxTokens_ += r.reservedTokens;
-    RequestState& req = requests_[static_cast<size_t>(r.job.id)];
+    RequestState& req = slots_[r.job.slot];
     req.status = RequestStatus::Running;
     if (req.admittedUs < 0) {
       req.admittedUs = nowUs;
@@ -326,7 +339,7 @@ std::span<const TokenEvent> Scheduler::endForward() {
       r.finished = true;
       continue;
     }
-    RequestState& req = requests_[static_cast<size_t>(r.job.id)];
+    RequestState& req = slots_[r.job.slot];
     ++r.generated;
     ++req.generated;
     TokenEvent event{.id = r.job.id};
@@ -387,19 +400,20 @@ void Scheduler::finishJob(Running& r) {
     return; // the permit went back at cancel()
   }
   if (r.nextInput > 0) {
-    enqueue(r.job.id, r.nextInput, r.nextMaxNewTokens);
-    requests_[static_cast<size_t>(r.job.id)].status = RequestStatus::Queued;
+    enqueue(r.job.id, r.job.slot, r.nextInput, r.nextMaxNewTokens);
+    slots_[r.job.slot].status = RequestStatus::Queued;
   } else {
-    requests_[static_cast<size_t>(r.job.id)].status = RequestStatus::Finished;
+    slots_[r.job.slot].status = RequestStatus::Finished;
     --inFlight_; // the stream ends: the permit goes back
   }
 }
 
 bool Scheduler::cancel(RequestId id) {
-  if (id < 0 || static_cast<size_t>(id) >= requests_.size()) {
+  RequestState* found = find(id);
+  if (found == nullptr) {
     return false;
   }
-  RequestState& req = requests_[static_cast<size_t>(id)];
+  RequestState& req = *found;
   if (req.status == RequestStatus::Queued) {
     for (Job& job : queue_) {
       if (job.id == id && !job.cancelled) {
@@ -423,10 +437,23 @@ bool Scheduler::cancel(RequestId id) {
 }
 
 RequestStatus Scheduler::status(RequestId id) const {
-  if (id < 0 || static_cast<size_t>(id) >= requests_.size()) {
-    return RequestStatus::Unknown;
+  const RequestState* r = find(id);
+  return r != nullptr ? r->status : RequestStatus::Unknown;
+}
+
+bool Scheduler::release(RequestId id) {
+  const auto it = slotOf_.find(id);
+  if (it == slotOf_.end()) {
+    return false;
   }
-  return requests_[static_cast<size_t>(id)].status;
+  RequestState& r = slots_[it->second];
+  if (r.status != RequestStatus::Finished && r.status != RequestStatus::Cancelled) {
+    return false;
+  }
+  r.spec.blockHashes = {}; // the only heap memory of a request: gone until the slot is reused
+  freeSlots_.push_back(it->second);
+  slotOf_.erase(it);
+  return true;
 }
 
 } // namespace tt::sim

@@ -10,6 +10,8 @@
 #include <random>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tt::sim {
@@ -109,6 +111,18 @@ public:
   bool cancel(RequestId id);
   RequestStatus status(RequestId id) const;
 
+  // Forgets a request whose stream ended (Finished or Cancelled) once the caller has read what
+  // it needs: its per-request state is reclaimed, so a scheduler that runs for days holds state
+  // only for the requests in flight and those not released yet. Ids stay unique (they are not
+  // reused); afterwards status() is Unknown and the accessors below return their defaults.
+  // Returns false (and does nothing) for a request that is queued or running, or not tracked.
+  // Requests rejected at submit (429 / 422) are never tracked: there is nothing to release.
+  bool release(RequestId id);
+  // Requests whose state is kept (submitted and queued, not released yet).
+  size_t trackedRequests() const { return slotOf_.size(); }
+  // Capacity of the per-request storage: the most requests tracked at once so far.
+  size_t requestSlots() const { return slots_.size(); }
+
   bool forwardInProgress() const { return inForward_; }
   size_t queueLength() const { return queue_.size(); }
   int64_t inFlight() const { return inFlight_; }
@@ -116,13 +130,24 @@ public:
   const BlockAllocator& allocator() const { return allocator_; }
 
   // Per request, for results: when its first job left the queue, how many jobs it took, how
-  // many prompt tokens the prefix cache saved, tokens generated so far.
-  int64_t admittedUs(RequestId id) const { return requests_[static_cast<size_t>(id)].admittedUs; }
-  int32_t jobs(RequestId id) const { return requests_[static_cast<size_t>(id)].jobs; }
-  int64_t cachedTokens(RequestId id) const {
-    return requests_[static_cast<size_t>(id)].cachedTokens;
+  // many prompt tokens the prefix cache saved, tokens generated so far (-1, 0, 0, 0 for a
+  // request that is not tracked).
+  int64_t admittedUs(RequestId id) const {
+    const RequestState* r = find(id);
+    return r != nullptr ? r->admittedUs : -1;
   }
-  int64_t generated(RequestId id) const { return requests_[static_cast<size_t>(id)].generated; }
+  int32_t jobs(RequestId id) const {
+    const RequestState* r = find(id);
+    return r != nullptr ? r->jobs : 0;
+  }
+  int64_t cachedTokens(RequestId id) const {
+    const RequestState* r = find(id);
+    return r != nullptr ? r->cachedTokens : 0;
+  }
+  int64_t generated(RequestId id) const {
+    const RequestState* r = find(id);
+    return r != nullptr ? r->generated : 0;
+  }
 
 private:
   struct RequestState {
@@ -137,6 +162,7 @@ private:
   };
   struct Job { // a queue entry
     RequestId id = -1;
+    uint32_t slot = 0; // its RequestState in slots_ (not read once cancelled)
     int64_t inputLength = 0;
     int64_t maxNewTokens = 0;
     bool cancelled = false; // the client went away: next_batch skips it
@@ -160,7 +186,11 @@ private:
 
   bool nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64_t prefillBudget,
                  int64_t tokenBudget); // appends to running_; minSize/maxSize < 0: unset
-  void enqueue(RequestId id, int64_t inputLength, int64_t maxNewTokens);
+  void enqueue(RequestId id, uint32_t slot, int64_t inputLength, int64_t maxNewTokens);
+  const RequestState* find(RequestId id) const;
+  RequestState* find(RequestId id) {
+    return const_cast<RequestState*>(std::as_const(*this).find(id));
+  }
   void jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const;
   void planForward(int64_t nowUs, ForwardKind kind, size_t first, int32_t admitted);
   void computeNextChunks(size_t first);
@@ -172,7 +202,13 @@ private:
   SchedulerOptions options_;
   std::mt19937_64 rng_;
   BlockAllocator allocator_;
-  std::vector<RequestState> requests_;
+  // Per-request state lives in reusable slots: a job refers to its slot, callers to the id.
+  // A cancelled job may outlive its request's slot (it is skipped or removed without reading
+  // it), so the slot can be released at once.
+  std::vector<RequestState> slots_;
+  std::vector<uint32_t> freeSlots_;
+  std::unordered_map<RequestId, uint32_t> slotOf_;
+  RequestId nextId_ = 0;
   std::deque<Job> queue_;
   std::vector<Running> running_;
   std::vector<TokenEvent> events_;
