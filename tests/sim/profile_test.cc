@@ -47,6 +47,61 @@ TEST_CASE("one functional form fits every row of every profile") {
   }
 }
 
+namespace {
+// The least worst-row error any model that never gets faster with more work can reach: for two
+// rows of the same path where `b` does at least the work of `a` (every shape feature >=) but is
+// measured faster, one of them is off by at least (a - b) / (a + b). Returns the worst pair.
+struct Inversion {
+  double bound = 0;
+  int slowLine = 0;
+  int fastLine = 0;
+};
+Inversion worstInversion(const Profile& p, bool sameChunkOnly) {
+  Inversion worst;
+  for (const auto& a : p.rows) {
+    for (const auto& b : p.rows) {
+      if (a.phase != b.phase || b.ms >= a.ms || b.batch < a.batch || b.context < a.context) {
+        continue;
+      }
+      const int64_t chunkA = a.phase == ProfileRow::Phase::Mixed ? a.tokens - a.batch : a.tokens;
+      const int64_t chunkB = b.phase == ProfileRow::Phase::Mixed ? b.tokens - b.batch : b.tokens;
+      if (a.phase == ProfileRow::Phase::Prefill && b.tokens < a.tokens) {
+        continue; // prefill: total tokens and per-sequence length (batch may differ)
+      }
+      if (chunkB < chunkA || (sameChunkOnly && chunkB != chunkA)) {
+        continue;
+      }
+      const double bound = (a.ms - b.ms) / (a.ms + b.ms);
+      if (bound > worst.bound) {
+        worst = {bound, a.line, b.line};
+      }
+    }
+  }
+  return worst;
+}
+} // namespace
+
+// Why the 5% target is out of reach on the llama file (sim/README.md): its launch-bound mixed rows
+// get faster with more work, by more than any monotone form can absorb.
+TEST_CASE("the profiles bound what a monotone cost model can reach") {
+  const auto llama = parseProfile(readShared("profiles/h100-llama3-8b.csv"), "llama");
+  const Inversion any = worstInversion(llama, false);
+  CHECK(any.slowLine == 45); // mixed, 8 decoding + 16-token chunk: 21.25 ms
+  CHECK(any.fastLine == 51); // mixed, 32 decoding + 256-token chunk: 15.40 ms
+  CHECK(any.bound == Approx(0.159).margin(0.001));
+  // Even a regime switch on the chunk length leaves the same chunk with 4x the decoding
+  // sequences 22% faster.
+  const Inversion sameChunk = worstInversion(llama, true);
+  CHECK(sameChunk.slowLine == 46); // 8 decoding + 256: 19.68 ms
+  CHECK(sameChunk.fastLine == 51);
+  CHECK(sameChunk.bound == Approx(0.122).margin(0.001));
+  // The Qwen files do not rule 5% out: there the functional form is the limit.
+  CHECK(worstInversion(parseProfile(readShared("profiles/h100-qwen2.5-14b.csv"), "q14"), false)
+            .bound == Approx(0.032).margin(0.001));
+  CHECK(worstInversion(parseProfile(readShared("profiles/h100-qwen2.5-32b.csv"), "q32"), false)
+            .bound < 0.002);
+}
+
 TEST_CASE("the built-in profiles are the files in shared/profiles") {
   for (const auto& builtin : builtinProfiles()) {
     CHECK(std::string(builtin.csv) == readShared("profiles/" + std::string(builtin.name) + ".csv"));
