@@ -2,6 +2,7 @@
 
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
+#include "tools/tracetune/simulate_command.h"
 #include "tools/tracetune/traces_command.h"
 
 #include <exception>
@@ -19,6 +20,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupTraces(app, runner);
   setupImport(app, runner);
   setupExport(app, runner);
+  setupSimulate(app, runner);
 }
 
 int runMain(int argc, char** argv) {

@@ -1,0 +1,113 @@
+#include "tools/common/what_if.h"
+
+#include <map>
+#include <string>
+
+namespace tt::cli {
+
+int64_t promptTokensOf(const Exchange& e) {
+  if (e.inputTokens) {
+    return *e.inputTokens;
+  }
+  if (e.tgi.promptTokens) {
+    return *e.tgi.promptTokens;
+  }
+  return e.inputBytes ? (*e.inputBytes + 3) / 4 : 1;
+}
+
+std::vector<replay::PlanSource> planSources(std::span<const Exchange> source) {
+  std::map<std::string, int64_t> sessions;
+  std::vector<replay::PlanSource> out;
+  out.reserve(source.size());
+  for (const Exchange& e : source) {
+    int64_t session = -1;
+    if (e.session) {
+      session = sessions.emplace(*e.session, static_cast<int64_t>(sessions.size())).first->second;
+    }
+    out.push_back({e.intendedUs.value_or(e.sentUs), session});
+  }
+  return out;
+}
+
+std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
+                                               const replay::Plan& plan, int64_t blockTokens) {
+  std::vector<sim::EngineRequest> requests;
+  requests.reserve(plan.requests.size());
+  for (const auto& planned : plan.requests) {
+    const Exchange& e = source[planned.source];
+    sim::EngineRequest r;
+    r.arrivalUs = planned.intendedUs;
+    r.spec.inputTokens = promptTokensOf(e);
+    r.spec.params.maxNewTokens = e.maxNewTokens;
+    // Where the original ended on its own (end of sequence, stop), end there again; where it
+    // ran out of max_new_tokens, or nothing is known, run to the limit.
+    int64_t generated = e.outputTokens.value_or(static_cast<int64_t>(e.tokenTimesUs.size()));
+    if (e.finishReason != "length" && generated > 0) {
+      r.spec.outputTokens = generated;
+    }
+    if (blockTokens > 0 && !e.prefixHashIds.empty()) {
+      // Copies of a trace share prefixes with the original, as the same users would.
+      r.spec.blockHashes.assign(e.prefixHashIds.begin(), e.prefixHashIds.end());
+      r.spec.hashBlockTokens = blockTokens;
+    }
+    requests.push_back(std::move(r));
+  }
+  return requests;
+}
+
+std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source,
+                                         const replay::Plan& plan,
+                                         const sim::EngineResult& result) {
+  std::vector<Exchange> out;
+  out.reserve(plan.requests.size());
+  for (size_t i = 0; i < plan.requests.size(); ++i) {
+    const Exchange& s = source[plan.requests[i].source];
+    const sim::RequestResult& r = result.requests[i];
+    Exchange e;
+    e.sourceRequestId = s.id;
+    e.session = s.session;
+    e.intendedUs = r.arrivalUs;
+    e.sentUs = r.arrivalUs;
+    e.method = s.method;
+    e.path = s.path;
+    e.endpoint = s.endpoint;
+    e.stream = s.stream;
+    e.inputBytes = s.inputBytes;
+    e.inputTokens = promptTokensOf(s);
+    e.maxNewTokens = s.maxNewTokens;
+    e.parameters = s.parameters;
+    e.prefixHashIds = s.prefixHashIds;
+    switch (r.outcome) {
+    case sim::Outcome::Ok:
+      e.status = 200;
+      e.outcome = Outcome::Ok;
+      // A stream's headers leave at once; a plain answer's with its body.
+      e.responseHeadersUs = s.stream ? r.arrivalUs : r.endUs;
+      e.tokenTimesUs = r.tokenUs;
+      e.endUs = r.endUs;
+      e.outputTokens = static_cast<int64_t>(r.tokenUs.size());
+      e.finishReason = r.finish == sim::FinishReason::EosToken ? "eos_token" : "length";
+      e.tgi.queueUs = r.admittedUs - r.arrivalUs;
+      e.tgi.inferenceUs = r.endUs - r.admittedUs;
+      e.tgi.promptTokens = e.inputTokens;
+      e.tgi.generatedTokens = e.outputTokens;
+      break;
+    case sim::Outcome::Overloaded:
+    case sim::Outcome::Invalid:
+      e.status = r.outcome == sim::Outcome::Overloaded ? 429 : 422;
+      e.outcome = Outcome::HttpError;
+      e.responseHeadersUs = r.arrivalUs;
+      e.endUs = r.arrivalUs;
+      e.error = r.error;
+      break;
+    case sim::Outcome::Unfinished:
+      e.outcome = Outcome::Timeout;
+      e.error = "never scheduled: the request needs more KV cache than the server has";
+      break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+} // namespace tt::cli

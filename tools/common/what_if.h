@@ -1,0 +1,32 @@
+#pragma once
+
+#include "core/exchange.h"
+#include "replay/plan.h"
+#include "sim/engine.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+// A what-if run: a stored trace, scheduled by a replay plan, through the simulated TGI in
+// virtual time, turned back into exchanges that analysis reads like a replay's.
+namespace tt::cli {
+
+// Prompt tokens of a recorded request: as recorded (imports), else TGI's x-prompt-tokens, else
+// the prompt's bytes / 4, the usual ratio for English text with Llama-family tokenizers.
+int64_t promptTokensOf(const Exchange& e);
+
+// The arrival of each source exchange on its trace's axis, with its session numbered.
+std::vector<replay::PlanSource> planSources(std::span<const Exchange> source);
+
+// One engine request per planned request. `blockTokens` is the prompt tokens each prefix hash
+// id stands for (0: the trace has none).
+std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
+                                               const replay::Plan& plan, int64_t blockTokens);
+
+// The engine's results as exchanges (same order as the plan), each pointing to its source.
+std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source,
+                                         const replay::Plan& plan,
+                                         const sim::EngineResult& result);
+
+} // namespace tt::cli

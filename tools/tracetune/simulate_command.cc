@@ -1,0 +1,159 @@
+#include "tools/tracetune/simulate_command.h"
+
+#include "schema/store.h"
+#include "sim/profile_source.h"
+#include "tools/common/what_if.h"
+#include "tools/tracetune/table.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+namespace tt::cli {
+namespace {
+
+replay::PlanOptions planOptions(const SimulateOptions& o) {
+  replay::PlanOptions plan;
+  if (o.speed) {
+    plan.mode = replay::RateMode::Speed;
+    plan.value = *o.speed;
+  } else if (o.rate) {
+    plan.mode = replay::RateMode::Rate;
+    plan.value = *o.rate;
+  } else if (o.poisson) {
+    plan.mode = replay::RateMode::Poisson;
+    plan.value = *o.poisson;
+  }
+  plan.copies = o.copies;
+  plan.limit = o.limit;
+  plan.seed = o.flags.seed + 1;
+  return plan;
+}
+
+int64_t blockTokensOf(const TraceInfo& trace) {
+  const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
+  if (parameters.is_object() && parameters.contains("block_tokens") &&
+      parameters["block_tokens"].is_number_integer()) {
+    return parameters["block_tokens"].get<int64_t>();
+  }
+  return 0;
+}
+
+// The scheduler's state over time, one sample per metric per 100 ms of virtual time (the last
+// forward's), so a timeline reads it as it would TGI's scraped metrics.
+std::vector<Sample> stepSamples(const std::vector<sim::ForwardRecord>& steps) {
+  constexpr int64_t kEveryUs = 100'000;
+  std::vector<Sample> samples;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    const bool lastInWindow =
+        i + 1 == steps.size() || steps[i + 1].startUs / kEveryUs != s.startUs / kEveryUs;
+    if (lastInWindow) {
+      samples.push_back({s.startUs, "tgi_batch_current_size", "", static_cast<double>(s.batchSize)});
+      samples.push_back({s.startUs, "tgi_queue_size", "", static_cast<double>(s.queueLength)});
+      samples.push_back({s.startUs, "kv_blocks_in_use", "", static_cast<double>(s.blocksInUse)});
+    }
+  }
+  return samples;
+}
+
+} // namespace
+
+void setupSimulate(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<SimulateOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "simulate", "Run a stored trace through a simulated TGI in virtual time (a what-if)");
+  sub->add_option("--db", o->db, "Database file")->required();
+  sub->add_option("--trace", o->trace, "Trace to simulate")->required();
+  auto* speed = sub->add_option("--speed", o->speed, "Divide every gap between arrivals by X")
+                    ->check(CLI::PositiveNumber);
+  auto* rate = sub->add_option("--rate", o->rate, "Rescale arrivals to a mean of R requests/s")
+                   ->check(CLI::PositiveNumber);
+  auto* poisson = sub->add_option("--poisson", o->poisson, "Fresh Poisson arrivals at R requests/s")
+                      ->check(CLI::PositiveNumber);
+  speed->excludes(rate)->excludes(poisson);
+  rate->excludes(poisson);
+  sub->add_option("--copies", o->copies, "Superpose K copies, each shifted by a random offset")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--limit", o->limit, "Simulate the first N planned requests only")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--label", o->label, "Label of the simulation trace");
+  addLauncherFlags(*sub, o->flags);
+  sub->callback([o, &runner] { runner = [o] { return runSimulate(*o, std::cout); }; });
+}
+
+int runSimulate(const SimulateOptions& o, std::ostream& out) {
+  const sim::LauncherConfig launcher = o.flags.resolve();
+  const sim::ResolvedConfig resolved = sim::resolveConfig(launcher);
+  if (!resolved.config) {
+    std::cerr << "tracetune: " << resolved.error << "\n";
+    return kExitUsage;
+  }
+  const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
+
+  Store store(o.db, Store::Access::Read);
+  const auto trace = store.findTrace(o.trace);
+  if (!trace) {
+    throw StoreError("no trace " + std::to_string(o.trace) + " in " + o.db +
+                     ": list them with tracetune traces --db " + o.db);
+  }
+  const std::vector<Exchange> source = store.exchanges(o.trace);
+  if (source.empty()) {
+    throw StoreError("trace " + std::to_string(o.trace) + " has no requests: nothing to simulate");
+  }
+  const auto plan = replay::buildPlan(planSources(source), planOptions(o));
+  const auto requests = engineRequests(source, plan, blockTokensOf(*trace));
+
+  const auto began = std::chrono::steady_clock::now();
+  sim::EngineOptions engine;
+  engine.scheduler.seed = o.flags.seed;
+  const sim::EngineResult result = sim::runEngine(*resolved.config, profile.model, requests, engine);
+  const double wallSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+
+  std::vector<Exchange> simulated = simulatedExchanges(source, plan, result);
+  nlohmann::json parameters{{"source_trace", o.trace},
+                            {"mode", replay::rateModeName(planOptions(o).mode)},
+                            {"copies", o.copies},
+                            {"launcher", o.flags.toJson()}};
+  if (o.speed || o.rate || o.poisson) {
+    parameters["value"] = planOptions(o).value;
+  }
+  nlohmann::json serverInfo{{"simulated", true},
+                            {"profile", profile.name},
+                            {"profile_max_error", profile.maxAbsError()},
+                            {"scheduler", schedulerConfigJson(*resolved.config)},
+                            {"warnings", resolved.warnings}};
+  const int64_t id = store.createTrace({.kind = TraceKind::Simulation,
+                                        .label = o.label.empty() ? trace->label + " (simulated)"
+                                                                 : o.label,
+                                        .target = "tgi-sim " + profile.name,
+                                        .parametersJson = parameters.dump(),
+                                        .serverInfoJson = serverInfo.dump(),
+                                        .sourceTraceId = o.trace});
+  store.append(id, simulated);
+  store.appendSamples(id, stepSamples(result.steps));
+
+  int64_t ok = 0;
+  int64_t overloaded = 0;
+  int64_t invalid = 0;
+  int64_t unfinished = 0;
+  for (const auto& r : result.requests) {
+    ok += r.outcome == sim::Outcome::Ok;
+    overloaded += r.outcome == sim::Outcome::Overloaded;
+    invalid += r.outcome == sim::Outcome::Invalid;
+    unfinished += r.outcome == sim::Outcome::Unfinished;
+  }
+  out << "simulation trace " << id << " (from trace " << o.trace << "): " << simulated.size()
+      << " requests, " << ok << " ok, " << overloaded << " overloaded (429), " << invalid
+      << " invalid (422), " << unfinished << " never scheduled; " << result.forwards
+      << " forwards over " << formatDurationUs(result.endUs) << " of virtual time in "
+      << static_cast<int64_t>(wallSeconds * 1000) << " ms\n";
+  for (const auto& warning : resolved.warnings) {
+    out << "note: " << warning << "\n";
+  }
+  return 0;
+}
+
+} // namespace tt::cli
