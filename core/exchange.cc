@@ -45,11 +45,15 @@ std::optional<Enum> valueOf(const Table& table, std::string_view name) {
 
 } // namespace
 
-std::string_view outcomeName(Outcome outcome) { return nameOf(kOutcomeNames, outcome); }
+std::string_view outcomeName(Outcome outcome) {
+  return nameOf(kOutcomeNames, outcome);
+}
 std::optional<Outcome> outcomeFromName(std::string_view name) {
   return valueOf<Outcome>(kOutcomeNames, name);
 }
-std::string_view endpointName(Endpoint endpoint) { return nameOf(kEndpointNames, endpoint); }
+std::string_view endpointName(Endpoint endpoint) {
+  return nameOf(kEndpointNames, endpoint);
+}
 std::optional<Endpoint> endpointFromName(std::string_view name) {
   return valueOf<Endpoint>(kEndpointNames, name);
 }

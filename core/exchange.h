@@ -56,19 +56,19 @@ struct TgiTimings {
 // (DESIGN.md, "One record for everything"). Every time is in microseconds on the trace's own
 // time axis, whose zero is the trace's origin (the start of the capture, replay or import).
 struct Exchange {
-  int64_t id = 0;                          // assigned by the store
-  std::optional<int64_t> sourceRequestId;  // the request this one re-ran (replay, simulation)
-  std::optional<std::string> session;      // conversation or session key, where a trace has one
+  int64_t id = 0;                         // assigned by the store
+  std::optional<int64_t> sourceRequestId; // the request this one re-ran (replay, simulation)
+  std::optional<std::string> session;     // conversation or session key, where a trace has one
 
   // Request.
   std::optional<int64_t> intendedUs; // when the plan meant to send it (replay, simulation)
   int64_t sentUs = 0;                // when it was sent (replay) or began to arrive (capture)
   std::string method = "POST";
   std::string path;
-  Headers requestHeaders;            // credentials and hop-by-hop headers already removed
-  std::string requestBody;           // empty when redacted or absent
+  Headers requestHeaders;  // credentials and hop-by-hop headers already removed
+  std::string requestBody; // empty when redacted or absent
   std::optional<std::string> requestBodySha256; // hex; set when the body was redacted
-  int64_t requestBodyBytes = 0;      // size on the wire, even when the body is not kept
+  int64_t requestBodyBytes = 0;                 // size on the wire, even when the body is not kept
 
   // TGI fields parsed from the request.
   Endpoint endpoint = Endpoint::Other;

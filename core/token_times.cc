@@ -5,8 +5,12 @@ namespace {
 
 constexpr char kFormatV1 = 1;
 
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t unzigzag(uint64_t u) {
+  return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+}
 
 } // namespace
 
@@ -17,7 +21,8 @@ std::string encodeTokenTimes(std::span<const int64_t> timesUs, int64_t baseUs) {
   int64_t previous = baseUs;
   for (const int64_t t : timesUs) {
     // Unsigned subtraction: wraps instead of overflowing, and unzigzag undoes it exactly.
-    uint64_t u = zigzag(static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(previous)));
+    uint64_t u =
+        zigzag(static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(previous)));
     while (u >= 0x80) {
       out.push_back(static_cast<char>((u & 0x7f) | 0x80));
       u >>= 7;

@@ -23,7 +23,8 @@ void raiseMax(std::atomic<uint64_t>& max, uint64_t value) {
 
 CaptureWriter::CaptureWriter(const std::string& path, int64_t traceId, WriterOptions options)
     : traceId_(traceId), options_(std::move(options)),
-      db_(std::make_unique<db::Db>(openDatabase(path, Store::Access::Create, options_.busyTimeoutMs))) {
+      db_(std::make_unique<db::Db>(
+          openDatabase(path, Store::Access::Create, options_.busyTimeoutMs))) {
   db_->exec(("PRAGMA wal_autocheckpoint = " + std::to_string(options_.walCheckpointPages)).c_str());
   if (options_.maxDatabaseBytes > 0) {
     auto pageSize = db_->prepare("PRAGMA page_size");

@@ -23,8 +23,8 @@ struct WriterOptions {
   int busyTimeoutMs = 100;
   std::chrono::milliseconds minBackoff{10};
   std::chrono::milliseconds maxBackoff{1'000};
-  int maxBusyRetries = 5;          // a batch still locked out after this many tries is lost
-  int64_t maxDatabaseBytes = 0;    // 0: no limit; else writes fail as SQLITE_FULL beyond it
+  int maxBusyRetries = 5;       // a batch still locked out after this many tries is lost
+  int64_t maxDatabaseBytes = 0; // 0: no limit; else writes fail as SQLITE_FULL beyond it
   // WAL pages between automatic checkpoints. SQLite's default (1,000 pages: 8 MB with our 8 KiB
   // pages) syncs the database file several times a second under load; 5,000 (40 MB) cuts that
   // fivefold and bounds the WAL's size.
@@ -33,15 +33,15 @@ struct WriterOptions {
 };
 
 struct WriterCounters {
-  uint64_t accepted = 0;         // taken into the queue
-  uint64_t written = 0;          // committed
-  uint64_t dropped = 0;          // refused by submit() because the queue was full
-  uint64_t lost = 0;             // in a batch that could not be committed
+  uint64_t accepted = 0; // taken into the queue
+  uint64_t written = 0;  // committed
+  uint64_t dropped = 0;  // refused by submit() because the queue was full
+  uint64_t lost = 0;     // in a batch that could not be committed
   uint64_t batchesCommitted = 0;
-  uint64_t batchesFailed = 0;    // batches given up (their exchanges counted in lost)
-  uint64_t batchRetries = 0;     // attempts repeated after SQLITE_BUSY/LOCKED
+  uint64_t batchesFailed = 0; // batches given up (their exchanges counted in lost)
+  uint64_t batchRetries = 0;  // attempts repeated after SQLITE_BUSY/LOCKED
   uint64_t queueDepth = 0;
-  uint64_t commitUsTotal = 0;    // time spent in committed transactions
+  uint64_t commitUsTotal = 0; // time spent in committed transactions
   uint64_t commitUsMax = 0;
 };
 

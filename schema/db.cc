@@ -46,7 +46,9 @@ int Db::tryExec(const char* sql) noexcept {
   return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
 }
 
-Stmt Db::prepare(std::string_view sql) { return Stmt(*this, sql); }
+Stmt Db::prepare(std::string_view sql) {
+  return Stmt(*this, sql);
+}
 
 Stmt::Stmt(Db& db, std::string_view sql) : db_(db.handle()) {
   sqlite3_stmt* raw = nullptr;
@@ -57,9 +59,15 @@ Stmt::Stmt(Db& db, std::string_view sql) : db_(db.handle()) {
   }
 }
 
-void Stmt::bindNull(int index) { sqlite3_bind_null(stmt_.get(), index); }
-void Stmt::bind(int index, int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
-void Stmt::bind(int index, double value) { sqlite3_bind_double(stmt_.get(), index, value); }
+void Stmt::bindNull(int index) {
+  sqlite3_bind_null(stmt_.get(), index);
+}
+void Stmt::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_.get(), index, value);
+}
+void Stmt::bind(int index, double value) {
+  sqlite3_bind_double(stmt_.get(), index, value);
+}
 void Stmt::bind(int index, std::string_view text) {
   sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
@@ -99,7 +107,8 @@ std::string Stmt::text(int column) const {
 std::string_view Stmt::blob(int column) const {
   const void* p = sqlite3_column_blob(stmt_.get(), column);
   const int n = sqlite3_column_bytes(stmt_.get(), column);
-  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string_view();
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+           : std::string_view();
 }
 
 std::optional<int64_t> Stmt::optInt64(int column) const {
@@ -110,7 +119,9 @@ std::optional<std::string> Stmt::optText(int column) const {
   return isNull(column) ? std::nullopt : std::optional<std::string>(text(column));
 }
 
-Txn::Txn(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Txn::Txn(Db& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 
 Txn::~Txn() {
   if (!done_) {

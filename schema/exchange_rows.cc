@@ -50,17 +50,18 @@ const char* const kExchangeColumns =
     "tgi_prompt_tokens, tgi_generated_tokens, outcome, error ";
 
 ExchangeInserter::ExchangeInserter(db::Db& db)
-    : insert_(db, "INSERT INTO requests (trace_id, source_request_id, session, intended_us, sent_us, "
-                  "method, path, request_headers, request_body, request_body_sha256, "
-                  "request_body_bytes, endpoint, stream, input_bytes, input_tokens, max_new_tokens, "
-                  "parameters, prefix_hash_ids, status, response_headers, response_body, "
-                  "response_headers_us, token_times, token_count, first_token_us, last_token_us, "
-                  "max_itl_us, end_us, output_tokens, finish_reason, tgi_total_us, "
-                  "tgi_validation_us, tgi_queue_us, tgi_inference_us, tgi_time_per_token_us, "
-                  "tgi_prompt_tokens, tgi_generated_tokens, outcome, error) VALUES (?1, ?2, ?3, "
-                  "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                  "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
-                  "?37, ?38, ?39)") {}
+    : insert_(db,
+              "INSERT INTO requests (trace_id, source_request_id, session, intended_us, sent_us, "
+              "method, path, request_headers, request_body, request_body_sha256, "
+              "request_body_bytes, endpoint, stream, input_bytes, input_tokens, max_new_tokens, "
+              "parameters, prefix_hash_ids, status, response_headers, response_body, "
+              "response_headers_us, token_times, token_count, first_token_us, last_token_us, "
+              "max_itl_us, end_us, output_tokens, finish_reason, tgi_total_us, "
+              "tgi_validation_us, tgi_queue_us, tgi_inference_us, tgi_time_per_token_us, "
+              "tgi_prompt_tokens, tgi_generated_tokens, outcome, error) VALUES (?1, ?2, ?3, "
+              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+              "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
+              "?37, ?38, ?39)") {}
 
 int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
   try {

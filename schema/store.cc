@@ -89,14 +89,13 @@ db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeo
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && access == Store::Access::Read) {
-    throw StoreError("no database at " + path +
-                     ": check the path (capture and import create one)");
+    throw StoreError("no database at " + path + ": check the path (capture and import create one)");
   }
   if (exists && std::filesystem::is_directory(path, ec)) {
     throw StoreError(path + " is a directory: give the path of a database file");
   }
   const bool readOnly = exists && ::access(path.c_str(), W_OK) != 0;
-  const auto mode = readOnly                         ? db::Db::Mode::ReadOnly
+  const auto mode = readOnly                          ? db::Db::Mode::ReadOnly
                     : access == Store::Access::Create ? db::Db::Mode::Create
                                                       : db::Db::Mode::ReadWrite;
   std::optional<db::Db> opened;
@@ -114,7 +113,8 @@ db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeo
     version = readUserVersion(db);
   } catch (const db::Error& e) {
     if ((e.code() & 0xff) == SQLITE_NOTADB) {
-      throw StoreError(path + " is not an SQLite database: give a tracetune database or a new path");
+      throw StoreError(path +
+                       " is not an SQLite database: give a tracetune database or a new path");
     }
     throw StoreError("cannot read database " + path + ": " + e.what());
   }

@@ -22,7 +22,9 @@ namespace {
 constexpr int kExchanges = 200'000;
 constexpr int kTokens = 100;
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 std::vector<Exchange> templates() {
   std::vector<Exchange> all;
@@ -76,7 +78,8 @@ WriterResult throughWriter(const std::string& path, const std::vector<Exchange>&
       const bool accepted = writer.submit(std::move(e));
       const auto after = Clock::now();
       if (accepted) {
-        enqueueNs.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(after - before).count());
+        enqueueNs.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(after - before).count());
         break;
       }
       ++retries; // cannot happen with this queue size; counted to show it did not
@@ -97,12 +100,17 @@ int main() {
   const auto pool = templates();
   const double anchor = anchorPlainInserts(dir.file("anchor.db"), pool);
   const auto writer = throughWriter(dir.file("writer.db"), pool);
-  std::printf("capture writer, %d exchanges of %d token times and 1 KiB bodies\n", kExchanges, kTokens);
-  std::printf("| path | exchanges/s | token times/s | enqueue p50 | enqueue p99 | full-queue refusals |\n");
+  std::printf("capture writer, %d exchanges of %d token times and 1 KiB bodies\n", kExchanges,
+              kTokens);
+  std::printf(
+      "| path | exchanges/s | token times/s | enqueue p50 | enqueue p99 | full-queue refusals |\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
-  std::printf("| anchor: plain batched INSERT loop | %.0f | %.0f | - | - | - |\n", anchor, anchor * kTokens);
-  std::printf("| CaptureWriter (producer thread + writer thread) | %.0f | %.0f | %.0f ns | %.0f ns | %llu |\n",
-              writer.exchangesPerSecond, writer.exchangesPerSecond * kTokens, writer.enqueueMedianNs,
-              writer.enqueueP99Ns, static_cast<unsigned long long>(writer.dropped));
+  std::printf("| anchor: plain batched INSERT loop | %.0f | %.0f | - | - | - |\n", anchor,
+              anchor * kTokens);
+  std::printf("| CaptureWriter (producer thread + writer thread) | %.0f | %.0f | %.0f ns | %.0f ns "
+              "| %llu |\n",
+              writer.exchangesPerSecond, writer.exchangesPerSecond * kTokens,
+              writer.enqueueMedianNs, writer.enqueueP99Ns,
+              static_cast<unsigned long long>(writer.dropped));
   return 0;
 }

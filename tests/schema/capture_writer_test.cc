@@ -94,8 +94,8 @@ TEST_CASE("a full queue drops and counts while the writer is stuck, never blocki
   const int64_t trace = Store(path).createTrace({});
   Gate gate;
   gate.open = false;
-  CaptureWriter writer(path, trace,
-                       {.queueCapacity = 8, .batchMax = 4, .onCommit = [&](size_t) { gate.pass(); }});
+  CaptureWriter writer(
+      path, trace, {.queueCapacity = 8, .batchMax = 4, .onCommit = [&](size_t) { gate.pass(); }});
   for (int64_t i = 0; i < 4; ++i) {
     REQUIRE(writer.submit(test::sampleExchange(i, 1)));
   }
@@ -119,13 +119,17 @@ TEST_CASE("a full queue drops and counts while the writer is stuck, never blocki
   CHECK(rowCount(path, trace) == 12);
 }
 
-TEST_CASE("on a full database batches are lost and counted, and writing resumes once space is freed") {
+TEST_CASE(
+    "on a full database batches are lost and counted, and writing resumes once space is freed") {
   test::TempDir dir;
   const std::string path = dir.file("w.db");
   const int64_t trace = Store(path).createTrace({});
   CaptureWriter writer(path, trace,
-                       {.queueCapacity = 64, .batchMax = 16, .minBackoff = 1ms,
-                        .maxBackoff = 5ms, .maxDatabaseBytes = 1 << 20});
+                       {.queueCapacity = 64,
+                        .batchMax = 16,
+                        .minBackoff = 1ms,
+                        .maxBackoff = 5ms,
+                        .maxDatabaseBytes = 1 << 20});
   // 2 KiB bodies: the 1 MiB cap fills after a few hundred exchanges.
   int64_t next = 0;
   uint64_t refused = 0;
@@ -163,7 +167,10 @@ TEST_CASE("a locked database is retried, not lost, once the lock goes away") {
   const int64_t trace = Store(path).createTrace({});
   Store blocker(path, Store::Access::Read);
   CaptureWriter writer(path, trace,
-                       {.batchMax = 8, .busyTimeoutMs = 1, .minBackoff = 1ms, .maxBackoff = 2ms,
+                       {.batchMax = 8,
+                        .busyTimeoutMs = 1,
+                        .minBackoff = 1ms,
+                        .maxBackoff = 2ms,
                         .maxBusyRetries = 1'000'000});
   {
     db::Txn lock(blocker.db()); // holds the write lock

@@ -18,14 +18,14 @@ namespace {
 // total of committed exchanges on `reportFd`. It never returns; the parent kills it.
 [[noreturn]] void writeUntilKilled(const std::string& path, int64_t trace, int reportFd) {
   uint64_t committed = 0;
-  CaptureWriter writer(path, trace,
-                       {.batchMax = 64, .flushInterval = std::chrono::milliseconds(1),
-                        .onCommit = [&](size_t rows) {
-                          committed += rows;
-                          if (write(reportFd, &committed, sizeof committed) != sizeof committed) {
-                            _exit(3);
-                          }
-                        }});
+  CaptureWriter writer(
+      path, trace,
+      {.batchMax = 64, .flushInterval = std::chrono::milliseconds(1), .onCommit = [&](size_t rows) {
+         committed += rows;
+         if (write(reportFd, &committed, sizeof committed) != sizeof committed) {
+           _exit(3);
+         }
+       }});
   for (int64_t i = 0;; ++i) {
     writer.submit(test::sampleExchange(i, 50, 512));
     if (i % 64 == 0) {

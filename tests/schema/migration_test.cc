@@ -36,8 +36,8 @@ std::set<std::string> schemaShape(db::Db& db) {
                                 "pragma_table_info(?)");
       columns.bind(1, name);
       while (columns.step()) {
-        shape.insert(name + "." + columns.text(0) + " " + columns.text(1) + " " +
-                     columns.text(2) + " " + columns.text(3) + " " + columns.text(4));
+        shape.insert(name + "." + columns.text(0) + " " + columns.text(1) + " " + columns.text(2) +
+                     " " + columns.text(3) + " " + columns.text(4));
       }
     }
   }

@@ -22,7 +22,8 @@ TEST_CASE("10,000 exchanges with token times round-trip through the store") {
   int64_t traceId = 0;
   {
     Store store(dir.file("t.db"));
-    traceId = store.createTrace({.kind = TraceKind::Capture, .label = "prod", .target = "http://tgi"});
+    traceId =
+        store.createTrace({.kind = TraceKind::Capture, .label = "prod", .target = "http://tgi"});
     store.append(traceId, written);
   }
   Store store(dir.file("t.db"), Store::Access::Read);

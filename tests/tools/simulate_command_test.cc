@@ -133,8 +133,8 @@ TEST_CASE("simulate refuses what TGI's launcher refuses, and unknown traces") {
 
   const auto missing = test::runProcess({TRACETUNE_BIN, "simulate", "--db", db, "--trace", "9"});
   CHECK(missing.exitCode == 1);
-  CHECK(missing.err == "tracetune: no trace 9 in " + db + ": list them with tracetune traces --db " +
-                           db + "\n");
+  CHECK(missing.err ==
+        "tracetune: no trace 9 in " + db + ": list them with tracetune traces --db " + db + "\n");
 
   const auto both = test::runProcess(
       {TRACETUNE_BIN, "simulate", "--db", db, "--trace", "1", "--speed", "2", "--rate", "3"});

@@ -56,9 +56,12 @@ TEST_CASE("tracetune traces lists traces as a table and as JSON") {
 }
 
 TEST_CASE("usage errors exit 2 with one line") {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {}, {"traces"}, {"traces", "--db", "x.db", "--format", "xml"}, {"nosuch"},
-           {"traces", "--db", "x.db", "--bogus"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{},
+                                             {"traces"},
+                                             {"traces", "--db", "x.db", "--format", "xml"},
+                                             {"nosuch"},
+                                             {"traces", "--db", "x.db", "--bogus"}}) {
     const auto r = tracetune(args);
     INFO(r.err);
     CHECK(r.exitCode == 2);

@@ -59,7 +59,9 @@ void addLauncherFlags(CLI::App& app, LauncherFlags& f) {
   app.add_option("--cuda-graphs", f.cudaGraphs, "Decode batch sizes with CUDA graphs; 0: none")
       ->capture_default_str()
       ->group(group);
-  app.add_option("--max-best-of", l.maxBestOf, "Largest best_of")->capture_default_str()->group(group);
+  app.add_option("--max-best-of", l.maxBestOf, "Largest best_of")
+      ->capture_default_str()
+      ->group(group);
   app.add_option("--max-stop-sequences", l.maxStopSequences, "Most stop sequences")
       ->capture_default_str()
       ->group(group);
@@ -80,7 +82,9 @@ void addLauncherFlags(CLI::App& app, LauncherFlags& f) {
                  "KV cache capacity in tokens, as the GPU's memory would give")
       ->check(CLI::PositiveNumber)
       ->group(simGroup);
-  app.add_option("--seed", f.seed, "Seed for everything random")->capture_default_str()->group(simGroup);
+  app.add_option("--seed", f.seed, "Seed for everything random")
+      ->capture_default_str()
+      ->group(simGroup);
 }
 
 sim::LauncherConfig LauncherFlags::resolve() const {

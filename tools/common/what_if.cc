@@ -55,8 +55,7 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
   return requests;
 }
 
-std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source,
-                                         const replay::Plan& plan,
+std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const replay::Plan& plan,
                                          const sim::EngineResult& result) {
   std::vector<Exchange> out;
   out.reserve(plan.requests.size());

@@ -25,8 +25,7 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
                                                const replay::Plan& plan, int64_t blockTokens);
 
 // The engine's results as exchanges (same order as the plan), each pointing to its source.
-std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source,
-                                         const replay::Plan& plan,
+std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const replay::Plan& plan,
                                          const sim::EngineResult& result);
 
 } // namespace tt::cli

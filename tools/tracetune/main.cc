@@ -1,3 +1,5 @@
 #include "tools/tracetune/command.h"
 
-int main(int argc, char** argv) { return tt::cli::runMain(argc, argv); }
+int main(int argc, char** argv) {
+  return tt::cli::runMain(argc, argv);
+}

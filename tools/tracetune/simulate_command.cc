@@ -49,7 +49,8 @@ std::vector<Sample> stepSamples(const std::vector<sim::ForwardRecord>& steps) {
     const bool lastInWindow =
         i + 1 == steps.size() || steps[i + 1].startUs / kEveryUs != s.startUs / kEveryUs;
     if (lastInWindow) {
-      samples.push_back({s.startUs, "tgi_batch_current_size", "", static_cast<double>(s.batchSize)});
+      samples.push_back(
+          {s.startUs, "tgi_batch_current_size", "", static_cast<double>(s.batchSize)});
       samples.push_back({s.startUs, "tgi_queue_size", "", static_cast<double>(s.queueLength)});
       samples.push_back({s.startUs, "kv_blocks_in_use", "", static_cast<double>(s.blocksInUse)});
     }
@@ -108,7 +109,8 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   const auto began = std::chrono::steady_clock::now();
   sim::EngineOptions engine;
   engine.scheduler.seed = o.flags.seed;
-  const sim::EngineResult result = sim::runEngine(*resolved.config, profile.model, requests, engine);
+  const sim::EngineResult result =
+      sim::runEngine(*resolved.config, profile.model, requests, engine);
   const double wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
@@ -125,13 +127,13 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
                             {"profile_max_error", profile.maxAbsError()},
                             {"scheduler", schedulerConfigJson(*resolved.config)},
                             {"warnings", resolved.warnings}};
-  const int64_t id = store.createTrace({.kind = TraceKind::Simulation,
-                                        .label = o.label.empty() ? trace->label + " (simulated)"
-                                                                 : o.label,
-                                        .target = "tgi-sim " + profile.name,
-                                        .parametersJson = parameters.dump(),
-                                        .serverInfoJson = serverInfo.dump(),
-                                        .sourceTraceId = o.trace});
+  const int64_t id =
+      store.createTrace({.kind = TraceKind::Simulation,
+                         .label = o.label.empty() ? trace->label + " (simulated)" : o.label,
+                         .target = "tgi-sim " + profile.name,
+                         .parametersJson = parameters.dump(),
+                         .serverInfoJson = serverInfo.dump(),
+                         .sourceTraceId = o.trace});
   store.append(id, simulated);
   store.appendSamples(id, stepSamples(result.steps));
 

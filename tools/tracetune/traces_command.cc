@@ -17,7 +17,8 @@ void setupTraces(CLI::App& app, Runner& runner) {
   sub->add_option("--format", options->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  sub->callback([options, &runner] { runner = [options] { return runTraces(*options, std::cout); }; });
+  sub->callback(
+      [options, &runner] { runner = [options] { return runTraces(*options, std::cout); }; });
 }
 
 int runTraces(const TracesOptions& options, std::ostream& out) {
