@@ -1,5 +1,7 @@
 #include "core/exchange.h"
 
+#include "core/enum_names.h"
+
 #include <array>
 
 namespace tt {
@@ -23,25 +25,6 @@ constexpr std::array kEndpointNames{
     std::pair{Endpoint::Tokenize, std::string_view{"tokenize"}},
     std::pair{Endpoint::Other, std::string_view{"other"}},
 };
-
-template <typename Enum, typename Table> std::string_view nameOf(const Table& table, Enum value) {
-  for (const auto& [candidate, name] : table) {
-    if (candidate == value) {
-      return name;
-    }
-  }
-  return "unknown";
-}
-
-template <typename Enum, typename Table>
-std::optional<Enum> valueOf(const Table& table, std::string_view name) {
-  for (const auto& [value, candidate] : table) {
-    if (candidate == name) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
 
 } // namespace
 

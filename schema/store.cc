@@ -1,5 +1,6 @@
 #include "schema/store.h"
 
+#include "core/enum_names.h"
 #include "schema/embedded_sql.h"
 #include "schema/exchange_rows.h"
 
@@ -67,22 +68,10 @@ void upgradeSchema(db::Db& db) {
 
 } // namespace
 
-std::string_view traceKindName(TraceKind kind) {
-  for (const auto& [k, name] : kTraceKindNames) {
-    if (k == kind) {
-      return name;
-    }
-  }
-  return "unknown";
-}
+std::string_view traceKindName(TraceKind kind) { return nameOf(kTraceKindNames, kind); }
 
 std::optional<TraceKind> traceKindFromName(std::string_view name) {
-  for (const auto& [kind, n] : kTraceKindNames) {
-    if (n == name) {
-      return kind;
-    }
-  }
-  return std::nullopt;
+  return valueOf<TraceKind>(kTraceKindNames, name);
 }
 
 db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeoutMs) {
