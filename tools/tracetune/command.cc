@@ -2,6 +2,8 @@
 
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
+#include "tools/tracetune/merge_command.h"
+#include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
 #include "tools/tracetune/traces_command.h"
 
@@ -20,6 +22,8 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupTraces(app, runner);
   setupImport(app, runner);
   setupExport(app, runner);
+  setupReplay(app, runner);
+  setupMerge(app, runner);
   setupSimulate(app, runner);
 }
 

@@ -1,0 +1,430 @@
+#include "tools/tracetune/replay_command.h"
+
+#include "core/clock.h"
+#include "core/http_headers.h"
+#include "core/url.h"
+#include "replay/percentile.h"
+#include "replay/preflight.h"
+#include "replay/runner.h"
+#include "schema/capture_writer.h"
+#include "schema/store.h"
+#include "tools/tracetune/table.h"
+
+#include <nlohmann/json.hpp>
+#include <uv.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace tt::cli {
+namespace {
+
+using replay::PlanOptions;
+using replay::RateMode;
+
+struct SweepPoint {
+  RateMode mode = RateMode::Original;
+  double value = 1;
+  std::string name; // "speed=2", or "" for a single run
+};
+
+std::invalid_argument usage(const std::string& what) {
+  return std::invalid_argument(what);
+}
+
+double parseNumber(const std::string& text, const std::string& what) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size() || !std::isfinite(v)) {
+      throw usage("");
+    }
+    return v;
+  } catch (const std::exception&) {
+    throw usage(what + ": '" + text + "' is not a number");
+  }
+}
+
+std::optional<RateMode> modeFromName(const std::string& name) {
+  for (RateMode m : {RateMode::Speed, RateMode::Rate, RateMode::Poisson, RateMode::Concurrency}) {
+    if (replay::rateModeName(m) == name) {
+      return m;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<SweepPoint> sweepPoints(const ReplayOptions& o) {
+  int modes = 0;
+  SweepPoint single;
+  for (auto [value, mode] : {std::pair{o.speed, RateMode::Speed}, std::pair{o.rate, RateMode::Rate},
+                             std::pair{o.poisson, RateMode::Poisson}}) {
+    if (value) {
+      ++modes;
+      single = {mode, *value, ""};
+    }
+  }
+  if (o.concurrency) {
+    ++modes;
+    single = {RateMode::Concurrency, static_cast<double>(*o.concurrency), ""};
+  }
+  if (modes > 1) {
+    throw usage("--speed, --rate, --poisson and --concurrency are mutually exclusive");
+  }
+  if (o.sweep.empty()) {
+    return {single};
+  }
+  if (modes > 0) {
+    throw usage("--sweep names its own mode: drop --speed/--rate/--poisson/--concurrency");
+  }
+  const auto eq = o.sweep.find('=');
+  const auto mode = eq == std::string::npos ? std::nullopt : modeFromName(o.sweep.substr(0, eq));
+  if (!mode) {
+    throw usage("--sweep must look like speed=0.5,1,2 (or rate=, poisson=, concurrency=)");
+  }
+  std::vector<SweepPoint> points;
+  std::string list = o.sweep.substr(eq + 1);
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item = list.substr(start, comma - start);
+    const double v = parseNumber(item, "--sweep");
+    points.push_back({*mode, v, o.sweep.substr(0, eq) + "=" + item});
+    start = comma + 1;
+  }
+  return points;
+}
+
+void parseWindow(const std::string& text, PlanOptions& plan) {
+  if (text.empty()) {
+    return;
+  }
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) {
+    throw usage("--window must be A:B (seconds; either side may be empty)");
+  }
+  const std::string a = text.substr(0, colon);
+  const std::string b = text.substr(colon + 1);
+  if (!a.empty()) {
+    plan.windowStartUs = std::llround(parseNumber(a, "--window") * 1e6);
+  }
+  if (!b.empty()) {
+    plan.windowEndUs = std::llround(parseNumber(b, "--window") * 1e6);
+  }
+}
+
+void parseShard(const std::string& text, PlanOptions& plan) {
+  if (text.empty()) {
+    return;
+  }
+  const auto slash = text.find('/');
+  try {
+    if (slash == std::string::npos) {
+      throw usage("");
+    }
+    plan.shardIndex = std::stoi(text.substr(0, slash));
+    plan.shardCount = std::stoi(text.substr(slash + 1));
+  } catch (const std::exception&) {
+    throw usage("--shard must be i/N, e.g. 0/4");
+  }
+  if (plan.shardCount < 1 || plan.shardIndex < 0 || plan.shardIndex >= plan.shardCount) {
+    throw usage("--shard i/N needs 0 <= i < N");
+  }
+}
+
+Headers parseHeaders(const std::vector<std::string>& items) {
+  Headers out;
+  for (const auto& h : items) {
+    const auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw usage("--header must be 'Name: value'");
+    }
+    out.emplace_back(h.substr(0, colon),
+                     std::string(trimOws(std::string_view(h).substr(colon + 1))));
+  }
+  return out;
+}
+
+std::string ms(std::optional<int64_t> us) {
+  if (!us) {
+    return "-";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(*us) / 1000.0);
+  return buf;
+}
+
+void printSummary(const replay::RunStats& s, std::ostream& out) {
+  auto count = [&s](Outcome o) {
+    const auto it = s.outcomes.find(o);
+    return it == s.outcomes.end() ? int64_t{0} : it->second;
+  };
+  const double spanS = std::max(1e-6, static_cast<double>(s.lastEndUs - s.firstSentUs) / 1e6);
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "requests %lld planned, %lld sent, %lld not sent; ok %lld, http errors %lld, "
+                "upstream errors %lld, timeouts %lld, truncated %lld, aborted %lld\n"
+                "duration %.1fs, %.1f req/s sent, %.1f output tokens/s%s\n",
+                static_cast<long long>(s.planned), static_cast<long long>(s.sent),
+                static_cast<long long>(s.notSent), static_cast<long long>(count(Outcome::Ok)),
+                static_cast<long long>(count(Outcome::HttpError)),
+                static_cast<long long>(count(Outcome::UpstreamError)),
+                static_cast<long long>(count(Outcome::Timeout)),
+                static_cast<long long>(count(Outcome::Truncated)),
+                static_cast<long long>(count(Outcome::ClientAbort)), spanS,
+                static_cast<double>(s.sent) / spanS, static_cast<double>(s.outputTokens) / spanS,
+                s.interrupted ? " (interrupted)" : "");
+  out << line;
+  using Align = Table::Align;
+  Table table({{"ms"},
+               {"p50", Align::Right},
+               {"p90", Align::Right},
+               {"p99", Align::Right},
+               {"max", Align::Right}});
+  const std::vector<std::pair<std::string, const std::vector<int64_t>*>> rows = {
+      {"send lag", &s.sendLagUs},
+      {"ttft", &s.ttftUs},
+      {"ttft from intended", &s.ttftIntendedUs},
+      {"e2e", &s.e2eUs},
+      {"e2e from intended", &s.e2eIntendedUs}};
+  for (const auto& [name, values] : rows) {
+    table.addRow({name, ms(replay::percentile(*values, 50)), ms(replay::percentile(*values, 90)),
+                  ms(replay::percentile(*values, 99)), ms(replay::percentile(*values, 100))});
+  }
+  table.print(out);
+}
+
+int64_t unixNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+void setupReplay(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<ReplayOptions>();
+  CLI::App* sub = app.add_subcommand("replay", "Replay a stored trace against a TGI server");
+  sub->add_option("--db", o->db, "Database file (results are stored here too)")->required();
+  sub->add_option("--trace", o->trace, "Trace id to replay (see tracetune traces)")->required();
+  sub->add_option("--target", o->target, "Target base URL, http://host:port[/prefix]")->required();
+  sub->add_option("--speed", o->speed, "Divide every inter-arrival gap by X");
+  sub->add_option("--rate", o->rate, "Rescale the gaps to a mean rate of R requests/s");
+  sub->add_option("--poisson", o->poisson, "Fresh Poisson arrivals at R requests/s (seeded)");
+  sub->add_option("--concurrency", o->concurrency, "Closed loop: N requests in flight")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--copies", o->copies, "Superpose K copies, each shifted by a seeded offset")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for --copies and --poisson")->capture_default_str();
+  sub->add_option("--limit", o->limit, "Send only the first N planned requests");
+  sub->add_option("--window", o->window, "A:B seconds of the trace (from its first request)");
+  sub->add_option("--duration", o->duration, "Stop planning after S seconds");
+  sub->add_option("--ties", o->ties, "Requests sharing a timestamp: burst or spread")
+      ->check(CLI::IsMember({"burst", "spread"}))
+      ->capture_default_str();
+  sub->add_option("--endpoint", o->endpoint, "Send every request to this TGI route")
+      ->check(CLI::IsMember({"generate", "generate_stream", "chat", "completions"}));
+  sub->add_option("--label", o->label, "Label of the replay trace");
+  sub->add_option("--max-connections", o->maxConnections, "Connections open at once")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  sub->add_option("--timeout", o->timeout, "Seconds a request may take")->capture_default_str();
+  sub->add_option("--drain-timeout", o->drainTimeout, "After Ctrl-C, seconds to wait for in-flight")
+      ->capture_default_str();
+  sub->add_option("--header", o->headers, "Add a header 'Name: value' to every request");
+  sub->add_option("--sweep", o->sweep, "Back-to-back runs, e.g. speed=0.5,1,2,4");
+  sub->add_option("--cooldown", o->cooldown, "Seconds between sweep runs")->capture_default_str();
+  sub->add_option("--shard", o->shard, "Send only shard i of N (requests i, i+N, ...)");
+  sub->add_option("--start-at", o->startAt, "Start at this wall-clock instant (unix seconds)");
+  sub->add_flag("--quiet", o->quiet, "No progress line");
+  sub->callback([o, &runner] {
+    runner = [o] {
+      try {
+        return runReplay(*o, std::cout, std::cerr);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "tracetune: " << e.what() << " (see replay --help)\n";
+        return kExitUsage;
+      }
+    };
+  });
+}
+
+int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
+  const auto points = sweepPoints(o);
+  PlanOptions base;
+  base.copies = o.copies;
+  base.seed = o.seed;
+  base.limit = o.limit;
+  base.ties = *replay::tiePolicyFromName(o.ties);
+  if (o.duration) {
+    base.durationUs = std::llround(*o.duration * 1e6);
+  }
+  parseWindow(o.window, base);
+  parseShard(o.shard, base);
+  replay::RunOptions run;
+  run.send.extraHeaders = parseHeaders(o.headers);
+  if (!o.endpoint.empty()) {
+    run.send.endpoint = endpointFromName(o.endpoint);
+  }
+  run.maxConnections = o.maxConnections;
+  run.timeoutMs = static_cast<uint64_t>(std::max(0.0, o.timeout) * 1000);
+  run.drainTimeoutMs = static_cast<uint64_t>(std::max(0.0, o.drainTimeout) * 1000);
+  run.handleSigint = true;
+  run.progress = !o.quiet && isatty(STDERR_FILENO) ? &err : nullptr;
+
+  const auto url = parseHttpUrl(o.target);
+  if (!url.url) {
+    throw usage(url.error);
+  }
+  run.target = *url.url;
+
+  Store store(o.db, Store::Access::Read);
+  const auto source = store.findTrace(o.trace);
+  if (!source) {
+    throw std::runtime_error("no trace " + std::to_string(o.trace) + " in " + o.db +
+                             " (see tracetune traces --db " + o.db + ")");
+  }
+  std::vector<Exchange> sources = store.exchanges(o.trace);
+  if (sources.empty()) {
+    throw std::runtime_error("trace " + std::to_string(o.trace) + " has no requests");
+  }
+  std::vector<replay::PlanSource> planSources;
+  std::map<std::string, int64_t> sessions;
+  bool needsSynthesis = false;
+  std::vector<int64_t> checkLengths;
+  for (const auto& e : sources) {
+    int64_t session = -1;
+    if (e.session) {
+      session = sessions.emplace(*e.session, static_cast<int64_t>(sessions.size())).first->second;
+    }
+    planSources.push_back({e.sentUs, session});
+    if (e.requestBody.empty() || run.send.endpoint) {
+      needsSynthesis = needsSynthesis || e.requestBody.empty();
+      if (e.inputTokens && checkLengths.size() < 5 && *e.inputTokens <= 32'000) {
+        checkLengths.push_back(*e.inputTokens);
+      }
+    }
+  }
+  const auto params = nlohmann::json::parse(source->parametersJson, nullptr, false);
+  int blockTokens = 512;
+  if (params.is_object() && params.contains("block_tokens") &&
+      params["block_tokens"].is_number_integer() && params["block_tokens"].get<int>() > 0) {
+    blockTokens = params["block_tokens"].get<int>();
+  }
+  run.send.synth.blockTokens = blockTokens;
+
+  // Before the run: the target must answer, and synthesized prompts get calibrated.
+  std::string resolveError;
+  if (replay::resolveTarget(run.target, run.address, resolveError) != 0) {
+    throw std::runtime_error(resolveError);
+  }
+  MonotonicClock clock;
+  const Exchange info =
+      replay::fetchOnce(run.target, run.address, clock, "GET", "/info", "", 5'000);
+  if (info.outcome == Outcome::UpstreamError || info.outcome == Outcome::Timeout) {
+    throw std::runtime_error("cannot reach " + o.target + ": " + info.error +
+                             " (is the server running? check --target)");
+  }
+  std::string serverInfo = "{}";
+  if (info.status == 200 && nlohmann::json::accept(info.responseBody)) {
+    serverInfo = info.responseBody;
+  }
+  replay::Calibration calibration;
+  if (needsSynthesis) {
+    calibration =
+        replay::calibrateSynthesis(run.target, run.address, clock, checkLengths, blockTokens);
+    run.send.synth.tokensPerWord = calibration.tokensPerWord;
+    out << "prompts: " << calibration.note << "\n";
+  }
+
+  for (size_t p = 0; p < points.size(); ++p) {
+    const SweepPoint& point = points[p];
+    PlanOptions planOptions = base;
+    planOptions.mode = point.mode;
+    planOptions.value = point.value;
+    replay::Plan plan;
+    try {
+      plan = replay::buildPlan(planSources, planOptions);
+    } catch (const replay::PlanError& e) {
+      throw usage(e.what());
+    }
+
+    nlohmann::json parameters = {{"mode", replay::rateModeName(point.mode)},
+                                 {"value", point.value},
+                                 {"copies", o.copies},
+                                 {"seed", o.seed},
+                                 {"ties", o.ties},
+                                 {"window", o.window},
+                                 {"shard", o.shard},
+                                 {"endpoint", o.endpoint},
+                                 {"planned", plan.requests.size()},
+                                 {"synthesis",
+                                  {{"calibrated", calibration.calibrated},
+                                   {"tokens_per_word", calibration.tokensPerWord},
+                                   {"mean_abs_error_pct", calibration.meanAbsErrorPct},
+                                   {"max_abs_error_pct", calibration.maxAbsErrorPct}}}};
+    if (o.limit) {
+      parameters["limit"] = *o.limit;
+    }
+    if (o.duration) {
+      parameters["duration_s"] = *o.duration;
+    }
+    std::string label = o.label.empty() ? source->label + " replay" : o.label;
+    if (!point.name.empty()) {
+      label += " " + point.name;
+    }
+
+    // The run's zero: now, or the shared --start-at instant.
+    int64_t originUnixUs = unixNowUs();
+    int64_t originNs = clock.nowNs();
+    if (o.startAt) {
+      originUnixUs = std::llround(*o.startAt * 1e6);
+      originNs += (originUnixUs - unixNowUs()) * 1000;
+    }
+    const int64_t traceId = store.createTrace({.kind = TraceKind::Replay,
+                                               .label = label,
+                                               .target = o.target,
+                                               .parametersJson = parameters.dump(),
+                                               .serverInfoJson = serverInfo,
+                                               .sourceTraceId = o.trace,
+                                               .originUnixUs = originUnixUs});
+    replay::RunStats stats;
+    uint64_t dropped = 0;
+    {
+      CaptureWriter writer(o.db, traceId);
+      uv_loop_t loop;
+      uv_loop_init(&loop);
+      {
+        replay::Runner runner(&loop, clock, plan, sources, run,
+                              [&writer](Exchange&& e) { writer.submit(std::move(e)); });
+        stats = runner.run(originNs);
+      }
+      uv_loop_close(&loop);
+      writer.flush();
+      dropped = writer.counters().dropped + writer.counters().lost;
+    }
+    out << "replay trace " << traceId << (point.name.empty() ? "" : " (" + point.name + ")")
+        << "\n";
+    printSummary(stats, out);
+    if (dropped > 0) {
+      err << "tracetune: " << dropped << " results could not be written to " << o.db << "\n";
+    }
+    if (stats.interrupted) {
+      return kExitRuntimeError;
+    }
+    if (p + 1 < points.size() && o.cooldown > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.cooldown));
+    }
+  }
+  return 0;
+}
+
+} // namespace tt::cli

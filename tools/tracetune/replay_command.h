@@ -1,0 +1,44 @@
+#pragma once
+
+#include "tools/tracetune/command.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tt::cli {
+
+struct ReplayOptions {
+  std::string db;
+  int64_t trace = 0;
+  std::string target;
+  std::optional<double> speed;
+  std::optional<double> rate;
+  std::optional<double> poisson;
+  std::optional<int> concurrency;
+  int copies = 1;
+  uint64_t seed = 1;
+  std::optional<int64_t> limit;
+  std::string window; // "A:B" seconds from the trace's first request; either side may be empty
+  std::optional<double> duration; // seconds
+  std::string ties = "burst";     // burst | spread
+  std::string endpoint; // generate | generate_stream | chat | completions; empty: as recorded
+  std::string label;
+  int maxConnections = 1024;
+  double timeout = 600;             // seconds per request
+  double drainTimeout = 30;         // seconds after Ctrl-C
+  std::vector<std::string> headers; // "Name: value"
+  std::string sweep;                // "speed=0.5,1,2" (or rate=, poisson=, concurrency=)
+  double cooldown = 10;             // seconds between sweep points
+  std::string shard;                // "i/N"
+  std::optional<double> startAt;    // unix seconds
+  bool quiet = false;
+};
+
+void setupReplay(CLI::App& app, Runner& runner);
+// Replays a stored trace against a target and stores each run as a replay trace.
+int runReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err);
+
+} // namespace tt::cli
