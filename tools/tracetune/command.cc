@@ -1,5 +1,6 @@
 #include "tools/tracetune/command.h"
 
+#include "tools/tracetune/analyze_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
 #include "tools/tracetune/merge_command.h"
@@ -22,6 +23,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupTraces(app, runner);
   setupImport(app, runner);
   setupExport(app, runner);
+  setupAnalyze(app, runner);
   setupReplay(app, runner);
   setupMerge(app, runner);
   setupSimulate(app, runner);

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tt::analyze {
+
+// How well a model follows the points it was fitted to.
+struct FitError {
+  int points = 0;
+  int parameters = 0;
+  double rmse = 0;         // root mean square residual, in the unit of y
+  double relativeRmse = 0; // rmse / mean of y
+  double rSquared = 0;     // 1 - SSE / total sum of squares (1 when y is constant and matched)
+};
+
+// Latency against throughput x for a server that saturates (reference/simulation.md §3.3):
+// y = base + scale * x / (capacity - x), the M/M/1-like form of a queue whose waiting time grows
+// as 1 / (1 - rho). base is the latency with no load, capacity the throughput it tends to.
+struct QueueingModel {
+  double base = 0;
+  double scale = 0;
+  double capacity = 0;
+  double at(double x) const { return base + scale * x / (capacity - x); }
+};
+
+// Two straight lines joined at `breakX`: y = base + slope * x + extraSlope * max(0, x - breakX),
+// the piecewise form (GuideLLM's two-segment knee fit).
+struct PiecewiseModel {
+  double base = 0;
+  double slope = 0;
+  double extraSlope = 0;
+  double breakX = 0;
+  double at(double x) const {
+    return base + slope * x + extraSlope * (x > breakX ? x - breakX : 0);
+  }
+};
+
+template <typename Model> struct Fit {
+  Model model;
+  FitError error;
+};
+
+// A fit or the reason there is none.
+template <typename Model> struct FitResult {
+  std::optional<Fit<Model>> fit;
+  std::string whyNot;
+};
+
+constexpr int kMinQueueingPoints = 4;
+constexpr int kMinPiecewisePoints = 5;
+
+// Least squares with Levenberg-Marquardt (Eigen), started from a grid search over capacity in
+// which base and scale are solved exactly. Needs kMinQueueingPoints distinct x values.
+FitResult<QueueingModel> fitQueueing(std::span<const double> x, std::span<const double> y);
+// Least squares over the break point (every gap between points, finely), lines solved exactly.
+FitResult<PiecewiseModel> fitPiecewise(std::span<const double> x, std::span<const double> y);
+
+// Kneedle (Satopää et al. 2011) on an increasing, convex curve sampled over [lo, hi]: the x of
+// greatest distance below the chord of the normalised curve; nullopt when that distance is under
+// kMinKneeDistance (the curve is close to a straight line: no knee in the range).
+constexpr double kMinKneeDistance = 0.1;
+std::optional<double> kneedle(std::span<const double> x, std::span<const double> y);
+
+// Fit error of any model on the points.
+template <typename Model>
+FitError fitErrorOf(const Model& model, std::span<const double> x, std::span<const double> y,
+                    int parameters);
+
+} // namespace tt::analyze

@@ -1,0 +1,167 @@
+#include "analyze/distribution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace tt::analyze {
+
+double percentileOfSorted(std::span<const double> sorted, double q) {
+  const double rank = q / 100.0 * static_cast<double>(sorted.size() - 1);
+  const auto lower = static_cast<size_t>(std::floor(rank));
+  const size_t upper = std::min(lower + 1, sorted.size() - 1);
+  const double fraction = rank - static_cast<double>(lower);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
+}
+
+std::optional<Summary> summarize(std::vector<double>& values) {
+  if (values.empty()) {
+    return std::nullopt;
+  }
+  std::sort(values.begin(), values.end());
+  Summary s;
+  s.count = static_cast<int64_t>(values.size());
+  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(s.count);
+  s.min = values.front();
+  s.p50 = percentileOfSorted(values, 50);
+  s.p90 = percentileOfSorted(values, 90);
+  s.p95 = percentileOfSorted(values, 95);
+  s.p99 = percentileOfSorted(values, 99);
+  s.max = values.back();
+  return s;
+}
+
+std::vector<double> percentileGrid(std::span<const double> sorted) {
+  std::vector<double> grid;
+  if (sorted.empty()) {
+    return grid;
+  }
+  grid.reserve(101);
+  for (int q = 0; q <= 100; ++q) {
+    grid.push_back(percentileOfSorted(sorted, q));
+  }
+  return grid;
+}
+
+void IntDistribution::add(int64_t value) {
+  if (count_ == 0) {
+    min_ = max_ = value;
+  } else {
+    min_ = std::min(min_, value);
+    max_ = std::max(max_, value);
+  }
+  ++count_;
+  sum_ += static_cast<double>(value);
+  if (!dense_mode_) {
+    list_.push_back(value);
+    if (list_.size() >= kListLimit) {
+      spill();
+    }
+    return;
+  }
+  if (value >= 0 && value < kDenseLimitUs) {
+    ++dense_[static_cast<size_t>(value)];
+  } else {
+    outliers_.push_back(value);
+  }
+}
+
+void IntDistribution::spill() {
+  dense_.assign(static_cast<size_t>(kDenseLimitUs), 0);
+  for (const int64_t v : list_) {
+    if (v >= 0 && v < kDenseLimitUs) {
+      ++dense_[static_cast<size_t>(v)];
+    } else {
+      outliers_.push_back(v);
+    }
+  }
+  list_.clear();
+  list_.shrink_to_fit();
+  dense_mode_ = true;
+}
+
+std::vector<int64_t> IntDistribution::valuesAtRanks(std::span<const int64_t> ranks) const {
+  std::vector<int64_t> values;
+  values.reserve(ranks.size());
+  if (!dense_mode_) {
+    std::vector<int64_t> sorted = list_;
+    std::sort(sorted.begin(), sorted.end());
+    for (const int64_t r : ranks) {
+      values.push_back(sorted[static_cast<size_t>(r)]);
+    }
+    return values;
+  }
+  std::vector<int64_t> outliers = outliers_;
+  std::sort(outliers.begin(), outliers.end());
+  const auto negatives = static_cast<int64_t>(
+      std::lower_bound(outliers.begin(), outliers.end(), int64_t{0}) - outliers.begin());
+  // Walk the three ordered parts (negative outliers, dense counts, large outliers) once.
+  size_t next = 0;
+  for (; next < ranks.size() && ranks[next] < negatives; ++next) {
+    values.push_back(outliers[static_cast<size_t>(ranks[next])]);
+  }
+  int64_t seen = negatives;
+  for (size_t v = 0; v < dense_.size() && next < ranks.size(); ++v) {
+    seen += dense_[v];
+    while (next < ranks.size() && ranks[next] < seen) {
+      values.push_back(static_cast<int64_t>(v));
+      ++next;
+    }
+  }
+  for (; next < ranks.size(); ++next) {
+    const int64_t inLarge = ranks[next] - seen;
+    values.push_back(outliers[static_cast<size_t>(negatives + inLarge)]);
+  }
+  return values;
+}
+
+std::vector<double> IntDistribution::percentiles(std::span<const double> qs) const {
+  std::vector<double> result;
+  if (count_ == 0) {
+    return result;
+  }
+  // Each percentile interpolates between two ranks; fetch all of them in one walk.
+  std::vector<int64_t> ranks;
+  for (const double q : qs) {
+    const double rank = q / 100.0 * static_cast<double>(count_ - 1);
+    const auto lower = static_cast<int64_t>(std::floor(rank));
+    ranks.push_back(lower);
+    ranks.push_back(std::min(lower + 1, count_ - 1));
+  }
+  std::vector<int64_t> sortedRanks = ranks;
+  std::sort(sortedRanks.begin(), sortedRanks.end());
+  sortedRanks.erase(std::unique(sortedRanks.begin(), sortedRanks.end()), sortedRanks.end());
+  const std::vector<int64_t> values = valuesAtRanks(sortedRanks);
+  auto valueAt = [&](int64_t rank) {
+    const auto it = std::lower_bound(sortedRanks.begin(), sortedRanks.end(), rank);
+    return static_cast<double>(values[static_cast<size_t>(it - sortedRanks.begin())]);
+  };
+  for (size_t i = 0; i < qs.size(); ++i) {
+    const double rank = qs[i] / 100.0 * static_cast<double>(count_ - 1);
+    const double fraction = rank - std::floor(rank);
+    const double lo = valueAt(ranks[2 * i]);
+    const double hi = valueAt(ranks[2 * i + 1]);
+    result.push_back(lo + (hi - lo) * fraction);
+  }
+  return result;
+}
+
+std::optional<Summary> IntDistribution::summary() const {
+  if (count_ == 0) {
+    return std::nullopt;
+  }
+  constexpr double kQs[] = {50, 90, 95, 99};
+  const auto p = percentiles(kQs);
+  Summary s;
+  s.count = count_;
+  s.mean = sum_ / static_cast<double>(count_);
+  s.min = static_cast<double>(min_);
+  s.p50 = p[0];
+  s.p90 = p[1];
+  s.p95 = p[2];
+  s.p99 = p[3];
+  s.max = static_cast<double>(max_);
+  return s;
+}
+
+} // namespace tt::analyze

@@ -1,0 +1,185 @@
+#include "analyze/svg_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+namespace tt::analyze {
+namespace {
+
+constexpr double kWidth = 720;
+constexpr double kHeight = 340;
+constexpr double kLeft = 70;
+constexpr double kRight = 20;
+constexpr double kTop = 36;
+constexpr double kBottom = 50;
+
+struct Range {
+  double lo = 0;
+  double hi = 1;
+};
+
+// About five round tick values covering [lo, hi]; widens the range to them.
+std::vector<double> niceTicks(Range& r) {
+  if (r.hi <= r.lo) {
+    const double pad = r.lo == 0 ? 1 : std::abs(r.lo) * 0.1;
+    r.lo -= pad;
+    r.hi += pad;
+  }
+  const double raw = (r.hi - r.lo) / 5;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * magnitude >= raw) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  r.lo = std::floor(r.lo / step) * step;
+  r.hi = std::ceil(r.hi / step) * step;
+  std::vector<double> ticks;
+  for (double t = r.lo; t <= r.hi + step / 2; t += step) {
+    ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  }
+  return ticks;
+}
+
+std::string num(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", v);
+  return text;
+}
+
+std::string tickLabel(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+bool finite(const std::pair<double, double>& p) {
+  return std::isfinite(p.first) && std::isfinite(p.second);
+}
+
+} // namespace
+
+std::string escapeXml(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string paletteColor(size_t index) {
+  static constexpr const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                            "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+  return kColors[index % std::size(kColors)];
+}
+
+bool hasData(const ChartSpec& chart) {
+  for (const auto& s : chart.series) {
+    if (std::any_of(s.points.begin(), s.points.end(), finite)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string renderSvg(const ChartSpec& chart) {
+  Range x{std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
+  Range y{0, std::numeric_limits<double>::lowest()}; // latency, rates and counts start at zero
+  for (const auto& s : chart.series) {
+    for (const auto& p : s.points) {
+      if (finite(p)) {
+        x.lo = std::min(x.lo, p.first);
+        x.hi = std::max(x.hi, p.first);
+        y.lo = std::min(y.lo, p.second);
+        y.hi = std::max(y.hi, p.second);
+      }
+    }
+  }
+  const std::vector<double> xTicks = niceTicks(x);
+  const std::vector<double> yTicks = niceTicks(y);
+  const double plotW = kWidth - kLeft - kRight;
+  const double plotH = kHeight - kTop - kBottom;
+  auto px = [&](double v) { return kLeft + (v - x.lo) / (x.hi - x.lo) * plotW; };
+  auto py = [&](double v) { return kTop + plotH - (v - y.lo) / (y.hi - y.lo) * plotH; };
+
+  std::ostringstream svg;
+  svg << "<svg class=\"chart\" data-chart=\"" << escapeXml(chart.id) << "\" viewBox=\"0 0 "
+      << kWidth << " " << kHeight << "\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">";
+  svg << "<title>" << escapeXml(chart.title) << "</title>";
+  svg << "<text class=\"ctitle\" x=\"" << kLeft << "\" y=\"20\">" << escapeXml(chart.title)
+      << "</text>";
+  for (const double t : yTicks) {
+    svg << "<line class=\"grid\" x1=\"" << num(kLeft) << "\" x2=\"" << num(kLeft + plotW)
+        << "\" y1=\"" << num(py(t)) << "\" y2=\"" << num(py(t)) << "\"/>";
+    svg << "<text class=\"tick\" text-anchor=\"end\" x=\"" << num(kLeft - 6) << "\" y=\""
+        << num(py(t) + 4) << "\">" << tickLabel(t) << "</text>";
+  }
+  for (const double t : xTicks) {
+    svg << "<line class=\"grid\" y1=\"" << num(kTop) << "\" y2=\"" << num(kTop + plotH)
+        << "\" x1=\"" << num(px(t)) << "\" x2=\"" << num(px(t)) << "\"/>";
+    svg << "<text class=\"tick\" text-anchor=\"middle\" y=\"" << num(kTop + plotH + 16) << "\" x=\""
+        << num(px(t)) << "\">" << tickLabel(t) << "</text>";
+  }
+  svg << "<rect class=\"frame\" x=\"" << num(kLeft) << "\" y=\"" << num(kTop) << "\" width=\""
+      << num(plotW) << "\" height=\"" << num(plotH) << "\"/>";
+  svg << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << num(kLeft + plotW / 2) << "\" y=\""
+      << num(kHeight - 10) << "\">" << escapeXml(chart.xLabel) << "</text>";
+  svg << "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 "
+      << num(kTop + plotH / 2) << ") rotate(-90)\">" << escapeXml(chart.yLabel) << "</text>";
+
+  double legendY = kTop + 14;
+  for (const auto& s : chart.series) {
+    std::vector<std::pair<double, double>> points;
+    std::copy_if(s.points.begin(), s.points.end(), std::back_inserter(points), finite);
+    if (points.empty()) {
+      continue;
+    }
+    svg << "<g data-series=\"" << escapeXml(s.name) << "\" stroke=\"" << s.color << "\" fill=\""
+        << s.color << "\">";
+    if (s.line && points.size() > 1) {
+      svg << "<polyline fill=\"none\" stroke-width=\"2\""
+          << (s.dashed ? " stroke-dasharray=\"6 4\"" : "") << " points=\"";
+      for (const auto& [vx, vy] : points) {
+        svg << num(px(vx)) << "," << num(py(vy)) << " ";
+      }
+      svg << "\"/>";
+    }
+    if (s.markers || points.size() == 1) {
+      for (const auto& [vx, vy] : points) {
+        svg << "<circle r=\"4\" cx=\"" << num(px(vx)) << "\" cy=\"" << num(py(vy)) << "\"/>";
+      }
+    }
+    svg << "</g>";
+    svg << "<g class=\"legend\"><line x1=\"" << num(kLeft + plotW - 190) << "\" x2=\""
+        << num(kLeft + plotW - 170) << "\" y1=\"" << num(legendY - 4) << "\" y2=\""
+        << num(legendY - 4) << "\" stroke=\"" << s.color << "\" stroke-width=\"3\""
+        << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/><text x=\""
+        << num(kLeft + plotW - 164) << "\" y=\"" << num(legendY) << "\">" << escapeXml(s.name)
+        << "</text></g>";
+    legendY += 15;
+  }
+  svg << "</svg>";
+  return svg.str();
+}
+
+} // namespace tt::analyze

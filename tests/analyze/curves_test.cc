@@ -1,0 +1,130 @@
+#include "analyze/curve_fit.h"
+#include "analyze/curves.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace tt::analyze;
+
+namespace {
+
+// A deterministic wobble of +-0.5% so the fit has residuals to minimise.
+double noise(size_t i) {
+  return 1 + 0.005 * std::sin(static_cast<double>(i) * 2.3);
+}
+
+} // namespace
+
+TEST_CASE("the queueing fit recovers known parameters within 2%") {
+  const QueueingModel truth{250, 40, 12}; // 250 ms base, saturating at 12 req/s
+  std::vector<double> x;
+  std::vector<double> y;
+  for (size_t i = 0; i < 20; ++i) {
+    x.push_back(1 + static_cast<double>(i) * 0.55);
+    y.push_back(truth.at(x.back()) * noise(i));
+  }
+  const auto result = fitQueueing(x, y);
+  REQUIRE(result.fit);
+  const auto& m = result.fit->model;
+  CHECK(m.base == Approx(truth.base).epsilon(0.02));
+  CHECK(m.scale == Approx(truth.scale).epsilon(0.02));
+  CHECK(m.capacity == Approx(truth.capacity).epsilon(0.02));
+  CHECK(result.fit->error.relativeRmse < 0.02);
+  CHECK(result.fit->error.rSquared > 0.99);
+
+  SECTION("exact data is matched exactly") {
+    std::vector<double> exact;
+    for (const double v : x) {
+      exact.push_back(truth.at(v));
+    }
+    const auto e = fitQueueing(x, exact);
+    CHECK(e.fit->model.capacity == Approx(12).epsilon(1e-4));
+    CHECK(e.fit->error.rmse < 1e-3);
+  }
+}
+
+TEST_CASE("the piecewise fit recovers its break point within 2%") {
+  const PiecewiseModel truth{100, 5, 60, 20};
+  std::vector<double> x;
+  std::vector<double> y;
+  for (size_t i = 0; i < 12; ++i) {
+    x.push_back(2.5 * static_cast<double>(i + 1));
+    y.push_back(truth.at(x.back()) * noise(i));
+  }
+  const auto result = fitPiecewise(x, y);
+  REQUIRE(result.fit);
+  CHECK(result.fit->model.breakX == Approx(20).epsilon(0.02));
+  CHECK(result.fit->model.extraSlope == Approx(60).epsilon(0.02));
+  CHECK(result.fit->model.base == Approx(100).epsilon(0.02));
+}
+
+TEST_CASE("too few points: no fit, and the reason") {
+  const std::vector<double> x{3, 3, 5};
+  const std::vector<double> y{100, 120, 300};
+  const auto q = fitQueueing(x, y);
+  CHECK(!q.fit);
+  CHECK(q.whyNot ==
+        "the queueing model needs at least 4 points at distinct throughputs, there are 2");
+  const auto one = fitQueueing(std::vector<double>{4}, std::vector<double>{10});
+  CHECK_THAT(one.whyNot, Catch::EndsWith("there is 1"));
+  CHECK(!fitPiecewise(x, y).fit);
+  const SeriesFit s = fitSeries(CurveMetric::E2e, 90, x, y);
+  CHECK(s.chosen.empty());
+  CHECK(!s.kneePerS);
+  CHECK_THAT(s.kneeWhyNot, Catch::StartsWith("no model fits"));
+}
+
+TEST_CASE("the knee of a saturating curve lies before its capacity; a line has none") {
+  const QueueingModel model{200, 20, 10};
+  std::vector<double> x;
+  std::vector<double> y;
+  for (int i = 0; i <= 18; ++i) {
+    x.push_back(0.5 * i);
+    y.push_back(model.at(x.back()));
+  }
+  const auto fit = fitSeries(CurveMetric::Ttft, 90, x, y);
+  CHECK(fit.chosen == "queueing");
+  REQUIRE(fit.kneePerS);
+  CHECK(*fit.kneePerS > 6);
+  CHECK(*fit.kneePerS < 9);
+
+  std::vector<double> line;
+  for (const double v : x) {
+    line.push_back(100 + 3 * v);
+  }
+  CHECK(!kneedle(x, line));
+}
+
+TEST_CASE("capacity is interpolated between the last point meeting the SLOs and the next") {
+  std::vector<CurvePoint> points(4);
+  const double rates[] = {2, 4, 6, 8};
+  const double attainment[] = {1.0, 0.95, 0.85, 0.3};
+  for (size_t i = 0; i < 4; ++i) {
+    points[i].throughputPerS = rates[i];
+    points[i].sloAttainment = attainment[i];
+  }
+  std::string why;
+  auto c = capacityOf(points, why);
+  REQUIRE(c);
+  CHECK(c->ratePerS == Approx(5)); // 0.95 -> 0.85 crosses 0.9 half way from 4 to 6
+  CHECK(c->lowPerS == 4);
+  CHECK(*c->highPerS == 6);
+
+  points[3].sloAttainment = 0.92;
+  points[2].sloAttainment = 0.91;
+  c = capacityOf(points, why);
+  CHECK(c->ratePerS == 8);
+  CHECK(!c->highPerS);
+
+  for (auto& p : points) {
+    p.sloAttainment = 0.5;
+  }
+  CHECK(!capacityOf(points, why));
+  CHECK_THAT(why, Catch::Contains("below 2 req/s"));
+  for (auto& p : points) {
+    p.sloAttainment.reset();
+  }
+  CHECK(!capacityOf(points, why));
+  CHECK_THAT(why, Catch::Contains("--slo"));
+}

@@ -1,0 +1,110 @@
+#include "tools/tracetune/analyze_command.h"
+
+#include "analyze/analysis.h"
+#include "analyze/report_csv.h"
+#include "analyze/report_html.h"
+#include "analyze/report_json.h"
+#include "analyze/report_table.h"
+#include "analyze/slo.h"
+#include "schema/store.h"
+#include "tools/tracetune/table.h"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+namespace tt::cli {
+namespace {
+
+void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& out) {
+  bool first = true;
+  for (const auto& t : tables) {
+    if (!first) {
+      out << "\n";
+    }
+    first = false;
+    out << t.title << "\n";
+    if (!t.columns.empty()) {
+      std::vector<Table::Column> columns;
+      for (size_t i = 0; i < t.columns.size(); ++i) {
+        columns.push_back({t.columns[i], t.numeric[i] ? Table::Align::Right : Table::Align::Left});
+      }
+      Table table(std::move(columns));
+      for (const auto& row : t.rows) {
+        table.addRow(row);
+      }
+      table.print(out);
+    }
+    for (const auto& note : t.notes) {
+      out << "  note: " << note << "\n";
+    }
+  }
+}
+
+} // namespace
+
+void setupAnalyze(CLI::App& app, Runner& runner) {
+  auto options = std::make_shared<AnalyzeOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "analyze", "Metrics, comparisons, latency-throughput curves and reports of traces");
+  sub->add_option("--db", options->db, "Database file")->required();
+  sub->add_option("traces", options->traceIds,
+                  "Trace ids to analyse side by side (a replay next to its source also gets "
+                  "per-request deltas)");
+  sub->add_option("--family", options->family,
+                  "Analyse the traces whose label starts with this prefix as one sweep: "
+                  "latency-throughput curves, fits, knee and capacity");
+  sub->add_option("--slo", options->slo,
+                  "Objectives for goodput and capacity, e.g. ttft=2s,itl=200ms,e2e=30s "
+                  "(units us, ms, s)")
+      ->check([](const std::string& text) -> std::string {
+        try {
+          analyze::parseSlo(text);
+          return "";
+        } catch (const analyze::SloError& e) {
+          return e.what();
+        }
+      });
+  sub->add_option("--format", options->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  sub->add_option("--html", options->html, "Also write a self-contained HTML report to FILE");
+  sub->callback(
+      [options, &runner] { runner = [options] { return runAnalyze(*options, std::cout); }; });
+}
+
+int runAnalyze(const AnalyzeOptions& options, std::ostream& out) {
+  const analyze::Slo slo = options.slo.empty() ? analyze::Slo{} : analyze::parseSlo(options.slo);
+  Store store(options.db, Store::Access::Read);
+  analyze::Selection selection;
+  selection.traceIds = options.traceIds;
+  if (!options.family.empty()) {
+    selection.family = options.family;
+  }
+  const analyze::Report report = analyze::analyzeStore(store, selection, slo);
+
+  if (!options.html.empty()) {
+    std::ofstream html(options.html, std::ios::binary | std::ios::trunc);
+    if (html) {
+      analyze::writeHtml(report, html);
+    }
+    if (!html || !html.flush()) {
+      throw std::runtime_error("cannot write the HTML report to " + options.html +
+                               ": check the directory exists and is writable");
+    }
+  }
+  if (options.format == "json") {
+    out << analyze::jsonReport(report).dump(2) << "\n";
+  } else if (options.format == "csv") {
+    analyze::writeCsv(report, out);
+  } else {
+    printTables(analyze::tableReport(report), out);
+    if (!options.html.empty()) {
+      out << "\nHTML report: " << options.html << "\n";
+    }
+  }
+  return 0;
+}
+
+} // namespace tt::cli
