@@ -3,6 +3,7 @@
 #include "core/uv_util.h"
 #include "proxy/session.h"
 
+#include <csignal>
 #include <cstring>
 
 namespace tt::proxy {
@@ -92,6 +93,8 @@ Server::Server(uv_loop_t* loop, const Config& config, Recorder& recorder, const 
 Server::~Server() = default;
 
 int Server::start(std::string* error) {
+  // A peer that resets while we write must cost an error code, never the process.
+  signal(SIGPIPE, SIG_IGN);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -114,7 +114,7 @@ public:
     }
     const size_t old = out.size();
     out.resize(old + max);
-    const ssize_t n = ::recv(fd_, out.data() + old, max, 0);
+    const ssize_t n = ::read(fd_, out.data() + old, max);
     out.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
     return n;
   }

@@ -3,6 +3,7 @@
 #include "tools/tracetune/analyze_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
+#include "tools/tracetune/proxy_command.h"
 #include "tools/tracetune/merge_command.h"
 #include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
@@ -22,6 +23,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   });
   setupTraces(app, runner);
   setupImport(app, runner);
+  setupProxy(app, runner);
   setupExport(app, runner);
   setupAnalyze(app, runner);
   setupReplay(app, runner);
