@@ -71,11 +71,13 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
     // Checked by generate_stream before anything else (reference/tgi.md §1.7).
     const GenerateRequest& r = sequences_.front().request;
     if (!openAi && r.params.bestOf.value_or(1) != 1) {
+      server_.metrics().increment("tgi_request_failure", "err=\"validation\"");
       fail(422, "Input validation error: `best_of` != 1 is not supported when streaming tokens",
            "validation");
       return;
     }
     if (!openAi && r.decoderInputDetails) {
+      server_.metrics().increment("tgi_request_failure", "err=\"validation\"");
       fail(422,
            "Input validation error: `decoder_input_details` == true is not supported when "
            "streaming tokens",
@@ -142,7 +144,7 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
   // The plan: how far the text goes before EOS or a stop sequence, over every job the request
   // may take (continuations overshoot to a multiple of 1024 tokens, tgi.md §8.4).
   const sim::ValidationResult v = sim::validateRequest(config, r.params, spec.inputTokens);
-  if (v.request) {
+  if (v.request && (server_.config().eosProbability > 0 || !r.stop.empty())) {
     const int64_t total = v.request->maxTotalNewTokens;
     const int64_t limit = r.params.maxNewTokens
                               ? (total + sim::kDefaultGenerationLength - 1) /
@@ -197,7 +199,8 @@ void Call::sendEvent(const std::string& data) {
   std::string event;
   appendSseData(event, data);
   connection_.sendChunk(event);
-  lastEventNs_ = server_.clock().nowNs();
+  // The time of the callback in progress (read once there), not a fresh clock read per event.
+  lastEventNs_ = std::max(startNs_, server_.driver().lastCallbackNs());
 }
 
 void Call::keepAlive(int64_t nowNs, int64_t idleNs) {

@@ -146,9 +146,23 @@ void Connection::write(std::string data) {
   if (state_ != State::Open) {
     return;
   }
+  // Most writes fit the socket buffer: try at once, queue only what is left.
+  uv_buf_t first = uv_buf_init(data.data(), static_cast<unsigned>(data.size()));
+  const int written = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &first, 1);
+  size_t offset = 0;
+  if (written > 0) {
+    offset = static_cast<size_t>(written);
+    if (offset == data.size()) {
+      return;
+    }
+  } else if (written != UV_EAGAIN && written != UV_ENOSYS) {
+    close();
+    return;
+  }
   auto* req = new WriteReq{.req = {}, .data = std::move(data), .owner = this};
   req->req.data = req;
-  uv_buf_t buf = uv_buf_init(req->data.data(), static_cast<unsigned>(req->data.size()));
+  uv_buf_t buf =
+      uv_buf_init(req->data.data() + offset, static_cast<unsigned>(req->data.size() - offset));
   ++pendingWrites_;
   const int rc =
       uv_write(&req->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, &Connection::onWrite);

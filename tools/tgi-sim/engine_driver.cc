@@ -50,8 +50,8 @@ sim::Admission EngineDriver::submit(const sim::RequestSpec& spec, int64_t nowNs,
   if (admission.status == sim::Submitted::Queued) {
     targets_[index] = Target{.sink = sink, .slot = slot, .dropped = false};
     metrics_.addGauge("tgi_queue_size", 1);
-    if (!inForward_) {
-      beginForward(at);
+    if (!inForward_ && !dispatching_) {
+      beginForward(at); // during a dispatch, the next forward begins right after it
     }
   }
   return admission;
@@ -111,13 +111,14 @@ void EngineDriver::recordForward(const sim::ForwardRecord& r) {
 
 void EngineDriver::onForwardEnd() {
   const int64_t now = clock_.nowNs();
+  lastCallbackNs_ = now;
   const int64_t endUs = forwardEndUs_;
   const sim::ForwardRecord record = current_;
   inForward_ = false;
   lastUs_ = std::max(lastUs_, endUs);
-  size_t delivered = 0;
-  for (const sim::TokenEvent& event : scheduler_.endForward()) {
-    ++delivered;
+  const std::span<const sim::TokenEvent> events = scheduler_.endForward();
+  dispatching_ = true;
+  for (const sim::TokenEvent& event : events) {
     const auto index = static_cast<size_t>(event.id);
     if (index >= targets_.size()) {
       continue;
@@ -138,8 +139,9 @@ void EngineDriver::onForwardEnd() {
     sink->onToken(target.slot, event, endUs);
   }
   if (observer_ != nullptr) {
-    observer_->onForward(record, realNs(endUs), now, delivered);
+    observer_->onForward(record, realNs(endUs), now, events);
   }
+  dispatching_ = false;
   if (afterDispatch_) {
     afterDispatch_();
   }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 namespace tt::tgisim {
@@ -27,9 +28,9 @@ class ForwardObserver {
 public:
   virtual ~ForwardObserver() = default;
   // `intendedNs`: the monotonic time the forward was due to end; `firedNs`: when the timer
-  // callback read the clock; `tokens`: token events it delivered.
+  // callback read the clock; `events`: the tokens it emitted (valid during the call).
   virtual void onForward(const sim::ForwardRecord& record, int64_t intendedNs, int64_t firedNs,
-                         size_t tokens) = 0;
+                         std::span<const sim::TokenEvent> events) = 0;
 };
 
 // Runs the scheduler in real time: virtual time is `timeScale` times the monotonic time since
@@ -66,6 +67,8 @@ public:
   void setAfterDispatch(std::function<void()> fn) { afterDispatch_ = std::move(fn); }
 
   const sim::Scheduler& scheduler() const { return scheduler_; }
+  // The clock reading of the last forward-end callback.
+  int64_t lastCallbackNs() const { return lastCallbackNs_; }
 
 private:
   struct Target {
@@ -86,6 +89,8 @@ private:
   PreciseTimer timer_;
   int64_t originNs_;
   bool inForward_ = false;
+  bool dispatching_ = false;
+  int64_t lastCallbackNs_ = 0;
   int64_t forwardEndUs_ = 0;
   int64_t lastUs_ = 0;
   int64_t decodesSinceAdmission_ = 0;

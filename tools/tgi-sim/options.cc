@@ -213,7 +213,6 @@ int runTgiSim(const TgiSimOptions& options) {
       std::cerr << "tgi-sim: " << error << "\n";
       exitCode = 1;
     } else {
-      std::cout << "tgi-sim listening on " << config->hostname << ":" << server.port() << std::endl;
       SignalStop stop;
       stop.server = &server;
       uv_signal_init(&loop, &stop.sigint);
@@ -222,6 +221,7 @@ int runTgiSim(const TgiSimOptions& options) {
       stop.sigterm.data = &stop;
       uv_signal_start(&stop.sigint, &onSignal, SIGINT);
       uv_signal_start(&stop.sigterm, &onSignal, SIGTERM);
+      std::cout << "tgi-sim listening on " << config->hostname << ":" << server.port() << std::endl;
       uv_run(&loop, UV_RUN_DEFAULT);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
