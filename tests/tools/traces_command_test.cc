@@ -93,7 +93,7 @@ TEST_CASE("runtime errors exit 1 with one line and touch nothing") {
   CHECK_FALSE(std::filesystem::exists(dir.file("missing.db")));
 }
 
-TEST_CASE("--version and --help succeed") {
+TEST_CASE("the version and help flags succeed") {
   const auto version = tracetune({"--version"});
   CHECK(version.exitCode == 0);
   CHECK_THAT(version.out, Catch::StartsWith("tracetune 0."));
