@@ -1,5 +1,7 @@
 #include "core/tgi_request.h"
 
+#include "core/json_fields.h"
+
 #include <nlohmann/json.hpp>
 
 namespace tt {
@@ -9,14 +11,6 @@ using nlohmann::json;
 
 std::string dumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::optional<int64_t> intField(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number_integer()) {
-    return std::nullopt;
-  }
-  return it->get<int64_t>();
 }
 
 // The text size of chat messages: string contents, and the `text` parts of content arrays.

@@ -2,30 +2,16 @@
 
 #include "core/http_headers.h"
 
+#include "core/json_fields.h"
 #include <charconv>
 #include <cmath>
+
 #include <nlohmann/json.hpp>
 
 namespace tt {
 namespace {
 
 using nlohmann::json;
-
-std::optional<int64_t> intField(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number_integer()) {
-    return std::nullopt;
-  }
-  return it->get<int64_t>();
-}
-
-std::optional<std::string> stringField(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
 
 std::optional<int64_t> parseInt(std::string_view s) {
   s = trimOws(s);

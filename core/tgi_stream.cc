@@ -1,27 +1,13 @@
 #include "core/tgi_stream.h"
 
+#include "core/json_fields.h"
+
 #include <nlohmann/json.hpp>
 
 namespace tt {
 namespace {
 
 using nlohmann::json;
-
-std::optional<int64_t> intField(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number_integer()) {
-    return std::nullopt;
-  }
-  return it->get<int64_t>();
-}
-
-std::optional<std::string> stringField(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
 
 void readUsage(const json& obj, TgiEvent& ev) {
   const auto usage = obj.find("usage");
