@@ -18,16 +18,52 @@ std::optional<Summary> summarize(std::vector<double>& values) {
   if (values.empty()) {
     return std::nullopt;
   }
-  std::sort(values.begin(), values.end());
+  constexpr double kQs[] = {50, 90, 95, 99};
+  const double last = static_cast<double>(values.size() - 1);
+  std::vector<size_t> ranks;
+  for (const double q : kQs) {
+    const auto lower = static_cast<size_t>(std::floor(q / 100.0 * last));
+    ranks.push_back(lower);
+    ranks.push_back(std::min(lower + 1, values.size() - 1));
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  // After selecting rank r, everything past it is no smaller, so the next (higher) rank is
+  // selected among those only.
+  auto from = values.begin();
+  for (const size_t r : ranks) {
+    std::nth_element(from, values.begin() + static_cast<std::ptrdiff_t>(r), values.end());
+    from = values.begin() + static_cast<std::ptrdiff_t>(r) + 1;
+  }
+  auto at = [&](double q) {
+    const double rank = q / 100.0 * last;
+    const auto lower = static_cast<size_t>(std::floor(rank));
+    const size_t upper = std::min(lower + 1, values.size() - 1);
+    return values[lower] + (values[upper] - values[lower]) * (rank - static_cast<double>(lower));
+  };
   Summary s;
   s.count = static_cast<int64_t>(values.size());
   s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(s.count);
-  s.min = values.front();
-  s.p50 = percentileOfSorted(values, 50);
-  s.p90 = percentileOfSorted(values, 90);
-  s.p95 = percentileOfSorted(values, 95);
-  s.p99 = percentileOfSorted(values, 99);
-  s.max = values.back();
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  s.min = *lo;
+  s.max = *hi;
+  s.p50 = at(50);
+  s.p90 = at(90);
+  s.p95 = at(95);
+  s.p99 = at(99);
+  return s;
+}
+
+Summary summarizeSorted(std::span<const double> sorted) {
+  Summary s;
+  s.count = static_cast<int64_t>(sorted.size());
+  s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(s.count);
+  s.min = sorted.front();
+  s.p50 = percentileOfSorted(sorted, 50);
+  s.p90 = percentileOfSorted(sorted, 90);
+  s.p95 = percentileOfSorted(sorted, 95);
+  s.p99 = percentileOfSorted(sorted, 99);
+  s.max = sorted.back();
   return s;
 }
 
@@ -63,6 +99,12 @@ void IntDistribution::add(int64_t value) {
     ++dense_[static_cast<size_t>(value)];
   } else {
     outliers_.push_back(value);
+  }
+}
+
+void IntDistribution::addGaps(std::span<const int64_t> times) {
+  for (size_t i = 1; i < times.size(); ++i) {
+    add(times[i] - times[i - 1]);
   }
 }
 

@@ -24,8 +24,11 @@ struct Summary {
 // The q-th percentile (0..100) of ascending `sorted`; `sorted` must not be empty.
 double percentileOfSorted(std::span<const double> sorted, double q);
 
-// Sorts `values` in place and summarises them; nullopt when there are none.
+// Summarises `values`, reordering them (a selection per percentile, not a full sort: a million
+// values take a few milliseconds); nullopt when there are none.
 std::optional<Summary> summarize(std::vector<double>& values);
+// Summarises ascending, non-empty `sorted`.
+Summary summarizeSorted(std::span<const double> sorted);
 
 // 101 values: the 0th, 1st, ..., 100th percentile of ascending `sorted` (for CDF charts).
 std::vector<double> percentileGrid(std::span<const double> sorted);
@@ -40,6 +43,8 @@ public:
   static constexpr size_t kListLimit = size_t{1} << 20;
 
   void add(int64_t value);
+  // Adds the gaps between consecutive `times`.
+  void addGaps(std::span<const int64_t> times);
   int64_t count() const { return count_; }
   std::optional<Summary> summary() const;
   // Percentiles (0..100, any order) in one pass; empty when there are no values.

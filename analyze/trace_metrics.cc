@@ -23,11 +23,15 @@ std::optional<Summary> summarizeOk(const std::vector<RequestRecord>& records, Ge
       values.push_back(*v);
     }
   }
-  auto summary = summarize(values); // sorts
-  if (grid != nullptr) {
-    *grid = percentileGrid(values);
+  if (grid == nullptr) {
+    return summarize(values);
   }
-  return summary;
+  if (values.empty()) {
+    return std::nullopt;
+  }
+  std::sort(values.begin(), values.end());
+  *grid = percentileGrid(values);
+  return summarizeSorted(values);
 }
 
 Goodput goodputOf(const std::vector<RequestRecord>& records, const Slo& slo, bool fromIntended,
@@ -74,9 +78,7 @@ bool meetsSlo(const RequestRecord& r, const Slo& slo, bool fromIntended) {
 void TraceAccumulator::add(const RequestRecord& record, std::span<const int64_t> tokenTimesUs) {
   records_.push_back(record);
   if (record.ok()) {
-    for (size_t i = 1; i < tokenTimesUs.size(); ++i) {
-      itl_.add(tokenTimesUs[i] - tokenTimesUs[i - 1]);
-    }
+    itl_.addGaps(tokenTimesUs);
   }
 }
 
@@ -158,7 +160,13 @@ TraceMetrics TraceAccumulator::finish() const {
     }
     m.itlGridUs = itl_.percentiles(qs);
   }
-  if (m.ok > 0 && !m.ttftUs) {
+  const bool anyResponseTime = std::any_of(records_.begin(), records_.end(), [](const auto& r) {
+    return r.ok() && (r.endUs || r.firstTokenUs);
+  });
+  if (m.ok > 0 && !anyResponseTime) {
+    m.notes.push_back("no request has response times (an import records arrivals and token "
+                      "counts only): no latency or goodput; replay it to measure them");
+  } else if (m.ok > 0 && !m.ttftUs) {
     m.notes.push_back("no successful request was streamed: no TTFT, ITL or TPOT");
   }
 
@@ -176,7 +184,7 @@ TraceMetrics TraceAccumulator::finish() const {
     m.sendLagUs = summarize(lags);
   }
 
-  if (slo_.any()) {
+  if (slo_.any() && (anyResponseTime || m.ok == 0)) {
     m.goodput = goodputOf(records_, slo_, false, m.durationS);
     if (m.hasIntended) {
       m.goodputFromIntended = goodputOf(records_, slo_, true, m.durationS);

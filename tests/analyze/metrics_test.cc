@@ -237,3 +237,18 @@ TEST_CASE("the timeline buckets sends, in-flight requests and latency") {
   CHECK(!t.buckets[1].e2eP50Us);
   CHECK(computeTimeline({}).buckets.empty());
 }
+
+TEST_CASE("an imported trace without response times has no latency and no goodput") {
+  std::vector<Exchange> imported(3);
+  for (size_t i = 0; i < imported.size(); ++i) {
+    imported[i].sentUs = static_cast<int64_t>(i) * 500'000;
+    imported[i].inputTokens = 100;
+    imported[i].outputTokens = 20;
+  }
+  const auto m = computeMetrics(imported, parseSlo("ttft=2s"));
+  CHECK(*m.offeredRatePerS == Approx(2));
+  CHECK(!m.e2eUs);
+  CHECK(!m.goodput);
+  REQUIRE(m.notes.size() == 1);
+  CHECK_THAT(m.notes[0], Catch::StartsWith("no request has response times"));
+}
