@@ -291,6 +291,8 @@ void HttpParser::scanFail(HttpError error, const char* reason) {
 
 bool HttpParser::checkStartLine() {
   if (kind_ == Kind::Request) {
+    const size_t sp = startLine_.rfind(' ');
+    startLineHttp_ = sp != std::string::npos && startLine_.compare(sp + 1, 5, "HTTP/") == 0;
     return true;
   }
   // "HTTP/x.y" SP 3DIGIT [SP reason]: llhttp 9 refuses one-digit codes and a second space.
@@ -437,6 +439,7 @@ int HttpParser::onHeadersComplete() {
   head_.versionMinor = llhttp_get_http_minor(&parser_);
   head_.status = kind_ == Kind::Response ? llhttp_get_status_code(&parser_) : 0;
   head_.headBytes = headBytes_;
+  head_.httpProtocol = kind_ == Kind::Response || startLineHttp_;
   inTrailers_ = true;
   if (!checkFraming()) {
     return -1;

@@ -55,6 +55,7 @@ struct HttpHead {
   bool upgrade = false;  // CONNECT, or Upgrade accepted (101): the bytes after it are not HTTP
   bool hasBody = false;  // a body follows (CL > 0, chunked, or close-delimited)
   size_t headBytes = 0;  // size of the head on the wire, leading blank lines excluded
+  bool httpProtocol = true; // requests: the protocol is HTTP/x.y (llhttp also takes RTSP, ICE)
 
   // The value of the first header named `name` (case-insensitive), or nullptr.
   const std::string* find(std::string_view name) const;
@@ -172,6 +173,7 @@ private:
   size_t headBytes_ = 0;
   size_t headerLines_ = 0;
   std::string startLine_; // response status line, for checkStatusLine
+  bool startLineHttp_ = true; // the request line's protocol is HTTP/
   HttpError scanError_ = HttpError::None;
   const char* scanReason_ = "";
   bool midMessage_ = false;

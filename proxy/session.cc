@@ -116,8 +116,8 @@ std::string_view originForm(std::string_view target) {
   if (startsWithCi(target, "http://") || startsWithCi(target, "https://")) {
     const size_t authority = target.find("//") + 2;
     const size_t slash = target.find_first_of("/?", authority);
-    if (slash == std::string_view::npos) {
-      return "/";
+    if (slash == std::string_view::npos || target[slash] == '?') {
+      return {}; // "/" then the query, if any: see onRequestHead
     }
     return target.substr(slash);
   }
@@ -563,13 +563,26 @@ void Session::onRequestHead(const HttpHead& head) {
     sendError(405, "CONNECT is not supported", "proxy", true);
     return;
   }
+  if (!head.httpProtocol) {
+    // llhttp parses RTSP and ICE requests too; forwarded as HTTP/1.1 they would change meaning,
+    // and no TGI route speaks them.
+    server_.counters().count(ErrorKind::RequestMalformed);
+    sendError(400, "not an HTTP request", "validation", true);
+    return;
+  }
   resetExchange();
   const Config& c = server_.config();
   state_ = State::Exchange;
   ++server_.counters().exchangesOpen;
   headStarted_ = false;
 
-  const std::string_view target = originForm(head.target);
+  std::string_view target = originForm(head.target);
+  std::string rooted;
+  if (target.empty()) { // absolute-form without a path: `http://host?q` is `/?q`
+    const size_t query = head.target.find('?');
+    rooted = "/" + (query == std::string::npos ? std::string() : head.target.substr(query));
+    target = rooted;
+  }
   record_.sentUs = (headStartNs_ - server_.originNs()) / 1000;
   record_.method = head.method;
   record_.path = std::string(target);

@@ -216,6 +216,7 @@ public:
   }
   void onBody(std::string_view chunk) override { current.body += chunk; }
   void onMessageComplete(const HttpHead& h) override {
+    current.headers.insert(current.headers.end(), h.trailers.begin(), h.trailers.end());
     current.complete = true;
     current.keepAlive = h.keepAlive;
     messages.push_back(current);
