@@ -623,7 +623,7 @@ void Session::onRequestBody(std::string_view chunk) {
   if (requestSha_) {
     requestSha_->update(chunk);
   }
-  if (c.redact != Redact::Bodies && !requestBodyCut_) {
+  if (!requestBodyCut_) { // kept even under Redact::Bodies until its fields are parsed
     const size_t room =
         c.captureBodyBytes - std::min(c.captureBodyBytes, record_.requestBody.size());
     record_.requestBody.append(chunk.substr(0, room));
