@@ -20,7 +20,23 @@ std::string canonical(const std::string& json) {
   return parsed.is_discarded() ? json : parsed.dump();
 }
 
-// Names each configuration by the server_info keys whose values differ between them.
+// server_info as leaf settings: {"scheduler":{"max_batch_size":8}} -> scheduler.max_batch_size.
+std::map<std::string, std::string> leafSettings(const std::string& json) {
+  std::map<std::string, std::string> leaves;
+  const auto parsed = nlohmann::json::parse(json, nullptr, false);
+  if (!parsed.is_object()) {
+    return leaves;
+  }
+  const nlohmann::json flat = parsed.flatten(); // items() of a temporary would dangle
+  for (const auto& [pointer, value] : flat.items()) {
+    std::string key = pointer.substr(1);
+    std::replace(key.begin(), key.end(), '/', '.');
+    leaves[key] = value.dump();
+  }
+  return leaves;
+}
+
+// Names each configuration by the server_info settings whose values differ between them.
 std::map<std::string, std::string> nameConfigurations(const std::set<std::string>& configs,
                                                       const std::string& family) {
   std::map<std::string, std::string> names;
@@ -28,25 +44,28 @@ std::map<std::string, std::string> nameConfigurations(const std::set<std::string
     names[*configs.begin()] = family;
     return names;
   }
+  std::map<std::string, std::map<std::string, std::string>> settings;
   std::map<std::string, std::set<std::string>> valuesByKey;
   for (const auto& c : configs) {
-    const auto j = nlohmann::json::parse(c, nullptr, false);
-    if (j.is_object()) {
-      for (const auto& [k, v] : j.items()) {
-        valuesByKey[k].insert(v.dump());
-      }
+    settings[c] = leafSettings(c);
+    for (const auto& [key, value] : settings[c]) {
+      valuesByKey[key].insert(value);
     }
   }
   int unnamed = 0;
   for (const auto& c : configs) {
-    const auto j = nlohmann::json::parse(c, nullptr, false);
+    const auto& mine = settings[c];
     std::string name;
     for (const auto& [key, values] : valuesByKey) {
-      if (values.size() < 2 && j.is_object() && j.contains(key)) {
+      const auto found = mine.find(key);
+      // A setting every configuration has with the same value tells them apart not at all.
+      if (values.size() < 2 && found != mine.end() &&
+          std::all_of(settings.begin(), settings.end(),
+                      [&](const auto& s) { return s.second.count(key) > 0; })) {
         continue;
       }
       name += (name.empty() ? "" : " ") + key + "=" +
-              (j.is_object() && j.contains(key) ? j[key].dump() : std::string("-"));
+              (found != mine.end() ? found->second : std::string("-"));
     }
     names[c] = name.empty() ? "configuration " + std::to_string(++unnamed) : name;
   }

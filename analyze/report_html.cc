@@ -20,6 +20,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-variant-numeric: tabula
 th, td { padding: .15rem .6rem; border-bottom: 1px solid #e4e4e4; text-align: left; }
 td.num, th.num { text-align: right; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.tablebox { overflow-x: auto; }
 .note { color: #444; margin: .1rem 0; font-size: .92rem; }
 .nochart { color: #7a4a00; background: #fff6e5; padding: .5rem .8rem; border-left: 3px solid #e69f00; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1rem; }
@@ -31,6 +32,7 @@ svg .legend text { font-size: 11px; fill: #222; stroke: none; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; } table, svg.chart, .chartbox { break-inside: avoid; }
+  .tablebox { overflow: visible; } table { font-size: 8pt; }
   .charts { grid-template-columns: 1fr 1fr; }
 }
 )css";
@@ -65,13 +67,17 @@ constexpr const char* kCheckScript = R"js(
 })();
 )js";
 
+// Beyond this many traces the timeline shows e2e only: two lines a trace would be unreadable.
+constexpr size_t kMaxTtftTimelines = 3;
+
 std::string shortName(const TraceInfo& info) {
   std::string name = "#" + std::to_string(info.id) + (info.label.empty() ? "" : " " + info.label);
   return name.size() > 28 ? name.substr(0, 27) + "..." : name;
 }
 
 void writeTable(const TextTable& t, std::ostream& out) {
-  out << "<table><caption>" << escapeXml(t.title) << "</caption><thead><tr>";
+  out << "<div class=\"tablebox\"><table><caption>" << escapeXml(t.title)
+      << "</caption><thead><tr>";
   for (size_t i = 0; i < t.columns.size(); ++i) {
     out << "<th" << (t.numeric[i] ? " class=\"num\"" : "") << ">" << escapeXml(t.columns[i])
         << "</th>";
@@ -84,7 +90,7 @@ void writeTable(const TextTable& t, std::ostream& out) {
     }
     out << "</tr>";
   }
-  out << "</tbody></table>";
+  out << "</tbody></table></div>";
   for (const auto& note : t.notes) {
     out << "<p class=\"note\">" << escapeXml(note) << "</p>";
   }
@@ -197,7 +203,9 @@ void writeTimelineCharts(const Report& report, std::ostream& out) {
     rate.series.push_back(std::move(r));
     inFlight.series.push_back(std::move(f));
     latency.series.push_back(std::move(e));
-    latency.series.push_back(std::move(ft));
+    if (report.traces.size() <= kMaxTtftTimelines) {
+      latency.series.push_back(std::move(ft));
+    }
   }
   const std::string why = "the selected traces span no time";
   writeChart(rate, why, out);

@@ -15,6 +15,8 @@ constexpr double kLeft = 70;
 constexpr double kRight = 20;
 constexpr double kTop = 36;
 constexpr double kBottom = 50;
+constexpr double kLegendRow = 16;
+constexpr size_t kLegendChars = 52;
 
 struct Range {
   double lo = 0;
@@ -122,9 +124,17 @@ std::string renderSvg(const ChartSpec& chart) {
   auto px = [&](double v) { return kLeft + (v - x.lo) / (x.hi - x.lo) * plotW; };
   auto py = [&](double v) { return kTop + plotH - (v - y.lo) / (y.hi - y.lo) * plotH; };
 
+  // The legend goes under the plot, two entries a row, so it never hides data.
+  size_t drawn = 0;
+  for (const auto& s : chart.series) {
+    drawn += std::any_of(s.points.begin(), s.points.end(), finite) ? 1 : 0;
+  }
+  const double legendTop = kHeight + 4;
+  const double height = legendTop + static_cast<double>((drawn + 1) / 2) * kLegendRow + 4;
+
   std::ostringstream svg;
   svg << "<svg class=\"chart\" data-chart=\"" << escapeXml(chart.id) << "\" viewBox=\"0 0 "
-      << kWidth << " " << kHeight << "\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">";
+      << kWidth << " " << num(height) << "\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">";
   svg << "<title>" << escapeXml(chart.title) << "</title>";
   svg << "<text class=\"ctitle\" x=\"" << kLeft << "\" y=\"20\">" << escapeXml(chart.title)
       << "</text>";
@@ -147,7 +157,7 @@ std::string renderSvg(const ChartSpec& chart) {
   svg << "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 "
       << num(kTop + plotH / 2) << ") rotate(-90)\">" << escapeXml(chart.yLabel) << "</text>";
 
-  double legendY = kTop + 14;
+  size_t entry = 0;
   for (const auto& s : chart.series) {
     std::vector<std::pair<double, double>> points;
     std::copy_if(s.points.begin(), s.points.end(), std::back_inserter(points), finite);
@@ -170,13 +180,16 @@ std::string renderSvg(const ChartSpec& chart) {
       }
     }
     svg << "</g>";
-    svg << "<g class=\"legend\"><line x1=\"" << num(kLeft + plotW - 190) << "\" x2=\""
-        << num(kLeft + plotW - 170) << "\" y1=\"" << num(legendY - 4) << "\" y2=\""
-        << num(legendY - 4) << "\" stroke=\"" << s.color << "\" stroke-width=\"3\""
-        << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/><text x=\""
-        << num(kLeft + plotW - 164) << "\" y=\"" << num(legendY) << "\">" << escapeXml(s.name)
-        << "</text></g>";
-    legendY += 15;
+    const double lx = kLeft + static_cast<double>(entry % 2) * (plotW / 2);
+    const double ly = legendTop + static_cast<double>(entry / 2) * kLegendRow + 10;
+    ++entry;
+    const std::string name =
+        s.name.size() > kLegendChars ? s.name.substr(0, kLegendChars - 3) + "..." : s.name;
+    svg << "<g class=\"legend\"><line x1=\"" << num(lx) << "\" x2=\"" << num(lx + 22) << "\" y1=\""
+        << num(ly - 4) << "\" y2=\"" << num(ly - 4) << "\" stroke=\"" << s.color
+        << "\" stroke-width=\"3\"" << (s.dashed ? " stroke-dasharray=\"4 3\"" : "")
+        << "/><text x=\"" << num(lx + 28) << "\" y=\"" << num(ly) << "\">" << escapeXml(name)
+        << "<title>" << escapeXml(s.name) << "</title></text></g>";
   }
   svg << "</svg>";
   return svg.str();
