@@ -26,9 +26,11 @@ Runner::Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan,
 
 Runner::~Runner() = default;
 
-RunStats Runner::run(int64_t originNs) {
-  originNs_ = originNs;
-  stats_.planned = static_cast<int64_t>(plan_.requests.size());
+void Runner::initHandles() {
+  if (handlesReady_) {
+    return;
+  }
+  handlesReady_ = true;
   uv_timer_init(loop_, &timer_);
   uv_idle_init(loop_, &idle_);
   uv_signal_init(loop_, &signal_);
@@ -38,6 +40,33 @@ RunStats Runner::run(int64_t originNs) {
                          handle(&progressTimer_)}) {
     h->data = this;
   }
+}
+
+int Runner::preconnect(int count, uint64_t timeoutMs) {
+  initHandles();
+  count = std::min(count, options_.maxConnections);
+  for (int i = static_cast<int>(connections_.size()); i < count; ++i) {
+    auto connection = std::make_unique<Connection>(loop_, *this, clock_);
+    Connection* c = connection.get();
+    connections_.emplace(c, std::move(connection));
+    ++preconnecting_;
+    c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
+  }
+  preconnectExpired_ = false;
+  uv_timer_start(
+      &timer_, [](uv_timer_t* t) { static_cast<Runner*>(t->data)->preconnectExpired_ = true; },
+      timeoutMs, 0);
+  while (preconnecting_ > 0 && !preconnectExpired_) {
+    uv_run(loop_, UV_RUN_ONCE);
+  }
+  uv_timer_stop(&timer_);
+  return static_cast<int>(idleConnections_.size());
+}
+
+RunStats Runner::run(int64_t originNs) {
+  originNs_ = originNs;
+  stats_.planned = static_cast<int64_t>(plan_.requests.size());
+  initHandles();
   if (options_.handleSigint) {
     uv_signal_start(&signal_, &Runner::onSignal, SIGINT);
   }
@@ -189,7 +218,17 @@ void Runner::openConnection(std::unique_ptr<Call> call) {
 
 void Runner::onConnected(Connection& connection, int status) {
   auto it = busy_.find(&connection);
-  if (it == busy_.end()) {
+  if (it == busy_.end()) { // opened by preconnect(), carrying nothing yet
+    --preconnecting_;
+    if (status == 0 && !finished_) {
+      idleConnections_.push_back(&connection);
+      if (!waiting_.empty()) {
+        std::unique_ptr<Call> next = std::move(waiting_.front());
+        waiting_.pop_front();
+        idleConnections_.pop_back();
+        sendOn(connection, std::move(next));
+      }
+    }
     return;
   }
   std::unique_ptr<Call> call = std::move(it->second);
@@ -200,6 +239,14 @@ void Runner::onConnected(Connection& connection, int status) {
                        clock_.nowNs());
     call->exchange.sentUs = (clock_.nowNs() - originNs_) / 1000;
     complete(std::move(call));
+    return;
+  }
+  if (stopping_) {
+    // Ctrl-C came while it was connecting: it was never sent, and will not be.
+    --inFlight_;
+    ++stats_.notSent;
+    idleConnections_.push_back(&connection);
+    maybeFinish();
     return;
   }
   sendOn(connection, std::move(call));

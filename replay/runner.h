@@ -66,6 +66,10 @@ public:
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
+  // Opens up to `count` connections (at most maxConnections) before the run, so the first
+  // requests do not pay a TCP connect in their send lag; runs the loop until they are connected
+  // or timeoutMs passed. Returns how many are open and idle.
+  int preconnect(int count, uint64_t timeoutMs);
   RunStats run(int64_t originNs);
   // As Ctrl-C: stop sending, let in-flight requests finish up to the drain timeout.
   void stop();
@@ -88,6 +92,7 @@ private:
   static void onDrainTimeout(uv_timer_t* timer);
   static void onProgress(uv_timer_t* timer);
 
+  void initHandles();
   void tick();
   void dispatch(size_t planIndex, int64_t nowNs);
   void assign(std::unique_ptr<Call> call);
@@ -110,6 +115,9 @@ private:
   uv_timer_t drainTimer_;
   uv_timer_t progressTimer_;
 
+  bool handlesReady_ = false;
+  int preconnecting_ = 0; // preconnect() connections still connecting
+  bool preconnectExpired_ = false;
   int64_t originNs_ = 0;
   size_t next_ = 0;
   int64_t inFlight_ = 0;

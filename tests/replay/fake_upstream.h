@@ -7,9 +7,12 @@
 #include <uv.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,7 +23,9 @@ namespace tt::test {
 // A scripted TGI-like server on 127.0.0.1, port 0, running its own loop on its own thread.
 // By default it answers every request with a /generate_stream SSE stream of max_new_tokens
 // (or max_tokens) token events, keep-alive. `respond` replaces that answer. What it received
-// is read with requests() after stop() (or at any time, under its lock).
+// is read with requests() after stop() (or at any time, under its lock). Requests `hold` picks
+// get their answer's head and first event at once and the rest only when release() picks them
+// (or never: stop() closes their connections).
 class FakeUpstream {
 public:
   struct Received {
@@ -28,10 +33,13 @@ public:
     std::string target;
     Headers headers;
     std::string body;
+    int64_t arrivalUnixUs = 0; // wall-clock time the request ended
   };
   using Responder = std::function<std::string(const Received&)>;
+  using Picker = std::function<bool(const Received&)>;
 
-  explicit FakeUpstream(Responder respond = {}) : respond_(std::move(respond)) {
+  explicit FakeUpstream(Responder respond = {}, Picker hold = {})
+      : respond_(std::move(respond)), hold_(std::move(hold)) {
     if (!respond_) {
       respond_ = &FakeUpstream::sseAnswer;
     }
@@ -41,6 +49,8 @@ public:
       uv_loop_init(&loop_);
       uv_async_init(&loop_, &stop_, &FakeUpstream::onStop);
       stop_.data = this;
+      uv_async_init(&loop_, &release_, &FakeUpstream::onRelease);
+      release_.data = this;
       int port = 0;
       std::string error;
       if (listenTcp(&loop_, &server_, "127.0.0.1", 0, 1024, &FakeUpstream::onConnection, &port,
@@ -76,6 +86,19 @@ public:
     std::lock_guard lock(mutex_);
     return received_;
   }
+  // Blocks until at least n requests have arrived or `timeout` passed; true if they arrived.
+  bool waitForRequests(size_t n, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+  }
+  // Sends the rest of every held answer whose request `pick` accepts.
+  void release(Picker pick) {
+    {
+      std::lock_guard lock(mutex_);
+      releases_.push_back(std::move(pick));
+    }
+    uv_async_send(&release_);
+  }
   int connections() const { return connections_.load(); }
   int maxConcurrent() const { return maxConcurrent_.load(); }
 
@@ -110,27 +133,45 @@ private:
   struct Peer final : HttpMessageHandler {
     explicit Peer(FakeUpstream& up) : upstream(up), parser(HttpParser::Kind::Request, *this, {}) {}
     void onHead(const HttpHead& head) override {
-      current = {head.method, head.target, head.headers, ""};
+      current = {head.method, head.target, head.headers, "", 0};
       upstream.enter();
     }
     void onBody(std::string_view chunk) override { current.body.append(chunk); }
     void onMessageComplete(const HttpHead&) override {
+      current.arrivalUnixUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
       {
         std::lock_guard lock(upstream.mutex_);
         upstream.received_.push_back(current);
       }
+      upstream.arrived_.notify_all();
+      std::string answer = upstream.respond_(current);
+      if (upstream.hold_ && upstream.hold_(current)) {
+        // Head and first event now, the rest on release().
+        const size_t head = answer.find("\r\n\r\n");
+        const size_t event = answer.find("\n\n", head == std::string::npos ? 0 : head + 4);
+        const size_t cut = event == std::string::npos ? answer.size() : event + 2;
+        held = answer.substr(cut);
+        answer.resize(cut);
+        upstream.held_.insert(this);
+      }
+      write(std::move(answer));
+      upstream.leave();
+    }
+    void write(std::string bytes) {
       auto* w = new Write;
-      w->data = upstream.respond_(current);
+      w->data = std::move(bytes);
       w->req.data = w;
       uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
       uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp), &buf, 1,
                [](uv_write_t* req, int) { delete static_cast<Write*>(req->data); });
-      upstream.leave();
     }
     FakeUpstream& upstream;
     uv_tcp_t tcp;
     HttpParser parser;
     Received current;
+    std::string held; // the rest of a held answer
     char buffer[65536];
   };
   struct Write {
@@ -175,7 +216,31 @@ private:
           }
         });
   }
-  static void onPeerClosed(uv_handle_t* h) { delete static_cast<Peer*>(h->data); }
+  static void onPeerClosed(uv_handle_t* h) {
+    auto* peer = static_cast<Peer*>(h->data);
+    peer->upstream.held_.erase(peer);
+    delete peer;
+  }
+
+  static void onRelease(uv_async_t* async) {
+    auto* self = static_cast<FakeUpstream*>(async->data);
+    std::vector<Picker> picks;
+    {
+      std::lock_guard lock(self->mutex_);
+      picks.swap(self->releases_);
+    }
+    for (const auto& pick : picks) {
+      for (auto it = self->held_.begin(); it != self->held_.end();) {
+        Peer* peer = *it;
+        if (pick(peer->current)) {
+          peer->write(std::move(peer->held));
+          it = self->held_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
 
   static void onStop(uv_async_t* async) {
     auto* self = static_cast<FakeUpstream*>(async->data);
@@ -193,10 +258,15 @@ private:
   }
 
   Responder respond_;
+  Picker hold_;
   std::thread thread_;
   uv_loop_t loop_;
   uv_tcp_t server_;
   uv_async_t stop_;
+  uv_async_t release_;
+  std::set<Peer*> held_; // loop thread only
+  std::vector<Picker> releases_;
+  mutable std::condition_variable arrived_;
   int port_ = 0;
   int loopClosed_ = -1;
   mutable std::mutex mutex_;

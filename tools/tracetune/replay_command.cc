@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -207,6 +208,18 @@ int64_t unixNowUs() {
       .count();
 }
 
+// The shared --start-at instant must be ahead: a late shard would send its overdue requests in
+// one burst.
+void checkStartAt(double startAt) {
+  const int64_t aheadUs = std::llround(startAt * 1e6) - unixNowUs();
+  if (aheadUs < 0) {
+    char late[128];
+    std::snprintf(late, sizeof late, "--start-at %.3f is %.3f s in the past", startAt,
+                  static_cast<double>(-aheadUs) / 1e6);
+    throw usage(std::string(late) + "; pick an instant after every shard has started");
+  }
+}
+
 } // namespace
 
 void setupReplay(CLI::App& app, Runner& runner) {
@@ -236,6 +249,10 @@ void setupReplay(CLI::App& app, Runner& runner) {
   sub->add_option("--max-connections", o->maxConnections, "Connections open at once")
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
+  sub->add_option("--preconnect", o->preconnect,
+                  "Open N connections before the start (closed loop: --concurrency)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--timeout", o->timeout, "Seconds a request may take")->capture_default_str();
   sub->add_option("--drain-timeout", o->drainTimeout, "After Ctrl-C, seconds to wait for in-flight")
       ->capture_default_str();
@@ -259,6 +276,12 @@ void setupReplay(CLI::App& app, Runner& runner) {
 
 int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
   const auto points = sweepPoints(o);
+  if (o.startAt && points.size() > 1) {
+    throw usage("--start-at cannot be used with --sweep: run one point per invocation");
+  }
+  if (o.startAt) {
+    checkStartAt(*o.startAt);
+  }
   PlanOptions base;
   base.copies = o.copies;
   base.seed = o.seed;
@@ -382,34 +405,53 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
       label += " " + point.name;
     }
 
-    // The run's zero: now, or the shared --start-at instant.
-    int64_t originUnixUs = unixNowUs();
-    int64_t originNs = clock.nowNs();
     if (o.startAt) {
-      originUnixUs = std::llround(*o.startAt * 1e6);
-      originNs += (originUnixUs - unixNowUs()) * 1000;
+      checkStartAt(*o.startAt); // still ahead after the preflight
     }
-    const int64_t traceId = store.createTrace({.kind = TraceKind::Replay,
-                                               .label = label,
-                                               .target = o.target,
-                                               .parametersJson = parameters.dump(),
-                                               .serverInfoJson = serverInfo,
-                                               .sourceTraceId = o.trace,
-                                               .originUnixUs = originUnixUs});
     replay::RunStats stats;
     uint64_t dropped = 0;
+    int64_t traceId = 0;
     {
-      CaptureWriter writer(o.db, traceId);
+      std::unique_ptr<CaptureWriter> writer;
       uv_loop_t loop;
       uv_loop_init(&loop);
       {
         replay::Runner runner(&loop, clock, plan, sources, run,
-                              [&writer](Exchange&& e) { writer.submit(std::move(e)); });
+                              [&writer](Exchange&& e) { writer->submit(std::move(e)); });
+        // Connections opened before the zero keep TCP connects out of the first send lags.
+        const int pool = plan.closedLoop ? plan.concurrency : o.preconnect;
+        if (pool > 0) {
+          const int open = runner.preconnect(pool, 10'000);
+          if (open < std::min(pool, o.maxConnections)) {
+            err << "tracetune: " << open << " of " << std::min(pool, o.maxConnections)
+                << " connections opened before the start\n";
+          }
+        }
+        // The run's zero: now, or the shared --start-at instant.
+        int64_t originUnixUs = unixNowUs();
+        int64_t originNs = clock.nowNs();
+        if (o.startAt) {
+          originUnixUs = std::llround(*o.startAt * 1e6);
+          originNs += (originUnixUs - unixNowUs()) * 1000;
+          if (originUnixUs < unixNowUs()) {
+            err << "tracetune: connecting took past --start-at; requests start late\n";
+          }
+        }
+        traceId = store.createTrace({.kind = TraceKind::Replay,
+                                     .label = label,
+                                     .target = o.target,
+                                     .parametersJson = parameters.dump(),
+                                     .serverInfoJson = serverInfo,
+                                     .sourceTraceId = o.trace,
+                                     .originUnixUs = originUnixUs});
+        writer = std::make_unique<CaptureWriter>(o.db, traceId);
         stats = runner.run(originNs);
       }
       uv_loop_close(&loop);
-      writer.flush();
-      dropped = writer.counters().dropped + writer.counters().lost;
+      if (writer) {
+        writer->flush();
+        dropped = writer->counters().dropped + writer->counters().lost;
+      }
     }
     out << "replay trace " << traceId << (point.name.empty() ? "" : " (" + point.name + ")")
         << "\n";
@@ -418,7 +460,7 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
       err << "tracetune: " << dropped << " results could not be written to " << o.db << "\n";
     }
     if (stats.interrupted) {
-      return kExitRuntimeError;
+      return kExitInterrupted;
     }
     if (p + 1 < points.size() && o.cooldown > 0) {
       std::this_thread::sleep_for(std::chrono::duration<double>(o.cooldown));

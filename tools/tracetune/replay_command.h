@@ -27,6 +27,7 @@ struct ReplayOptions {
   std::string endpoint; // generate | generate_stream | chat | completions; empty: as recorded
   std::string label;
   int maxConnections = 1024;
+  int preconnect = 0;               // connections opened before the start (open loop)
   double timeout = 600;             // seconds per request
   double drainTimeout = 30;         // seconds after Ctrl-C
   std::vector<std::string> headers; // "Name: value"
@@ -36,6 +37,10 @@ struct ReplayOptions {
   std::optional<double> startAt;    // unix seconds
   bool quiet = false;
 };
+
+// Exit status of a replay stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2. Requests that
+// completed (and those the drain timeout cut off, as client aborts) are stored.
+constexpr int kExitInterrupted = 130;
 
 void setupReplay(CLI::App& app, Runner& runner);
 // Replays a stored trace against a target and stores each run as a replay trace.
