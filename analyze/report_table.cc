@@ -13,10 +13,6 @@ std::string traceTitle(const TraceInfo& info) {
   return "#" + std::to_string(info.id) + (info.label.empty() ? "" : " " + info.label);
 }
 
-std::string unitLabel(const std::string& unit) {
-  return unit.empty() ? "" : unit;
-}
-
 TextTable tracesTable(const Report& report) {
   TextTable t;
   t.title = "Traces" + (report.slo.any() ? " (SLO " + report.slo.describe() + ")" : "");
@@ -46,7 +42,7 @@ TextTable tracesTable(const Report& report) {
   }
   t.rows.push_back(kinds);
   for (size_t k = 0; k < keys.size(); ++k) {
-    std::vector<std::string> row{keys[k].first, keys[k].second, unitLabel(units[k])};
+    std::vector<std::string> row{keys[k].first, keys[k].second, units[k]};
     for (const auto& rows : columns) {
       std::optional<double> value;
       bool present = false;
