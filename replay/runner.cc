@@ -3,6 +3,9 @@
 #include "core/http_headers.h"
 #include "replay/percentile.h"
 
+#include <sys/timerfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -10,7 +13,8 @@
 namespace tt::replay {
 namespace {
 
-constexpr int64_t kSpinNs = 2'000'000; // closer than this to a send time, the loop spins
+constexpr int64_t kSpinNs = 2'000'000;      // closer than this to a send time, the loop spins
+constexpr int64_t kTimerfdSpinNs = 100'000; // the same with a timerfd to sleep on
 constexpr uint64_t kProgressMs = 500;
 
 template <typename H> uv_handle_t* handle(H* h) {
@@ -22,9 +26,14 @@ template <typename H> uv_handle_t* handle(H* h) {
 Runner::Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan,
                std::span<const Exchange> sources, const RunOptions& options, ResultSink sink)
     : loop_(loop), clock_(clock), plan_(plan), sources_(sources), options_(options),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)),
+      clockIsMonotonic_(dynamic_cast<const MonotonicClock*>(&clock) != nullptr) {}
 
-Runner::~Runner() = default;
+Runner::~Runner() {
+  if (sendTimerFd_ >= 0) {
+    close(sendTimerFd_);
+  }
+}
 
 void Runner::initHandles() {
   if (handlesReady_) {
@@ -40,6 +49,13 @@ void Runner::initHandles() {
                          handle(&progressTimer_)}) {
     h->data = this;
   }
+  // Without a timerfd, the loop falls back to a millisecond timer and spinning.
+  sendTimerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (sendTimerFd_ >= 0 && uv_poll_init(loop_, &sendTimer_, sendTimerFd_) != 0) {
+    close(sendTimerFd_);
+    sendTimerFd_ = -1;
+  }
+  sendTimer_.data = this;
 }
 
 int Runner::preconnect(int count, uint64_t timeoutMs) {
@@ -107,12 +123,20 @@ void Runner::stop() {
   stats_.interrupted = true;
   uv_timer_stop(&timer_);
   uv_idle_stop(&idle_);
+  stopSendTimer();
   stats_.notSent += static_cast<int64_t>(plan_.requests.size() - next_ + waiting_.size());
   inFlight_ -= static_cast<int64_t>(waiting_.size());
   next_ = plan_.requests.size();
   waiting_.clear();
   uv_timer_start(&drainTimer_, &Runner::onDrainTimeout, options_.drainTimeoutMs, 0);
   maybeFinish();
+}
+
+void Runner::stopSendTimer() {
+  if (sendTimerArmed_) {
+    uv_poll_stop(&sendTimer_);
+    sendTimerArmed_ = false;
+  }
 }
 
 void Runner::onSignal(uv_signal_t* signal, int) {
@@ -129,6 +153,13 @@ void Runner::onTimer(uv_timer_t* timer) {
 }
 void Runner::onIdle(uv_idle_t* idle) {
   static_cast<Runner*>(idle->data)->tick();
+}
+void Runner::onSendTimer(uv_poll_t* poll, int, int) {
+  auto* self = static_cast<Runner*>(poll->data);
+  uint64_t expirations = 0;
+  while (read(self->sendTimerFd_, &expirations, sizeof expirations) > 0) {
+  }
+  self->tick();
 }
 
 // Sends every request whose time has come, then sleeps until the next one: a timer for the
@@ -147,11 +178,30 @@ void Runner::tick() {
   }
   if (next_ >= plan_.requests.size()) {
     uv_idle_stop(&idle_);
+    stopSendTimer();
     maybeFinish();
     return;
   }
-  const int64_t wait = originNs_ + plan_.requests[next_].intendedUs * 1000 - now;
-  if (wait > kSpinNs) {
+  const int64_t due = originNs_ + plan_.requests[next_].intendedUs * 1000;
+  const int64_t wait = due - now;
+  const bool precise = sendTimerFd_ >= 0 && clockIsMonotonic_;
+  if (precise && wait > kTimerfdSpinNs) {
+    // Sleep in the poll until just before the send time (the clock is CLOCK_MONOTONIC, as the
+    // timerfd's), then spin the rest: a wakeup takes tens of microseconds.
+    uv_idle_stop(&idle_);
+    const int64_t wake = due - kTimerfdSpinNs;
+    itimerspec spec{};
+    spec.it_value.tv_sec = wake / 1'000'000'000;
+    spec.it_value.tv_nsec = wake % 1'000'000'000;
+    timerfd_settime(sendTimerFd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+    if (!sendTimerArmed_) {
+      uv_poll_start(&sendTimer_, UV_READABLE, &Runner::onSendTimer);
+      sendTimerArmed_ = true;
+    }
+    return;
+  }
+  stopSendTimer();
+  if (!precise && wait > kSpinNs) {
     uv_idle_stop(&idle_);
     uv_timer_start(&timer_, &Runner::onTimer,
                    static_cast<uint64_t>((wait - kSpinNs) / 1'000'000 + 1), 0);
@@ -351,6 +401,10 @@ void Runner::maybeFinish() {
     if (!uv_is_closing(h)) {
       uv_close(h, nullptr);
     }
+  }
+  if (sendTimerFd_ >= 0 && !uv_is_closing(handle(&sendTimer_))) {
+    stopSendTimer();
+    uv_close(handle(&sendTimer_), nullptr);
   }
 }
 

@@ -88,11 +88,13 @@ private:
 
   static void onTimer(uv_timer_t* timer);
   static void onIdle(uv_idle_t* idle);
+  static void onSendTimer(uv_poll_t* poll, int status, int events);
   static void onSignal(uv_signal_t* signal, int signum);
   static void onDrainTimeout(uv_timer_t* timer);
   static void onProgress(uv_timer_t* timer);
 
   void initHandles();
+  void stopSendTimer();
   void tick();
   void dispatch(size_t planIndex, int64_t nowNs);
   void assign(std::unique_ptr<Call> call);
@@ -111,6 +113,10 @@ private:
 
   uv_timer_t timer_;
   uv_idle_t idle_;
+  int sendTimerFd_ = -1; // a timerfd: wakes the loop at a send time to the microsecond
+  uv_poll_t sendTimer_;
+  bool sendTimerArmed_ = false;
+  bool clockIsMonotonic_ = false; // the clock reads CLOCK_MONOTONIC (a timerfd can wait on it)
   uv_signal_t signal_;
   uv_timer_t drainTimer_;
   uv_timer_t progressTimer_;

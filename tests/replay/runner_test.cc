@@ -214,3 +214,29 @@ TEST_CASE("closed loop keeps at most N requests in flight") {
   CHECK(upstream.maxConcurrent() <= 3);
   CHECK(upstream.connections() <= 3);
 }
+
+TEST_CASE("preconnect opens the pool before the start and the run sends on it") {
+  test::FakeUpstream upstream;
+  const auto sources = capturedSources(20);
+  const Plan plan = planOf(sources);
+  RunOptions options;
+  options.maxConnections = 4;
+  options.target = *parseHttpUrl(upstream.url()).url;
+  REQUIRE(uv_ip4_addr("127.0.0.1", upstream.port(),
+                      reinterpret_cast<sockaddr_in*>(&options.address)) == 0);
+  std::vector<Exchange> results;
+  LoopGuard loop;
+  MonotonicClock clock;
+  RunStats stats;
+  {
+    Runner runner(loop.get(), clock, plan, sources, options,
+                  [&results](Exchange&& e) { results.push_back(std::move(e)); });
+    CHECK(runner.preconnect(6, 5'000) == 4); // at most --max-connections
+    stats = runner.run(clock.nowNs());
+  }
+  REQUIRE(loop.close() == 0);
+  REQUIRE(upstream.stop() == 0);
+  CHECK(upstream.connections() == 4); // none opened on demand
+  CHECK(results.size() == 20);
+  CHECK(stats.outcomes.at(Outcome::Ok) == 20);
+}
