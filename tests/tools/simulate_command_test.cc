@@ -57,7 +57,8 @@ TEST_CASE("simulate stores a simulation trace that agrees with the engine, reque
   const auto plan = replay::buildPlan(cli::planSources(original),
                                       {.mode = replay::RateMode::Speed, .value = 4.0, .seed = 1});
   const auto requests = cli::engineRequests(original, plan, 0);
-  const auto config = sim::resolveConfig(options.flags.resolve()).config;
+  std::string error;
+  const auto config = sim::resolveConfig(*options.flags.resolve(&error)).config;
   const auto engine =
       sim::runEngine(*config, sim::resolveProfile("h100-llama3-8b").model, requests);
 

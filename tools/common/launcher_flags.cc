@@ -5,7 +5,8 @@
 namespace tt::cli {
 namespace {
 
-std::vector<int64_t> parseGraphSizes(const std::string& text) {
+// `--cuda-graphs 1,2,4`; `0` disables them.
+std::optional<std::vector<int64_t>> parseGraphSizes(const std::string& text) {
   std::vector<int64_t> sizes;
   std::stringstream list(text);
   std::string item;
@@ -14,15 +15,13 @@ std::vector<int64_t> parseGraphSizes(const std::string& text) {
       size_t used = 0;
       const int64_t size = std::stoll(item, &used);
       if (used != item.size() || size < 0) {
-        throw std::invalid_argument(item);
+        return std::nullopt;
       }
       if (size > 0) {
         sizes.push_back(size);
       }
     } catch (const std::exception&) {
-      throw CLI::ValidationError("--cuda-graphs", "'" + text +
-                                                      "' is not a comma-separated list of batch "
-                                                      "sizes (0 disables CUDA graphs)");
+      return std::nullopt;
     }
   }
   return sizes;
@@ -30,66 +29,77 @@ std::vector<int64_t> parseGraphSizes(const std::string& text) {
 
 } // namespace
 
-void addLauncherFlags(CLI::App& app, LauncherFlags& f) {
+void addLauncherFlags(CLI::App& app, LauncherFlags& f, bool fromEnvironment) {
   auto& l = f.launcher;
-  const std::string group = "TGI launcher";
-  app.add_option("--max-batch-prefill-tokens", l.maxBatchPrefillTokens,
-                 "Prompt tokens in one prefill (default: max-input-tokens + 50)")
-      ->group(group);
-  app.add_option("--max-batch-total-tokens", l.maxBatchTotalTokens,
-                 "Tokens a batch may hold (v2; v3 takes it from --kv-tokens)")
-      ->group(group);
-  app.add_option("--max-batch-size", l.maxBatchSize, "Sequences in a batch (default: no limit)")
-      ->group(group);
-  app.add_option("--max-concurrent-requests", l.maxConcurrentRequests,
-                 "Requests in flight before 429")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--max-input-tokens", l.maxInputTokens, "Longest prompt")->group(group);
-  app.add_option("--max-total-tokens", l.maxTotalTokens, "Longest prompt plus generation")
-      ->group(group);
-  app.add_option("--max-waiting-tokens", l.maxWaitingTokens,
-                 "Decode steps before waiting requests may join (no chunking)")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--waiting-served-ratio", l.waitingServedRatio,
-                 "Waiting/running ratio that lets waiting requests join (no chunking)")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--cuda-graphs", f.cudaGraphs, "Decode batch sizes with CUDA graphs; 0: none")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--max-best-of", l.maxBestOf, "Largest best_of")
-      ->capture_default_str()
-      ->group(group);
-  app.add_option("--max-stop-sequences", l.maxStopSequences, "Most stop sequences")
-      ->capture_default_str()
-      ->group(group);
+  // A launcher flag: TGI's name, and its environment variable when asked for.
+  auto flag = [&](const std::string& name, auto& value, const std::string& help, const char* env) {
+    CLI::Option* option = app.add_option(name, value, help)->group("TGI launcher");
+    if (fromEnvironment) {
+      option->envname(env);
+    }
+    return option;
+  };
+  flag("--max-batch-prefill-tokens", l.maxBatchPrefillTokens,
+       "Prompt tokens in one forward (default 4096)", "MAX_BATCH_PREFILL_TOKENS");
+  flag("--max-batch-total-tokens", l.maxBatchTotalTokens,
+       "Token budget of a batch; v3 ignores it (the KV capacity decides), v2 uses it",
+       "MAX_BATCH_TOTAL_TOKENS");
+  flag("--max-batch-size", l.maxBatchSize, "Sequences in a batch (unset: no limit)",
+       "MAX_BATCH_SIZE");
+  flag("--max-concurrent-requests", l.maxConcurrentRequests, "Requests in flight before 429",
+       "MAX_CONCURRENT_REQUESTS")
+      ->capture_default_str();
+  flag("--max-input-tokens", l.maxInputTokens, "Longest prompt (default max_total_tokens - 1)",
+       "MAX_INPUT_TOKENS");
+  flag("--max-total-tokens", l.maxTotalTokens,
+       "Prompt plus new tokens of one request (default min(KV capacity, 8192))",
+       "MAX_TOTAL_TOKENS");
+  flag("--max-waiting-tokens", l.maxWaitingTokens,
+       "Decode steps before waiting requests are forced in (no chunking)", "MAX_WAITING_TOKENS")
+      ->capture_default_str();
+  flag("--waiting-served-ratio", l.waitingServedRatio,
+       "Queue/batch ratio that interrupts decoding (no chunking)", "WAITING_SERVED_RATIO")
+      ->capture_default_str();
+  flag("--cuda-graphs", f.cudaGraphs, "Captured decode batch sizes; 0 disables", "CUDA_GRAPHS")
+      ->capture_default_str();
+  flag("--max-best-of", l.maxBestOf, "Largest best_of", "MAX_BEST_OF")->capture_default_str();
+  flag("--max-stop-sequences", l.maxStopSequences, "Most stop sequences", "MAX_STOP_SEQUENCES")
+      ->capture_default_str();
+  flag("--max-top-n-tokens", l.maxTopNTokens, "Largest top_n_tokens", "MAX_TOP_N_TOKENS")
+      ->capture_default_str();
+  flag("--validation-workers", l.validationWorkers, "Tokenizer workers", "VALIDATION_WORKERS")
+      ->capture_default_str();
 
-  const std::string simGroup = "Simulation";
+  const std::string simulation = "Simulation";
   app.add_option("--profile", f.profile, "Cost model: a built-in profile name or a profile CSV")
       ->capture_default_str()
-      ->group(simGroup);
-  app.add_option("--prefill-chunking", f.prefillChunking, "TGI v3's prefill chunking")
+      ->group(simulation);
+  app.add_option("--prefill-chunking", f.prefillChunking, "Prefill chunking (TGI's default: on)")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str()
-      ->group(simGroup);
+      ->group(simulation);
   app.add_option("--scheduler", f.scheduler, "Router: v3 (block allocator) or v2 (token budget)")
       ->check(CLI::IsMember({"v3", "v2"}))
       ->capture_default_str()
-      ->group(simGroup);
+      ->group(simulation);
   app.add_option("--kv-tokens", f.kvTokens,
-                 "KV cache capacity in tokens, as the GPU's memory would give")
+                 "KV cache capacity in tokens (what warmup would find; default 400000)")
       ->check(CLI::PositiveNumber)
-      ->group(simGroup);
-  app.add_option("--seed", f.seed, "Seed for everything random")
+      ->group(simulation);
+  app.add_option("--seed", f.seed, "Seed of everything random")
       ->capture_default_str()
-      ->group(simGroup);
+      ->group(simulation);
 }
 
-sim::LauncherConfig LauncherFlags::resolve() const {
+std::optional<sim::LauncherConfig> LauncherFlags::resolve(std::string* error) const {
   sim::LauncherConfig config = launcher;
-  config.cudaGraphs = parseGraphSizes(cudaGraphs);
+  const auto graphs = parseGraphSizes(cudaGraphs);
+  if (!graphs) {
+    *error =
+        "--cuda-graphs: expected a comma-separated list of batch sizes, got '" + cudaGraphs + "'";
+    return std::nullopt;
+  }
+  config.cudaGraphs = *graphs;
   config.prefillChunking = prefillChunking == "on";
   config.router = scheduler == "v2" ? sim::RouterVersion::V2 : sim::RouterVersion::V3;
   if (kvTokens) {

@@ -43,12 +43,8 @@ sim::Admission EngineDriver::submit(const sim::RequestSpec& spec, int64_t nowNs,
   const int64_t at = arrivalUs(nowNs);
   lastUs_ = at;
   sim::Admission admission = scheduler_.submit(spec, at);
-  const auto index = static_cast<size_t>(admission.id);
-  if (targets_.size() <= index) {
-    targets_.resize(index + 1);
-  }
   if (admission.status == sim::Submitted::Queued) {
-    targets_[index] = Target{.sink = sink, .slot = slot, .dropped = false};
+    targets_[admission.id] = Target{.sink = sink, .slot = slot};
     metrics_.addGauge("tgi_queue_size", 1);
     if (!inForward_ && !dispatching_) {
       beginForward(at); // during a dispatch, the next forward begins right after it
@@ -58,10 +54,13 @@ sim::Admission EngineDriver::submit(const sim::RequestSpec& spec, int64_t nowNs,
 }
 
 void EngineDriver::forget(sim::RequestId id) {
-  const auto index = static_cast<size_t>(id);
-  if (index < targets_.size()) {
-    targets_[index].sink = nullptr;
+  if (targets_.erase(id) == 0) {
+    return; // already finished
   }
+  if (scheduler_.cancel(id)) {
+    metrics_.increment("tgi_request_failure", "err=\"dropped\"");
+  }
+  scheduler_.release(id);
 }
 
 void EngineDriver::beginForward(int64_t atUs) {
@@ -119,24 +118,19 @@ void EngineDriver::onForwardEnd() {
   const std::span<const sim::TokenEvent> events = scheduler_.endForward();
   dispatching_ = true;
   for (const sim::TokenEvent& event : events) {
-    const auto index = static_cast<size_t>(event.id);
-    if (index >= targets_.size()) {
-      continue;
+    const auto it = targets_.find(event.id);
+    if (it == targets_.end()) {
+      continue; // forgotten in this dispatch by another request's sink
     }
-    Target& target = targets_[index];
-    if (target.sink == nullptr) {
-      if (!target.dropped) {
-        target.dropped = true;
-        metrics_.increment("tgi_request_failure", "err=\"dropped\"");
-      }
-      continue;
-    }
-    TokenSink* sink = target.sink;
+    const Target target = it->second;
     if (event.last) {
-      target.sink = nullptr;
-      target.dropped = true; // finished: nothing more to count
+      targets_.erase(it);
     }
-    sink->onToken(target.slot, event, endUs);
+    // The sink may end calls (and forget other requests); `it` is not used after this.
+    target.sink->onToken(target.slot, event, endUs);
+    if (event.last) {
+      scheduler_.release(event.id); // after the sink read its times from the scheduler
+    }
   }
   if (observer_ != nullptr) {
     observer_->onForward(record, realNs(endUs), now, events);

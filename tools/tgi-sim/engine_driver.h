@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 namespace tt::tgisim {
@@ -59,7 +60,8 @@ public:
                         uint32_t slot);
   // The virtual time a request submitted at `nowNs` arrives at (after clamping).
   int64_t arrivalUs(int64_t nowNs) const;
-  // No more tokens for `id` go anywhere; counted as dropped when its next token comes.
+  // The client went away: the request is dropped as TGI drops it (its permit and blocks come
+  // back, it emits nothing more) and counted as dropped.
   void forget(sim::RequestId id);
 
   void setObserver(ForwardObserver* observer) { observer_ = observer; }
@@ -74,7 +76,6 @@ private:
   struct Target {
     TokenSink* sink = nullptr;
     uint32_t slot = 0;
-    bool dropped = false; // forgotten: counted once as dropped
   };
 
   void beginForward(int64_t atUs);
@@ -95,7 +96,9 @@ private:
   int64_t lastUs_ = 0;
   int64_t decodesSinceAdmission_ = 0;
   sim::ForwardRecord current_;
-  std::vector<Target> targets_; // by request id
+  // Requests in flight; each leaves at its last token or forget(), and the scheduler releases
+  // its state then, so a server that runs for days stays bounded.
+  std::unordered_map<sim::RequestId, Target> targets_;
   ForwardObserver* observer_ = nullptr;
   std::function<void()> afterDispatch_;
 };

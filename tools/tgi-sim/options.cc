@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 namespace tt::tgisim {
 namespace {
@@ -28,28 +27,6 @@ std::string defaultModelId(const std::string& profile) {
     stem.resize(dot);
   }
   return "tgi-sim/" + stem;
-}
-
-// `--cuda-graphs 1,2,4`; `0` disables them.
-std::optional<std::vector<int64_t>> parseGraphs(const std::string& text) {
-  std::vector<int64_t> sizes;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      size_t used = 0;
-      const long long v = std::stoll(item, &used);
-      if (used != item.size() || v < 0) {
-        return std::nullopt;
-      }
-      if (v > 0) {
-        sizes.push_back(v);
-      }
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-  return sizes;
 }
 
 struct SignalStop {
@@ -76,69 +53,18 @@ void setupTgiSim(CLI::App& app, TgiSimOptions& o) {
   app.add_option("--port", o.port, "Port to listen on (0: any free port)")
       ->envname("PORT")
       ->capture_default_str();
-  app.add_option("--max-batch-prefill-tokens", o.maxBatchPrefillTokens,
-                 "Prompt tokens in one forward (default 4096)")
-      ->envname("MAX_BATCH_PREFILL_TOKENS");
-  app.add_option("--max-batch-total-tokens", o.maxBatchTotalTokens,
-                 "Token budget of a batch; v3 ignores it (the KV capacity decides), v2 uses it")
-      ->envname("MAX_BATCH_TOTAL_TOKENS");
-  app.add_option("--max-batch-size", o.maxBatchSize, "Sequences in a batch (unset: no limit)")
-      ->envname("MAX_BATCH_SIZE");
-  app.add_option("--max-concurrent-requests", o.maxConcurrentRequests,
-                 "Requests in flight before 429")
-      ->envname("MAX_CONCURRENT_REQUESTS")
-      ->capture_default_str();
-  app.add_option("--max-input-tokens", o.maxInputTokens,
-                 "Longest prompt (default max_total_tokens - 1)")
-      ->envname("MAX_INPUT_TOKENS");
-  app.add_option("--max-total-tokens", o.maxTotalTokens,
-                 "Prompt plus new tokens of one request (default min(KV capacity, 8192))")
-      ->envname("MAX_TOTAL_TOKENS");
-  app.add_option("--max-waiting-tokens", o.maxWaitingTokens,
-                 "Decode steps before waiting requests are forced in (no chunking)")
-      ->envname("MAX_WAITING_TOKENS")
-      ->capture_default_str();
-  app.add_option("--waiting-served-ratio", o.waitingServedRatio,
-                 "Queue/batch ratio that interrupts decoding (no chunking)")
-      ->envname("WAITING_SERVED_RATIO")
-      ->capture_default_str();
-  app.add_option("--cuda-graphs", o.cudaGraphs, "Captured decode batch sizes; 0 disables")
-      ->envname("CUDA_GRAPHS")
-      ->capture_default_str();
-  app.add_option("--max-best-of", o.maxBestOf)->envname("MAX_BEST_OF")->capture_default_str();
-  app.add_option("--max-stop-sequences", o.maxStopSequences)
-      ->envname("MAX_STOP_SEQUENCES")
-      ->capture_default_str();
-  app.add_option("--max-top-n-tokens", o.maxTopNTokens)
-      ->envname("MAX_TOP_N_TOKENS")
-      ->capture_default_str();
+  cli::addLauncherFlags(app, o.launcher, /*fromEnvironment=*/true);
   app.add_option("--max-client-batch-size", o.maxClientBatchSize)
       ->envname("MAX_CLIENT_BATCH_SIZE")
       ->capture_default_str();
   app.add_option("--payload-limit", o.payloadLimit, "Largest request body in bytes")
       ->envname("PAYLOAD_LIMIT")
       ->capture_default_str();
-  app.add_option("--validation-workers", o.validationWorkers)
-      ->envname("VALIDATION_WORKERS")
-      ->capture_default_str();
   app.add_option("--model-id", o.modelId,
                  "Model name in /info and answers (default from --profile)")
       ->envname("MODEL_ID");
-  app.add_option("--profile", o.profile, "Cost model: a built-in profile name or a profile CSV")
-      ->capture_default_str();
-  app.add_option("--prefill-chunking", o.prefillChunking, "Prefill chunking (TGI's default: on)")
-      ->check(CLI::IsMember({"on", "off"}))
-      ->capture_default_str();
-  app.add_option("--scheduler", o.scheduler, "Router: v3 (block allocator) or v2 (token budget)")
-      ->check(CLI::IsMember({"v3", "v2"}))
-      ->capture_default_str();
-  app.add_option("--kv-tokens", o.kvTokens,
-                 "KV cache capacity in tokens (what warmup would find; default 400000)")
-      ->check(CLI::PositiveNumber);
   app.add_option("--time-scale", o.timeScale, "Run this many times faster than real time")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of generated text and random request seeds")
       ->capture_default_str();
   app.add_option("--eos-probability", o.eosProbability,
                  "Chance that each token after the first is end-of-sequence (0: never)")
@@ -147,32 +73,11 @@ void setupTgiSim(CLI::App& app, TgiSimOptions& o) {
 }
 
 std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::string* error) {
-  sim::LauncherConfig l;
-  l.maxConcurrentRequests = o.maxConcurrentRequests;
-  l.maxBestOf = o.maxBestOf;
-  l.maxStopSequences = o.maxStopSequences;
-  l.maxTopNTokens = o.maxTopNTokens;
-  l.maxInputTokens = o.maxInputTokens;
-  l.maxTotalTokens = o.maxTotalTokens;
-  l.maxBatchPrefillTokens = o.maxBatchPrefillTokens;
-  l.maxBatchTotalTokens = o.maxBatchTotalTokens;
-  l.maxBatchSize = o.maxBatchSize;
-  l.waitingServedRatio = o.waitingServedRatio;
-  l.maxWaitingTokens = o.maxWaitingTokens;
-  l.validationWorkers = o.validationWorkers;
-  l.prefillChunking = o.prefillChunking == "on";
-  l.router = o.scheduler == "v2" ? sim::RouterVersion::V2 : sim::RouterVersion::V3;
-  if (o.kvTokens) {
-    l.model.kvCapacityTokens = *o.kvTokens;
-  }
-  const auto graphs = parseGraphs(o.cudaGraphs);
-  if (!graphs) {
-    *error =
-        "--cuda-graphs: expected a comma-separated list of batch sizes, got '" + o.cudaGraphs + "'";
+  const auto launcher = o.launcher.resolve(error);
+  if (!launcher) {
     return std::nullopt;
   }
-  l.cudaGraphs = *graphs;
-  const sim::ResolvedConfig resolved = sim::resolveConfig(l);
+  const sim::ResolvedConfig resolved = sim::resolveConfig(*launcher);
   if (!resolved.config) {
     *error = resolved.error;
     return std::nullopt;
@@ -182,14 +87,14 @@ std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::strin
   c.port = o.port;
   c.scheduler = *resolved.config;
   try {
-    c.costModel = sim::resolveProfile(o.profile).model;
+    c.costModel = sim::resolveProfile(o.launcher.profile).model;
   } catch (const std::exception& e) {
     *error = std::string("--profile: ") + e.what();
     return std::nullopt;
   }
-  c.identity.modelId = o.modelId.empty() ? defaultModelId(o.profile) : o.modelId;
+  c.identity.modelId = o.modelId.empty() ? defaultModelId(o.launcher.profile) : o.modelId;
   c.timeScale = o.timeScale;
-  c.seed = o.seed;
+  c.seed = o.launcher.seed;
   c.eosProbability = o.eosProbability;
   c.payloadLimit = static_cast<uint64_t>(std::max<int64_t>(o.payloadLimit, 0));
   c.maxClientBatchSize = o.maxClientBatchSize;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "tools/common/launcher_flags.h"
 #include "tools/tgi-sim/server.h"
 
 #include <CLI/CLI.hpp>
@@ -15,29 +16,11 @@ namespace tt::tgisim {
 struct TgiSimOptions {
   std::string hostname = "0.0.0.0";
   int port = 3000;
-  std::optional<int64_t> maxBatchPrefillTokens;
-  std::optional<int64_t> maxBatchTotalTokens;
-  std::optional<int64_t> maxBatchSize;
-  int64_t maxConcurrentRequests = 128;
-  std::optional<int64_t> maxInputTokens;
-  std::optional<int64_t> maxTotalTokens;
-  int64_t maxWaitingTokens = 20;
-  double waitingServedRatio = 0.3;
-  std::string cudaGraphs = "1,2,4,8,16,32";
-  int64_t maxBestOf = 2;
-  int64_t maxStopSequences = 4;
-  int64_t maxTopNTokens = 5;
+  cli::LauncherFlags launcher; // shared with `tracetune simulate`
   int64_t maxClientBatchSize = 4;
   int64_t payloadLimit = 2'000'000;
-  int64_t validationWorkers = 2;
   std::string modelId;
-
-  std::string profile = "h100-llama3-8b";
-  std::string prefillChunking = "on";
-  std::string scheduler = "v3";
-  std::optional<int64_t> kvTokens;
   double timeScale = 1.0;
-  uint64_t seed = 0;
   double eosProbability = 0;
 };
 

@@ -80,13 +80,15 @@ void setupSimulate(CLI::App& app, Runner& runner) {
   sub->add_option("--limit", o->limit, "Simulate the first N planned requests only")
       ->check(CLI::PositiveNumber);
   sub->add_option("--label", o->label, "Label of the simulation trace");
-  addLauncherFlags(*sub, o->flags);
+  addLauncherFlags(*sub, o->flags, /*fromEnvironment=*/false);
   sub->callback([o, &runner] { runner = [o] { return runSimulate(*o, std::cout); }; });
 }
 
 int runSimulate(const SimulateOptions& o, std::ostream& out) {
-  const sim::LauncherConfig launcher = o.flags.resolve();
-  const sim::ResolvedConfig resolved = sim::resolveConfig(launcher);
+  std::string error;
+  const auto launcher = o.flags.resolve(&error);
+  const sim::ResolvedConfig resolved =
+      launcher ? sim::resolveConfig(*launcher) : sim::ResolvedConfig{.error = error};
   if (!resolved.config) {
     std::cerr << "tracetune: " << resolved.error << "\n";
     return kExitUsage;
