@@ -3,8 +3,8 @@
 #include "tools/tracetune/analyze_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
-#include "tools/tracetune/proxy_command.h"
 #include "tools/tracetune/merge_command.h"
+#include "tools/tracetune/proxy_command.h"
 #include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
 #include "tools/tracetune/traces_command.h"
@@ -21,14 +21,15 @@ void setupApp(CLI::App& app, Runner& runner) {
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
     return std::string(e.what()) + " (see " + failed->get_name() + " --help)\n";
   });
-  setupTraces(app, runner);
-  setupImport(app, runner);
+  // In the order of the data: record, bring in, re-run, what-if, read.
   setupProxy(app, runner);
+  setupImport(app, runner);
   setupExport(app, runner);
-  setupAnalyze(app, runner);
   setupReplay(app, runner);
   setupMerge(app, runner);
   setupSimulate(app, runner);
+  setupAnalyze(app, runner);
+  setupTraces(app, runner);
 }
 
 int runMain(int argc, char** argv) {
