@@ -75,7 +75,7 @@ TEST_CASE("too few points: no fit, and the reason") {
   CHECK_THAT(s.kneeWhyNot, Catch::StartsWith("no model fits"));
 }
 
-TEST_CASE("the knee of a saturating curve lies before its capacity; a line has none") {
+TEST_CASE("the knee of a saturating curve lies before its capacity, a line has none") {
   const QueueingModel model{200, 20, 10};
   std::vector<double> x;
   std::vector<double> y;

@@ -27,7 +27,7 @@ std::string generateRequest(std::string_view extraHeaders = "") {
 
 } // namespace
 
-TEST_CASE("redaction: prompts keeps the body less the prompt; bodies keeps none",
+TEST_CASE("redaction: prompts keeps the body less the prompt, bodies keeps none",
           "[proxy][capture]") {
   const proxy::Redact mode =
       GENERATE(proxy::Redact::None, proxy::Redact::Prompts, proxy::Redact::Bodies);

@@ -108,7 +108,7 @@ TEST_CASE("9: pipelined requests get their responses in order, captured apart", 
   REQUIRE(proxy.stop() == 0);
 }
 
-TEST_CASE("10: HEAD, 204 and 304 do not hang and keep-alive continues; 100-continue works",
+TEST_CASE("10: HEAD, 204 and 304 do not hang and keep-alive continues, 100-continue works",
           "[proxy]") {
   FakeUpstream upstream([](UpConn& c) {
     while (auto req = c.readRequest(5000)) {
@@ -200,7 +200,7 @@ TEST_CASE("20: hop-by-hop headers are removed both ways", "[proxy][headers]") {
   REQUIRE(proxy.stop() == 0);
 }
 
-TEST_CASE("21: X-Forwarded-For is appended; the capture stores the peer", "[proxy][headers]") {
+TEST_CASE("21: X-Forwarded-For is appended, the capture stores the peer", "[proxy][headers]") {
   FakeUpstream upstream(answerAll(jsonResponse("{}")));
   MemoryRecorder recorder;
   ProxyThread proxy(configFor(upstream.port()), recorder);

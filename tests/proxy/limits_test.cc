@@ -92,7 +92,7 @@ TEST_CASE("15: chunk-size abuse is refused before anything reaches the upstream"
   }
 }
 
-TEST_CASE("17: header limits give 431; an oversized upstream head gives 502", "[proxy][limits]") {
+TEST_CASE("17: header limits give 431, an oversized upstream head gives 502", "[proxy][limits]") {
   proxy::Config small;
   small.maxHeaderBytes = 4096;
   Refusal r =

@@ -84,8 +84,8 @@ int64_t originOf(ProxyThread& proxy) {
 
 } // namespace
 
-TEST_CASE("1: each SSE event is flushed at once; comments pass verbatim, not as tokens",
-          "[proxy][stream]") {
+TEST_CASE("1: each SSE event is flushed at once, comments pass verbatim, not as tokens",
+          "[proxy][stream][timing]") {
   constexpr int kEvents = 25;
   std::mutex m;
   std::vector<int64_t> sent(kEvents + 1, 0);
@@ -193,7 +193,7 @@ TEST_CASE("28: recorded token times match the upstream's send times within 1 ms"
   REQUIRE(proxy.stop() == 0);
 }
 
-TEST_CASE("2: a long silent gap survives; only the idle timeout cuts a stream",
+TEST_CASE("2: a long silent gap survives, only the idle timeout cuts a stream",
           "[proxy][stream][timeout]") {
   // Scaled down: idle timeout 400 ms; gaps of 300 ms pass (the stream lasts 1.2 s, longer than
   // the idle timeout), a gap of 800 ms does not.
@@ -360,7 +360,7 @@ TEST_CASE("5: a client abort closes the upstream request at once", "[proxy][stre
   REQUIRE(proxy.stop() == 0);
 }
 
-TEST_CASE("6: a slow reader pauses upstream reads; proxy memory stays bounded",
+TEST_CASE("6: a slow reader pauses upstream reads, proxy memory stays bounded",
           "[proxy][stream][backpressure]") {
   constexpr size_t kTotal = 8 * 1024 * 1024;
   std::atomic<bool> upstreamDone{false};
@@ -525,7 +525,7 @@ TEST_CASE("7: a 100 MB request body arrives byte-identical, with CL and chunked"
   CHECK(records[1].requestBodyBytes == static_cast<int64_t>(kSize));
 }
 
-TEST_CASE("OpenAI chat streams: chunks are tokens, [DONE] and usage are not; stream errors",
+TEST_CASE("OpenAI chat streams: chunks are tokens, [DONE] and usage are not, stream errors",
           "[proxy][stream]") {
   FakeUpstream upstream([](UpConn& c) {
     while (auto req = c.readRequest(5000)) {

@@ -195,6 +195,7 @@ TEST_CASE("1,000 requests replayed through the capture proxy are recorded on bot
 
   const Ran r = tracetune(
       {"replay", "--db", db, "--trace", std::to_string(sourceId), "--target", proxyUrl, "--quiet"});
+  INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("1000 planned, 1000 sent, 0 not sent; ok 1000") != std::string::npos);
   REQUIRE(proxy.signal(SIGINT) == 0);

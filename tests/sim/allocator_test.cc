@@ -49,7 +49,7 @@ TEST_CASE("prefix cache: hits in whole units, LRU eviction of unreferenced leave
   CHECK(w->prefixTokens == 16);
 }
 
-TEST_CASE("a referenced prefix is not evicted; a failed allocation still evicts") {
+TEST_CASE("a referenced prefix is not evicted, a failed allocation still evicts") {
   BlockAllocator a(101, 1, true);
   const std::vector<uint64_t> hashes = {7, 8};
   const auto keys = unitKeys(hashes, 16, 16, 32);

@@ -208,7 +208,7 @@ TEST_CASE("cancel: the prompt of a dropped request joins the prefix cache") {
   CHECK(s.cachedTokens(ib) == 47);
 }
 
-TEST_CASE("cancel: the permit comes back at once; nothing to cancel otherwise") {
+TEST_CASE("cancel: the permit comes back at once, nothing to cancel otherwise") {
   auto cfg = smallConfig();
   cfg.maxConcurrentRequests = 1;
   Scheduler s(cfg, flatModel());

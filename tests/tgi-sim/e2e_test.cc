@@ -68,7 +68,8 @@ std::map<std::string, double> parsePrometheus(const std::string& text, bool* ok)
 
 } // namespace
 
-TEST_CASE("200 concurrent streams at --time-scale 20 keep the forward pace within 1 ms") {
+TEST_CASE("200 concurrent streams at --time-scale 20 keep the forward pace within 1 ms",
+          "[timing]") {
   constexpr int kStreams = 200;
   constexpr double kScale = 20;
   ForwardLog log;
@@ -155,30 +156,18 @@ TEST_CASE("200 concurrent streams at --time-scale 20 keep the forward pace withi
       worstForward = f;
     }
   }
-  if (std::getenv("TGISIM_DEBUG") != nullptr) {
-    for (size_t f = 0; f < forwards.size(); ++f) {
-      const auto& r = forwards[f].record;
-      fprintf(stderr,
-              "%zu start=%lld dur=%lld kind=%d batch=%d admitted=%d prefill=%lld tokens=%zu "
-              "late=%.3f\n",
-              f, (long long)r.startUs, (long long)r.durationUs, (int)r.kind, r.batchSize,
-              r.admitted, (long long)r.prefillTokens, forwards[f].tokens,
-              (forwards[f].firedNs - forwards[f].intendedNs) / 1e6);
-    }
-  }
-  WARN("server timer lateness worst " << worstServerMs << " ms at forward " << worstForward
+  INFO("server timer lateness worst " << worstServerMs << " ms at forward " << worstForward
                                       << " (batch " << forwards[worstForward].record.batchSize
                                       << ", " << forwards[worstForward].record.durationUs
                                       << " us)");
   INFO("gaps " << gaps << " worst gap error " << worstGapErrorMs << " ms, worst lateness "
                << worstLatenessMs << " ms over " << forwards.size() << " forwards");
   // The pace holds when the server thread gets a core: at --time-scale 20 a forward of 200
-  // sequences lasts 0.9 ms of real time, in which the server writes 200 events. On an
-  // oversubscribed host (load 8 on 2 cores when this was written) time slices of other
-  // processes put the server behind for a while, so the assertion is on the median gap and the
-  // share within 1 ms is reported (README.md, "Pacing").
+  // sequences lasts 0.9 ms of real time, in which the server writes 200 events. The test runs
+  // alone ([timing]), yet a time slice of another process can still put the server behind for a
+  // few forwards, so the assertion is on the share of gaps within 1 ms (README.md, "Pacing").
   const double within = static_cast<double>(gapsWithin) / static_cast<double>(gaps);
-  CHECK(within >= 0.5);
+  CHECK(within >= 0.9);
   WARN("200 streams: " << within * 100 << "% of " << gaps << " token gaps within 1 ms of the "
                        << "scaled forward times; worst gap error " << worstGapErrorMs
                        << " ms, worst arrival lateness " << worstLatenessMs << " ms");

@@ -168,7 +168,7 @@ TEST_CASE("validation errors: TGI's JSON on /generate, an SSE event on streams")
   CHECK(metrics.find("tgi_request_failure{err=\"validation\"} 8\n") != std::string::npos);
 }
 
-TEST_CASE("429 at max_concurrent_requests; a dropped client frees its permit") {
+TEST_CASE("429 at max_concurrent_requests, a dropped client frees its permit") {
   ServerThread server(simConfig({"--max-concurrent-requests", "1"}));
   const int port = server.port();
   auto slow = std::make_unique<BlockingClient>(port);
@@ -191,7 +191,7 @@ TEST_CASE("429 at max_concurrent_requests; a dropped client frees its permit") {
   CHECK(server.loopClosed());
 }
 
-TEST_CASE("keep-alive: several requests on one connection, pipelined too; /tokenize") {
+TEST_CASE("keep-alive: several requests on one connection, pipelined too, /tokenize") {
   ServerThread server(simConfig({"--time-scale", "100"}));
   BlockingClient client(server.port());
   const std::string one =

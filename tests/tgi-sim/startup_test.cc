@@ -38,7 +38,7 @@ TEST_CASE("start-up validation: the launcher's and router's messages, one line, 
   CHECK(r.exitCode != 0);
 }
 
-TEST_CASE("port 0 prints the bound port; SIGTERM ends the process with 0") {
+TEST_CASE("port 0 prints the bound port, SIGTERM ends the process with 0") {
   int out[2];
   REQUIRE(pipe(out) == 0);
   posix_spawn_file_actions_t actions;
