@@ -15,21 +15,23 @@ int64_t unzigzag(uint64_t u) {
 } // namespace
 
 std::string encodeTokenTimes(std::span<const int64_t> timesUs, int64_t baseUs) {
-  std::string out;
-  out.reserve(1 + timesUs.size() * 3);
-  out.push_back(kFormatV1);
+  constexpr size_t kMaxVarintBytes = 10;
+  std::string out(1 + timesUs.size() * kMaxVarintBytes, '\0'); // cut to size at the end
+  char* p = out.data();
+  *p++ = kFormatV1;
   int64_t previous = baseUs;
   for (const int64_t t : timesUs) {
     // Unsigned subtraction: wraps instead of overflowing, and unzigzag undoes it exactly.
     uint64_t u =
         zigzag(static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(previous)));
     while (u >= 0x80) {
-      out.push_back(static_cast<char>((u & 0x7f) | 0x80));
+      *p++ = static_cast<char>((u & 0x7f) | 0x80);
       u >>= 7;
     }
-    out.push_back(static_cast<char>(u));
+    *p++ = static_cast<char>(u);
     previous = t;
   }
+  out.resize(static_cast<size_t>(p - out.data()));
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "schema/exchange_rows.h"
 
+#include "core/json_string.h"
 #include "core/token_times.h"
 
 #include <nlohmann/json.hpp>
@@ -12,12 +13,16 @@ namespace {
 using nlohmann::json;
 
 std::string headersToJson(const Headers& headers) {
-  json array = json::array();
+  std::string out = "[";
   for (const auto& [name, value] : headers) {
-    array.push_back(json::array({name, value}));
+    out.append(out.size() > 1 ? ",[" : "[");
+    appendJsonString(out, name);
+    out.push_back(',');
+    appendJsonString(out, value);
+    out.push_back(']');
   }
-  // Header bytes need not be UTF-8; replace what JSON cannot carry instead of failing.
-  return array.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.push_back(']');
+  return out;
 }
 
 Headers headersFromJson(const std::string& text) {

@@ -68,7 +68,9 @@ void upgradeSchema(db::Db& db) {
 
 } // namespace
 
-std::string_view traceKindName(TraceKind kind) { return nameOf(kTraceKindNames, kind); }
+std::string_view traceKindName(TraceKind kind) {
+  return nameOf(kTraceKindNames, kind);
+}
 
 std::optional<TraceKind> traceKindFromName(std::string_view name) {
   return valueOf<TraceKind>(kTraceKindNames, name);
@@ -138,6 +140,9 @@ db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeo
     db.exec("PRAGMA synchronous = NORMAL");
   }
   db.exec("PRAGMA foreign_keys = ON");
+  // SQLite's default 2 MiB page cache makes a writer re-read the index and table pages it just
+  // wrote (pread took 8% of the capture writer's time); 32 MiB holds their working set.
+  db.exec("PRAGMA cache_size = -32768");
   return std::move(*opened);
 }
 

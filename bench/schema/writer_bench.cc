@@ -8,6 +8,8 @@
 #include "tests/support/sample_exchange.h"
 #include "tests/support/temp_dir.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +28,20 @@ double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+// User + system CPU of the whole process so far, in µs: on a shared machine CPU per exchange is
+// steadier than throughput, which depends on what else gets the cores.
+double processCpuUs() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto us = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
+  return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
+struct Measured {
+  double exchangesPerSecond;
+  double cpuUsPerExchange;
+};
+
 std::vector<Exchange> templates() {
   std::vector<Exchange> all;
   for (int i = 0; i < 1'000; ++i) {
@@ -34,10 +50,11 @@ std::vector<Exchange> templates() {
   return all;
 }
 
-double anchorPlainInserts(const std::string& path, const std::vector<Exchange>& pool) {
+Measured anchorPlainInserts(const std::string& path, const std::vector<Exchange>& pool) {
   Store store(path);
   const int64_t trace = store.createTrace({});
   ExchangeInserter inserter(store.db());
+  const double cpuStart = processCpuUs();
   const auto start = Clock::now();
   for (int done = 0; done < kExchanges;) {
     db::Txn txn(store.db());
@@ -49,11 +66,11 @@ double anchorPlainInserts(const std::string& path, const std::vector<Exchange>& 
     }
     txn.commit();
   }
-  return kExchanges / seconds(Clock::now() - start);
+  return {kExchanges / seconds(Clock::now() - start), (processCpuUs() - cpuStart) / kExchanges};
 }
 
 struct WriterResult {
-  double exchangesPerSecond;
+  Measured measured;
   double enqueueMedianNs;
   double enqueueP99Ns;
   uint64_t dropped;
@@ -71,6 +88,7 @@ WriterResult throughWriter(const std::string& path, const std::vector<Exchange>&
   uint64_t retries = 0;
   // A queue that holds the whole run: this measures how fast the writer drains it.
   CaptureWriter writer(path, trace, {.queueCapacity = kExchanges});
+  const double cpuStart = processCpuUs();
   const auto start = Clock::now();
   for (auto& e : copies) {
     for (;;) {
@@ -87,9 +105,10 @@ WriterResult throughWriter(const std::string& path, const std::vector<Exchange>&
     }
   }
   writer.flush();
-  const double rate = kExchanges / seconds(Clock::now() - start);
+  const Measured measured{kExchanges / seconds(Clock::now() - start),
+                          (processCpuUs() - cpuStart) / kExchanges};
   std::sort(enqueueNs.begin(), enqueueNs.end());
-  return {rate, static_cast<double>(enqueueNs[enqueueNs.size() / 2]),
+  return {measured, static_cast<double>(enqueueNs[enqueueNs.size() / 2]),
           static_cast<double>(enqueueNs[enqueueNs.size() * 99 / 100]), retries};
 }
 
@@ -98,19 +117,20 @@ WriterResult throughWriter(const std::string& path, const std::vector<Exchange>&
 int main() {
   test::TempDir dir;
   const auto pool = templates();
-  const double anchor = anchorPlainInserts(dir.file("anchor.db"), pool);
+  const Measured anchor = anchorPlainInserts(dir.file("anchor.db"), pool);
   const auto writer = throughWriter(dir.file("writer.db"), pool);
   std::printf("capture writer, %d exchanges of %d token times and 1 KiB bodies\n", kExchanges,
               kTokens);
-  std::printf(
-      "| path | exchanges/s | token times/s | enqueue p50 | enqueue p99 | full-queue refusals |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|\n");
-  std::printf("| anchor: plain batched INSERT loop | %.0f | %.0f | - | - | - |\n", anchor,
-              anchor * kTokens);
-  std::printf("| CaptureWriter (producer thread + writer thread) | %.0f | %.0f | %.0f ns | %.0f ns "
-              "| %llu |\n",
-              writer.exchangesPerSecond, writer.exchangesPerSecond * kTokens,
-              writer.enqueueMedianNs, writer.enqueueP99Ns,
+  std::printf("| path | exchanges/s | token times/s | CPU per exchange | enqueue p50 | enqueue p99 "
+              "| full-queue refusals |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("| anchor: plain batched INSERT loop | %.0f | %.0f | %.1f µs | - | - | - |\n",
+              anchor.exchangesPerSecond, anchor.exchangesPerSecond * kTokens,
+              anchor.cpuUsPerExchange);
+  std::printf("| CaptureWriter (producer thread + writer thread) | %.0f | %.0f | %.1f µs | %.0f ns "
+              "| %.0f ns | %llu |\n",
+              writer.measured.exchangesPerSecond, writer.measured.exchangesPerSecond * kTokens,
+              writer.measured.cpuUsPerExchange, writer.enqueueMedianNs, writer.enqueueP99Ns,
               static_cast<unsigned long long>(writer.dropped));
   return 0;
 }
