@@ -73,6 +73,32 @@ std::optional<std::string> redactPrompts(Endpoint endpoint, std::string_view bod
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+uint32_t packExtras(const CaptureExtras& extras) {
+  return static_cast<uint32_t>(extras.redact) | (extras.requestBodyCut ? 4U : 0U) |
+         (extras.responseBodyCut ? 8U : 0U) | (extras.sse ? 16U : 0U);
+}
+
+CaptureExtras unpackExtras(uint32_t packed) {
+  CaptureExtras extras;
+  extras.redact = static_cast<Redact>(packed & 3U);
+  extras.requestBodyCut = (packed & 4U) != 0;
+  extras.responseBodyCut = (packed & 8U) != 0;
+  extras.sse = (packed & 16U) != 0;
+  return extras;
+}
+
+void applyStreamTally(Exchange& record, const TgiStreamTally& tally) {
+  record.outputTokens = tally.outputTokens();
+  record.finishReason = tally.finishReason();
+  if (tally.promptTokens()) {
+    record.inputTokens = tally.promptTokens();
+  }
+  if (tally.sawError() && record.outcome == Outcome::Ok) {
+    record.outcome = Outcome::HttpError;
+    record.error = "error event in the stream: " + tally.errorMessage();
+  }
+}
+
 void completeRecord(Exchange& record, const CaptureExtras& extras) noexcept {
   try {
     if (record.endpoint != Endpoint::Other && !extras.requestBodyCut) {
@@ -88,58 +114,46 @@ void completeRecord(Exchange& record, const CaptureExtras& extras) noexcept {
         kept = redactPrompts(record.endpoint, record.requestBody);
       }
       record.requestBody = kept.value_or(std::string());
-      record.requestBodySha256 = extras.requestSha256;
       break;
     }
     case Redact::Bodies:
       record.requestBody.clear();
       record.responseBody.clear();
-      record.requestBodySha256 = extras.requestSha256;
       break;
     }
-
-    if (extras.sse && extras.tally != nullptr) {
-      const TgiStreamTally& tally = *extras.tally;
-      record.outputTokens = tally.outputTokens();
-      record.finishReason = tally.finishReason();
-      if (tally.promptTokens()) {
-        record.inputTokens = tally.promptTokens();
+    if (extras.sse) {
+      return; // applyStreamTally did the rest on the loop
+    }
+    record.tgi = parseTgiTimings(record.responseHeaders);
+    if (record.tgi.promptTokens) {
+      record.inputTokens = record.tgi.promptTokens;
+    }
+    if (record.tgi.generatedTokens) {
+      record.outputTokens = record.tgi.generatedTokens;
+    }
+    if (record.endpoint != Endpoint::Other && !extras.responseBodyCut &&
+        !record.responseBody.empty()) {
+      const TgiResponseInfo info = parseTgiResponse(record.responseBody);
+      if (info.finishReason) {
+        record.finishReason = info.finishReason;
       }
-      if (tally.sawError() && record.outcome == Outcome::Ok) {
-        record.outcome = Outcome::HttpError;
-        record.error = "error event in the stream: " + tally.errorMessage();
+      if (info.generatedTokens && !record.outputTokens) {
+        record.outputTokens = info.generatedTokens;
       }
-    } else {
-      record.tgi = parseTgiTimings(record.responseHeaders);
-      if (record.tgi.promptTokens) {
-        record.inputTokens = record.tgi.promptTokens;
+      if (info.promptTokens && !record.inputTokens) {
+        record.inputTokens = info.promptTokens;
       }
-      if (record.tgi.generatedTokens) {
-        record.outputTokens = record.tgi.generatedTokens;
-      }
-      if (record.endpoint != Endpoint::Other && !extras.responseBodyCut &&
-          !record.responseBody.empty()) {
-        const TgiResponseInfo info = parseTgiResponse(record.responseBody);
-        if (info.finishReason) {
-          record.finishReason = info.finishReason;
-        }
-        if (info.generatedTokens && !record.outputTokens) {
-          record.outputTokens = info.generatedTokens;
-        }
-        if (info.promptTokens && !record.inputTokens) {
-          record.inputTokens = info.promptTokens;
-        }
-        if (info.errorMessage && record.outcome == Outcome::HttpError && record.error.empty()) {
-          record.error = *info.errorMessage;
-        }
-      }
-      if (extras.redact == Redact::Bodies) {
-        record.responseBody.clear();
+      if (info.errorMessage && record.outcome == Outcome::HttpError && record.error.empty()) {
+        record.error = *info.errorMessage;
       }
     }
   } catch (...) {
     // Capture is best effort: a record that cannot be completed keeps what it has.
   }
+}
+
+void completePackedRecord(Exchange& record, uint32_t packedExtras) noexcept {
+  completeRecord(record, unpackExtras(packedExtras));
 }
 
 } // namespace tt::proxy

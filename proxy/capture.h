@@ -4,6 +4,7 @@
 #include "core/tgi_stream.h"
 #include "proxy/config.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,18 +16,30 @@ namespace tt::proxy {
 // (completions). nullopt when the body is not JSON of the endpoint's shape: then no body is kept.
 std::optional<std::string> redactPrompts(Endpoint endpoint, std::string_view body);
 
-// What a session gathered while it forwarded one exchange, besides the record itself.
+// What a session gathered while it forwarded one exchange, besides the record itself and the
+// request body's SHA-256 (already in the record when redacting).
 struct CaptureExtras {
   Redact redact = Redact::None;
   bool requestBodyCut = false; // the stored request body is a prefix (captureBodyBytes)
   bool responseBodyCut = false;
-  std::optional<std::string> requestSha256; // of the whole request body, when redacting
-  bool sse = false;                         // the response was an event stream
-  const TgiStreamTally* tally = nullptr;    // its events, when sse
+  bool sse = false; // the response was an event stream (its tally is applied already)
+
+  friend bool operator==(const CaptureExtras&, const CaptureExtras&) = default;
 };
 
-// Fills the derived fields of a finished exchange: TGI request fields, redaction, token counts,
-// finish reason, TGI timing headers, in-stream errors. Never throws.
+// CaptureExtras in a few bits and back, to travel with a record through the capture writer.
+uint32_t packExtras(const CaptureExtras& extras);
+CaptureExtras unpackExtras(uint32_t packed);
+
+// What an event stream told about its exchange: token counts, finish reason, prompt tokens and
+// an error event (which turns an Ok outcome into HttpError). Cheap: runs on the event loop.
+void applyStreamTally(Exchange& record, const TgiStreamTally& tally);
+
+// Fills the fields that take JSON parsing: TGI request fields, redaction, and for answers that
+// are not streams the token counts, finish reason, TGI timing headers and error message. Runs
+// off the event loop (the capture writer thread). Never throws.
 void completeRecord(Exchange& record, const CaptureExtras& extras) noexcept;
+// completeRecord with packed extras: the capture writer's DeferredWork.
+void completePackedRecord(Exchange& record, uint32_t packedExtras) noexcept;
 
 } // namespace tt::proxy

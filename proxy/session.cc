@@ -953,20 +953,20 @@ void Session::finishExchange(Outcome outcome, std::string error) {
   record_.endUs = (now_ - server_.originNs()) / 1000;
   record_.outcome = outcome;
   record_.error = std::move(error);
-  CaptureExtras extras;
-  extras.redact = c.redact;
-  extras.requestBodyCut = requestBodyCut_;
-  extras.responseBodyCut = responseBodyCut_;
   if (requestSha_) {
-    extras.requestSha256 = requestSha_->finishHex();
+    record_.requestBodySha256 = requestSha_->finishHex();
     requestSha_.reset();
   }
-  extras.sse = sse_;
-  extras.tally = &tally_;
-  completeRecord(record_, extras);
+  if (sse_) {
+    applyStreamTally(record_, tally_);
+  }
   ++counters.exchanges[static_cast<size_t>(record_.outcome)];
   --counters.exchangesOpen;
-  if (!server_.recorder().record(std::move(record_))) {
+  const CaptureExtras extras{.redact = c.redact,
+                             .requestBodyCut = requestBodyCut_,
+                             .responseBodyCut = responseBodyCut_,
+                             .sse = sse_};
+  if (!server_.recorder().record(std::move(record_), extras)) {
     counters.count(ErrorKind::CaptureDropped);
   }
   record_ = Exchange{};

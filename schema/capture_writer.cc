@@ -45,7 +45,7 @@ CaptureWriter::~CaptureWriter() {
   thread_.join();
 }
 
-bool CaptureWriter::submit(Exchange&& exchange) noexcept {
+bool CaptureWriter::submit(Exchange&& exchange, DeferredWork work) noexcept {
   size_t depth = 0;
   {
     std::lock_guard lock(mutex_);
@@ -54,7 +54,7 @@ bool CaptureWriter::submit(Exchange&& exchange) noexcept {
       return false;
     }
     try {
-      queue_.push_back(std::move(exchange));
+      queue_.push_back(Queued{std::move(exchange), work});
     } catch (...) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
@@ -97,7 +97,7 @@ WriterCounters CaptureWriter::counters() const {
 }
 
 void CaptureWriter::run() {
-  std::vector<Exchange> pending;
+  std::vector<Queued> pending;
   for (;;) {
     bool stop = false;
     {
@@ -125,9 +125,15 @@ void CaptureWriter::run() {
   }
 }
 
-void CaptureWriter::writeAll(std::vector<Exchange>& pending) {
+void CaptureWriter::writeAll(std::vector<Queued>& pending) {
   if (pending.empty()) {
     return;
+  }
+  // Outside the transactions, so that a retried batch does not run it twice.
+  for (Queued& q : pending) {
+    if (q.work.run != nullptr) {
+      q.work.run(q.exchange, q.work.tag);
+    }
   }
   ExchangeInserter inserter(*db_);
   auto backoff = options_.minBackoff;
@@ -179,13 +185,13 @@ void CaptureWriter::writeAll(std::vector<Exchange>& pending) {
 }
 
 // One transaction; SQLITE_OK when committed, else the failing result code (rolled back).
-int CaptureWriter::writeBatch(ExchangeInserter& inserter, const Exchange* first, size_t count) {
+int CaptureWriter::writeBatch(ExchangeInserter& inserter, const Queued* first, size_t count) {
   int rc = db_->tryExec("BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) {
     return rc;
   }
   for (size_t i = 0; i < count; ++i) {
-    rc = inserter.tryInsert(traceId_, first[i]);
+    rc = inserter.tryInsert(traceId_, first[i].exchange);
     if (rc != SQLITE_DONE) {
       (void)db_->tryExec("ROLLBACK"); // harmless if SQLite already rolled back (proxy.md §3.5)
       return rc;

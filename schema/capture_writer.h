@@ -32,6 +32,14 @@ struct WriterOptions {
   std::function<void(size_t rows)> onCommit; // runs on the writer thread after each commit
 };
 
+// Work a producer leaves to the writer thread for one exchange: `run(exchange, tag)` runs just
+// before the exchange is inserted, once, whatever happens to its batch. The proxy defers its
+// JSON field parsing and redaction this way, off its event loop; `tag` is the producer's own data.
+struct DeferredWork {
+  void (*run)(Exchange& exchange, uint32_t tag) noexcept = nullptr;
+  uint32_t tag = 0;
+};
+
 struct WriterCounters {
   uint64_t accepted = 0; // taken into the queue
   uint64_t written = 0;  // committed
@@ -65,15 +73,20 @@ public:
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
   // Never blocks on I/O; false when the exchange was dropped because the queue is full.
-  bool submit(Exchange&& exchange) noexcept;
+  bool submit(Exchange&& exchange, DeferredWork work = {}) noexcept;
   // Waits until everything accepted before the call is committed or lost.
   void flush();
   WriterCounters counters() const;
 
 private:
+  struct Queued {
+    Exchange exchange;
+    DeferredWork work;
+  };
+
   void run();
-  void writeAll(std::vector<Exchange>& pending);
-  int writeBatch(class ExchangeInserter& inserter, const Exchange* first, size_t count);
+  void writeAll(std::vector<Queued>& pending);
+  int writeBatch(class ExchangeInserter& inserter, const Queued* first, size_t count);
 
   const int64_t traceId_;
   const WriterOptions options_;
@@ -82,7 +95,7 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable wake_;    // the writer waits here
   std::condition_variable settled_; // flush() waits here
-  std::vector<Exchange> queue_;
+  std::vector<Queued> queue_;
   bool stopping_ = false;
   bool flushRequested_ = false;
   uint64_t acceptedTotal_ = 0; // under mutex_

@@ -25,6 +25,12 @@ std::string generateRequest(std::string_view extraHeaders = "") {
          "\r\n\r\n" + kBody;
 }
 
+// Creates the database and a trace in it; returns the trace's id.
+int64_t newTrace(const std::string& db) {
+  Store store(db);
+  return store.createTrace({});
+}
+
 } // namespace
 
 TEST_CASE("redaction: prompts keeps the body less the prompt, bodies keeps none",
@@ -87,14 +93,56 @@ TEST_CASE("redactPrompts covers chat messages and completions prompts", "[proxy]
   CHECK_FALSE(proxy::redactPrompts(Endpoint::Other, "{}"));
 }
 
+TEST_CASE("the writer thread completes records: TGI fields, redaction and the answer's counts",
+          "[proxy][capture]") {
+  TempDir dir;
+  const std::string db = dir.file("deferred.db");
+  const int64_t traceId = newTrace(db);
+  CaptureWriter writer(db, traceId);
+  proxy::WriterRecorder recorder(writer);
+  FakeUpstream upstream(answerAll(jsonResponse(
+      R"({"generated_text":"reply","details":{"finish_reason":"length","generated_tokens":2}})",
+      "x-compute-time: 0.25\r\nx-prompt-tokens: 4\r\n")));
+  proxy::Config config = configFor(upstream.port());
+  config.redact = proxy::Redact::Prompts;
+  ProxyThread proxy(config, recorder);
+  Client client(proxy.port());
+  client.send(generateRequest());
+  CHECK(client.response().status == 200);
+  REQUIRE(proxy.stop() == 0);
+  writer.flush();
+  Store check(db, Store::Access::Read);
+  const std::vector<Exchange> rows = check.exchanges(traceId);
+  REQUIRE(rows.size() == 1);
+  const Exchange& e = rows[0];
+  CHECK(e.endpoint == Endpoint::Generate);
+  CHECK(e.maxNewTokens == 2);
+  CHECK(e.inputBytes == static_cast<int64_t>(kPrompt.size()));
+  CHECK(e.requestBody.find(kPrompt) == std::string::npos);
+  CHECK(e.requestBodySha256 == proxy::sha256Hex(kBody));
+  CHECK(e.finishReason == "length");
+  CHECK(e.outputTokens == 2);
+  CHECK(e.inputTokens == 4);
+  CHECK(e.tgi.totalUs == 250'000);
+}
+
+TEST_CASE("capture extras survive packing", "[proxy][capture]") {
+  for (proxy::Redact redact :
+       {proxy::Redact::None, proxy::Redact::Prompts, proxy::Redact::Bodies}) {
+    for (uint32_t bits = 0; bits < 8; ++bits) {
+      const proxy::CaptureExtras extras{.redact = redact,
+                                        .requestBodyCut = (bits & 1U) != 0,
+                                        .responseBodyCut = (bits & 2U) != 0,
+                                        .sse = (bits & 4U) != 0};
+      CHECK(proxy::unpackExtras(proxy::packExtras(extras)) == extras);
+    }
+  }
+}
+
 TEST_CASE("24 (basic): a full database loses records, never requests", "[proxy][capture]") {
   TempDir dir;
   const std::string db = dir.file("full.db");
-  int64_t traceId = 0;
-  {
-    Store store(db);
-    traceId = store.createTrace({});
-  }
+  const int64_t traceId = newTrace(db);
   WriterOptions options;
   options.maxDatabaseBytes = 256 * 1024; // SQLITE_FULL soon
   options.flushInterval = std::chrono::milliseconds(5);
@@ -126,11 +174,7 @@ TEST_CASE("25/26 (basic): a locked database and a full queue never slow or fail 
           "[proxy][capture]") {
   TempDir dir;
   const std::string db = dir.file("locked.db");
-  int64_t traceId = 0;
-  {
-    Store store(db);
-    traceId = store.createTrace({});
-  }
+  const int64_t traceId = newTrace(db);
   // Another process-like connection holds the write lock.
   sqlite3* locker = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &locker) == SQLITE_OK);

@@ -311,7 +311,8 @@ private:
 
 class MemoryRecorder final : public proxy::Recorder {
 public:
-  bool record(Exchange&& e) noexcept override {
+  bool record(Exchange&& e, const proxy::CaptureExtras& extras) noexcept override {
+    proxy::completeRecord(e, extras);
     std::lock_guard lock(mutex_);
     if (capacity_ && records_.size() >= *capacity_) {
       ++dropped_;
