@@ -167,8 +167,7 @@ UpstreamConn* Server::acquireUpstream(Session* owner, bool* reused) {
   if (idleHead_ != nullptr) {
     UpstreamConn* conn = idleHead_;
     removeIdle(conn);
-    uv_read_stop(conn->stream());
-    conn->owner_ = owner;
+    conn->owner_ = owner; // it stays read: the session sees its bytes from now on
     *reused = true;
     ++counters_.upstreamReuses;
     return conn;
@@ -207,8 +206,10 @@ void Server::releaseUpstream(UpstreamConn* conn, bool reusable) {
   idleHead_ = conn;
   ++idle_;
   counters_.upstreamIdle = idle_;
-  // Read while idle: an upstream that closes (or talks out of turn) is noticed at once.
-  if (uv_read_start(conn->stream(), &UpstreamConn::onAllocRead, &UpstreamConn::onRead) != 0) {
+  // Read while idle: an upstream that closes (or talks out of turn) is noticed at once. Most
+  // connections come back still read by their session (UV_EALREADY).
+  const int rc = uv_read_start(conn->stream(), &UpstreamConn::onAllocRead, &UpstreamConn::onRead);
+  if (rc != 0 && rc != UV_EALREADY) {
     conn->close();
   }
 }

@@ -90,9 +90,10 @@ private:
   friend class Session;
   friend class UpstreamConn;
 
-  // A connection to the upstream for `owner`: an idle pooled one, or a new one connecting.
+  // A connection to the upstream for `owner`: an idle pooled one (still read), or a new one
+  // connecting.
   UpstreamConn* acquireUpstream(Session* owner, bool* reused);
-  // Back to the pool when `reusable`, else closed.
+  // Back to the pool when `reusable` (read while idle), else closed.
   void releaseUpstream(UpstreamConn* conn, bool reusable);
   void removeIdle(UpstreamConn* conn);
   void onIdleUpstreamRead(UpstreamConn* conn, ssize_t nread);

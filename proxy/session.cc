@@ -5,6 +5,7 @@
 #include "core/tgi_request.h"
 #include "core/uv_util.h"
 #include "proxy/capture.h"
+#include "proxy/forward_headers.h"
 #include "proxy/server.h"
 
 #include <algorithm>
@@ -73,15 +74,6 @@ void appendNumber(std::string& out, uint64_t value, int base = 10) {
   out.append(buffer, r.ptr);
 }
 
-void appendHeaders(std::string& out, const Headers& headers) {
-  for (const auto& [name, value] : headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-}
-
 void appendChunk(std::string& out, std::string_view data) {
   if (data.empty()) {
     return; // a zero-size chunk would end the body
@@ -90,6 +82,10 @@ void appendChunk(std::string& out, std::string_view data) {
   out += "\r\n";
   out += data;
   out += "\r\n";
+}
+
+bool isTransferEncoding(std::string_view name) {
+  return iequals(name, "transfer-encoding");
 }
 
 bool startsWithCi(std::string_view s, std::string_view prefix) {
@@ -363,6 +359,7 @@ void Session::flushUpstream() {
       return;
     }
     connectStartNs_ = now_;
+    upstreamReading_ = upstreamReused_; // a pooled connection is read all along
     responseParser_.emplace(HttpParser::Kind::Response, responseSide_,
                             responseOptions(server_.config()));
     responseParser_->setHeadRequest(headRequest_);
@@ -587,7 +584,7 @@ void Session::onRequestHead(const HttpHead& head) {
   record_.method = head.method;
   record_.path = std::string(target);
   record_.endpoint = endpointFor(head.method, target);
-  record_.requestHeaders = headersForStorage(head.headers);
+  record_.requestHeaders = storedHeaders(head.headers, HopByHop(head.headers));
   record_.requestHeaders.emplace_back(":peer", peer_);
 
   clientKeepAlive_ = head.keepAlive;
@@ -599,18 +596,12 @@ void Session::onRequestHead(const HttpHead& head) {
     requestSha_.emplace();
   }
 
-  Headers headers = head.headers;
-  removeHopByHop(headers);
-  appendForwardedFor(headers, peer_);
-  if (findHeader(headers, "host") == nullptr) {
-    headers.emplace_back("Host", c.upstream.hostHeader());
-  }
   upstreamOut_ += head.method;
   upstreamOut_ += ' ';
   upstreamOut_ += c.upstream.prefix;
   upstreamOut_ += target;
   upstreamOut_ += " HTTP/1.1\r\n";
-  appendHeaders(upstreamOut_, headers);
+  appendRequestHeaders(upstreamOut_, head.headers, peer_, c.upstream.hostHeader());
   upstreamOut_ += "\r\n";
 }
 
@@ -642,9 +633,7 @@ void Session::onRequestComplete(const HttpHead& head) {
   }
   if (requestChunked_) {
     upstreamOut_ += "0\r\n";
-    Headers trailers = head.trailers;
-    removeHopByHop(trailers);
-    appendHeaders(upstreamOut_, trailers);
+    appendForwarded(upstreamOut_, head.trailers, HopByHop(head.trailers));
     upstreamOut_ += "\r\n";
   }
   requestDone_ = true;
@@ -822,9 +811,7 @@ void Session::onResponseHead(const HttpHead& head) {
       clientOut_ += ' ';
       clientOut_ += head.reason;
       clientOut_ += "\r\n";
-      Headers headers = head.headers;
-      removeHopByHop(headers);
-      appendHeaders(clientOut_, headers);
+      appendForwarded(clientOut_, head.headers, HopByHop(head.headers));
       clientOut_ += "\r\n";
     }
     return;
@@ -836,30 +823,24 @@ void Session::onResponseHead(const HttpHead& head) {
   responseStarted_ = true;
   record_.status = head.status;
   record_.responseHeadersUs = (now_ - server_.originNs()) / 1000;
-  record_.responseHeaders = headersForStorage(head.headers);
+  const HopByHop hop(head.headers);
+  record_.responseHeaders = storedHeaders(head.headers, hop);
   upstreamKeepAlive_ = head.keepAlive;
 
-  Headers headers = head.headers;
-  removeHopByHop(headers);
   const bool bodyless = headRequest_ || head.status == 204 || head.status == 304;
-  clientChunked_ = false;
-  if (!bodyless && !head.contentLength) {
-    // Chunked or close-delimited upstream: re-chunk for HTTP/1.1 clients, else close after.
-    std::erase_if(headers, [](const auto& h) { return iequals(h.first, "transfer-encoding"); });
-    if (clientHttp11_) {
-      headers.emplace_back("Transfer-Encoding", "chunked");
-      clientChunked_ = true;
-    } else {
-      closeAfter_ = true;
-    }
-  }
-  closeAfter_ = closeAfter_ || draining_;
+  // Chunked or close-delimited upstream: re-chunk for HTTP/1.1 clients, else close after.
+  const bool reframe = !bodyless && !head.contentLength;
+  clientChunked_ = reframe && clientHttp11_;
+  closeAfter_ = closeAfter_ || (reframe && !clientHttp11_) || draining_;
   clientOut_ += "HTTP/1.1 ";
   appendNumber(clientOut_, static_cast<uint64_t>(head.status));
   clientOut_ += ' ';
   clientOut_ += head.reason.empty() ? reasonPhrase(head.status) : std::string_view(head.reason);
   clientOut_ += "\r\n";
-  appendHeaders(clientOut_, headers);
+  appendForwarded(clientOut_, head.headers, hop, reframe ? &isTransferEncoding : nullptr);
+  if (clientChunked_) {
+    clientOut_ += "Transfer-Encoding: chunked\r\n";
+  }
   if (closeAfter_) {
     clientOut_ += "Connection: close\r\n";
   } else if (!clientHttp11_) {
@@ -911,9 +892,7 @@ void Session::onResponseComplete(const HttpHead& head) {
   }
   if (clientChunked_) {
     clientOut_ += "0\r\n";
-    Headers trailers = head.trailers;
-    removeHopByHop(trailers);
-    appendHeaders(clientOut_, trailers);
+    appendForwarded(clientOut_, head.trailers, HopByHop(head.trailers));
     clientOut_ += "\r\n";
   }
   responseDone_ = true;
@@ -975,10 +954,8 @@ void Session::finishExchange(Outcome outcome, std::string error) {
     const bool reusable = outcome != Outcome::ClientAbort && outcome != Outcome::Timeout &&
                           responseDone_ && requestDone_ && upstreamKeepAlive_ && !upstreamBroken_ &&
                           upstream_->pendingWrites_ == 0;
-    if (upstreamReading_) {
-      uv_read_stop(upstream_->stream());
-      upstreamReading_ = false;
-    }
+    // A reused connection stays read (releaseUpstream reads it while idle): no epoll change.
+    upstreamReading_ = false;
     server_.releaseUpstream(upstream_, reusable);
     upstream_ = nullptr;
   }
