@@ -5,14 +5,8 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD"; // U+FFFD
 
-struct Utf8Sequence {
-  size_t length; // bytes it spans: the whole sequence, or its maximal well-formed prefix
-  bool wellFormed;
-};
+} // namespace
 
-// The UTF-8 sequence starting at the byte text[i] >= 0x80 (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF). An ill-formed one spans its maximal subpart, which
-// becomes one U+FFFD (Unicode's recommended practice, and nlohmann::json's).
 Utf8Sequence utf8Sequence(std::string_view text, size_t i) {
   const auto lead = static_cast<unsigned char>(text[i]);
   size_t need = 0;
@@ -42,8 +36,6 @@ Utf8Sequence utf8Sequence(std::string_view text, size_t i) {
   }
   return {length, length == need + 1};
 }
-
-} // namespace
 
 void appendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";

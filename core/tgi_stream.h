@@ -40,6 +40,8 @@ class TgiStreamTally {
 public:
   // Returns the event's classification after counting it.
   TgiEvent add(std::string_view data);
+  // Counts an event the caller already knows is TgiEventKind::Token, without parsing it.
+  void addToken() { ++tokens_; }
 
   int64_t tokens() const { return tokens_; }
   bool sawFinal() const { return finals_ > 0; }

@@ -7,6 +7,7 @@
 #include "proxy/capture.h"
 #include "proxy/forward_headers.h"
 #include "proxy/server.h"
+#include "proxy/token_scan.h"
 
 #include <algorithm>
 #include <charconv>
@@ -879,8 +880,15 @@ void Session::onResponseBody(std::string_view chunk) {
 void Session::onSseEvent(const SseEvent& event) {
   Counters& counters = server_.counters();
   ++counters.sseEvents;
-  const TgiEvent classified = tally_.add(event.data);
-  if (classified.kind == TgiEventKind::Token || classified.kind == TgiEventKind::Final) {
+  // Most events are plain tokens: a scan tells them apart without building a JSON document.
+  bool token = isTokenEvent(event.data);
+  if (token) {
+    tally_.addToken();
+  } else {
+    const TgiEventKind kind = tally_.add(event.data).kind;
+    token = kind == TgiEventKind::Token || kind == TgiEventKind::Final;
+  }
+  if (token) {
     ++counters.tokenEvents;
     record_.tokenTimesUs.push_back((now_ - server_.originNs()) / 1000);
   }
