@@ -1,9 +1,25 @@
 #include "core/sse_splitter.h"
 
+#include <cstring>
+
 namespace tt {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// The first CR or LF at or after `from`, or npos. Two memchr calls: find_first_of("\r\n")
+// costs one call per byte.
+size_t findEol(std::string_view s, size_t from) {
+  const char* begin = s.data() + from;
+  const size_t n = s.size() - from;
+  const void* lf = std::memchr(begin, '\n', n);
+  const size_t lfAt = lf == nullptr ? n : static_cast<size_t>(static_cast<const char*>(lf) - begin);
+  const void* cr = std::memchr(begin, '\r', lfAt);
+  if (cr != nullptr) {
+    return from + static_cast<size_t>(static_cast<const char*>(cr) - begin);
+  }
+  return lf == nullptr ? std::string_view::npos : from + lfAt;
+}
 
 } // namespace
 
@@ -33,17 +49,22 @@ bool SseSplitter::feed(std::string_view bytes, SseHandler& handler) {
         continue;
       }
     }
-    const size_t eol = bytes.find_first_of("\r\n", i);
+    const size_t eol = findEol(bytes, i);
     if (eol == std::string_view::npos) {
       line_.append(bytes.substr(i));
       i = bytes.size();
       break;
     }
-    line_.append(bytes.substr(i, eol - i));
+    // A line wholly inside `bytes` is read in place; one begun in an earlier feed is joined.
+    std::string_view line = bytes.substr(i, eol - i);
+    if (!line_.empty()) {
+      line_.append(line);
+      line = line_;
+    }
     skipLf_ = bytes[eol] == '\r';
     i = eol + 1;
-    processLine(handler, base + i);
-    if (line_.size() + data_.size() > maxEventBytes_) {
+    processLine(line, handler, base + i);
+    if (line.size() + data_.size() > maxEventBytes_) {
       failed_ = true;
       return false;
     }
@@ -57,8 +78,7 @@ bool SseSplitter::feed(std::string_view bytes, SseHandler& handler) {
   return true;
 }
 
-void SseSplitter::processLine(SseHandler& handler, uint64_t endOffset) {
-  const std::string_view line = line_;
+void SseSplitter::processLine(std::string_view line, SseHandler& handler, uint64_t endOffset) {
   if (line.empty()) {
     if (hasData_) {
       SseEvent ev;

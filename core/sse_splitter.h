@@ -41,7 +41,7 @@ public:
   bool failed() const { return failed_; }
 
 private:
-  void processLine(SseHandler& handler, uint64_t endOffset);
+  void processLine(std::string_view line, SseHandler& handler, uint64_t endOffset);
 
   size_t maxEventBytes_;
   std::string line_;
