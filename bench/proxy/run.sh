@@ -3,6 +3,8 @@
 # (option http-no-delay) vs tracetune proxy (capture on), same upstream, same run.
 #   bench/proxy/run.sh [BUILD_DIR]     (env: WRK_DUR=10 SSE_WARM=2 SSE_DUR=8 REPS=1 CONFIGS=...)
 # Installs nginx, haproxy and wrk with apt-get when missing (needs root). Prints markdown tables.
+# A proxy's CPU for a phase is read once it is idle again, so that tracetune's capture writer
+# catching up after the client stopped counts for the phase that queued the work.
 set -eu
 BUILD=$(realpath "${1:-build}")
 WRK_DUR=${WRK_DUR:-10}
@@ -77,6 +79,18 @@ HAPROXY
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$1/stat"; }
 # The event-loop thread alone (tracetune: forwarding without the capture writer thread).
 loop_cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$1/task/$1/stat"; }
+# Waits (up to 30 s) until the process stops using CPU: tracetune's capture writer may still be
+# inserting the rows of a run when the client ends, and that work belongs to the run.
+settle() {
+  local prev next
+  prev=$(cpu_of "$1")
+  for _ in $(seq 1 100); do
+    sleep 0.3
+    next=$(cpu_of "$1")
+    [ "$next" = "$prev" ] && return
+    prev=$next
+  done
+}
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
 
@@ -128,6 +142,7 @@ for rep in $(seq 1 "$REPS"); do
     errs=$(echo "$out" | awk '/Non-2xx|Socket errors/{printf "%s ", $0}')
     cpu_req="-"; idle="-"
     if [ -n "$PID" ]; then
+      settle "$PID"
       c1=$(cpu_of "$PID"); l1=$(loop_cpu_of "$PID")
       cpu_req=$(awk -v a="$c0" -v b="$c1" -v x="$l0" -v y="$l1" -v n="$reqs" 'BEGIN{printf "%.1f (%.1f)", (b-a)*1e6/n, (y-x)*1e6/n}')
     fi
@@ -148,6 +163,7 @@ for rep in $(seq 1 "$REPS"); do
       cpu_ev="-"
       if [ -n "$PID" ]; then
         # CPU over the whole client run (warm-up included) per event over the whole run.
+        settle "$PID"
         c1=$(cpu_of "$PID"); cpu_ev=$(awk -v a="$c0" -v b="$c1" -v n="$events" -v w="$SSE_WARM" -v d="$SSE_DUR" 'BEGIN{printf "%.1f", (b-a)*1e6/(n*(w+d)/d)}')
       fi
       row="$row | $eps | $d50 | $d99 | $cpu_ev"
