@@ -117,6 +117,49 @@ HttpParser::HttpParser(Kind kind, HttpMessageHandler& handler, Options options)
   parser_.data = this;
 }
 
+void HttpParser::reset() {
+  llhttp_init(&parser_, kind_ == Kind::Request ? HTTP_REQUEST : HTTP_RESPONSE, &settings());
+  parser_.data = this;
+  scan_ = Scan::BeforeMessage;
+  headBytes_ = 0;
+  headerLines_ = 0;
+  startLine_.clear();
+  startLineHttp_ = true;
+  scanError_ = HttpError::None;
+  scanReason_ = "";
+  midMessage_ = false;
+  inField_ = false;
+  inTrailers_ = false;
+  headRequest_ = false;
+  closeToken_ = false;
+  closed_ = false;
+  finishing_ = false;
+  bodyBytes_ = 0;
+  offset_ = 0;
+  error_ = HttpError::None;
+  sticky_ = ParseStatus::Ok;
+  errorReason_ = "";
+  llhttpErrno_ = HPE_OK;
+}
+
+void HttpParser::recycle(Headers& list) {
+  for (auto& [name, value] : list) {
+    spare_.push_back(std::move(name));
+    spare_.push_back(std::move(value));
+  }
+  list.clear();
+}
+
+std::string HttpParser::spareString() {
+  if (spare_.empty()) {
+    return {};
+  }
+  std::string s = std::move(spare_.back());
+  spare_.pop_back();
+  s.clear();
+  return s;
+}
+
 void HttpParser::fail(HttpError error, const char* reason) {
   if (error_ == HttpError::None) {
     error_ = error;
@@ -316,8 +359,8 @@ int HttpParser::onMessageBegin() {
   head_.target.clear();
   head_.status = 0;
   head_.reason.clear();
-  head_.headers.clear();
-  head_.trailers.clear();
+  recycle(head_.headers);
+  recycle(head_.trailers);
   head_.contentLength.reset();
   head_.chunked = false;
   head_.keepAlive = true;
@@ -349,7 +392,7 @@ int HttpParser::onHeaderField(const char* at, size_t len) {
       fail(HttpError::TooManyHeaders, "Too many trailer lines");
       return HPE_USER;
     }
-    list.emplace_back();
+    list.emplace_back(spareString(), spareString());
     inField_ = true;
   }
   list.back().first.append(at, len);

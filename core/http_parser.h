@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tt {
 
@@ -51,10 +52,10 @@ struct HttpHead {
 
   std::optional<uint64_t> contentLength;
   bool chunked = false;
-  bool keepAlive = true; // the connection may carry another message after this one
-  bool upgrade = false;  // CONNECT, or Upgrade accepted (101): the bytes after it are not HTTP
-  bool hasBody = false;  // a body follows (CL > 0, chunked, or close-delimited)
-  size_t headBytes = 0;  // size of the head on the wire, leading blank lines excluded
+  bool keepAlive = true;    // the connection may carry another message after this one
+  bool upgrade = false;     // CONNECT, or Upgrade accepted (101): the bytes after it are not HTTP
+  bool hasBody = false;     // a body follows (CL > 0, chunked, or close-delimited)
+  size_t headBytes = 0;     // size of the head on the wire, leading blank lines excluded
   bool httpProtocol = true; // requests: the protocol is HTTP/x.y (llhttp also takes RTSP, ICE)
 
   // The value of the first header named `name` (case-insensitive), or nullptr.
@@ -114,6 +115,10 @@ public:
   // Call at end of input (the peer closed); reports whether a message was cut short.
   EofState finish();
 
+  // Starts over as on a new connection (errors, offsets, HEAD flag cleared), keeping the
+  // buffers of the heads it parsed: a proxy reuses one parser for every upstream connection.
+  void reset();
+
   // Response parsers: the request this response answers was HEAD, so it carries no body. Holds
   // for the responses that follow until changed.
   void setHeadRequest(bool head) { headRequest_ = head; }
@@ -163,6 +168,10 @@ private:
   bool checkStartLine();
   bool checkFraming();
   void fail(HttpError error, const char* reason);
+  // Moves a list's strings to spare_ and empties it.
+  void recycle(Headers& list);
+  // An empty string, with the buffer of a spare one when there is one.
+  std::string spareString();
 
   Kind kind_;
   HttpMessageHandler& handler_;
@@ -172,7 +181,7 @@ private:
   Scan scan_ = Scan::BeforeMessage;
   size_t headBytes_ = 0;
   size_t headerLines_ = 0;
-  std::string startLine_; // response status line, for checkStatusLine
+  std::string startLine_;     // response status line, for checkStatusLine
   bool startLineHttp_ = true; // the request line's protocol is HTTP/
   HttpError scanError_ = HttpError::None;
   const char* scanReason_ = "";
@@ -186,6 +195,9 @@ private:
   uint64_t bodyBytes_ = 0;
   uint64_t offset_ = 0;
   HttpHead head_;
+  // Header strings of earlier messages, kept for their buffers: a parser that reads many
+  // messages allocates for the first ones only. Never more than the largest head held.
+  std::vector<std::string> spare_;
 
   HttpError error_ = HttpError::None;
   ParseStatus sticky_ = ParseStatus::Ok;

@@ -361,8 +361,12 @@ void Session::flushUpstream() {
     }
     connectStartNs_ = now_;
     upstreamReading_ = upstreamReused_; // a pooled connection is read all along
-    responseParser_.emplace(HttpParser::Kind::Response, responseSide_,
-                            responseOptions(server_.config()));
+    if (responseParser_) {
+      responseParser_->reset(); // one parser for every exchange: its buffers are reused
+    } else {
+      responseParser_.emplace(HttpParser::Kind::Response, responseSide_,
+                              responseOptions(server_.config()));
+    }
     responseParser_->setHeadRequest(headRequest_);
   }
   counters.upstreamBytesOut += upstreamOut_.size();
@@ -967,7 +971,6 @@ void Session::finishExchange(Outcome outcome, std::string error) {
     server_.releaseUpstream(upstream_, reusable);
     upstream_ = nullptr;
   }
-  responseParser_.reset();
   splitter_.reset();
   upstreamOut_.clear();
   state_ = State::Idle;

@@ -197,6 +197,11 @@ TEST_CASE("22: invalid upstream framing gives 502 and closes that upstream conne
     if (!c.readRequest()) {
       return;
     }
+    if (c.index > 0) { // later connections answer well
+      c.send(jsonResponse("{}"));
+      c.readRequest(3000);
+      return;
+    }
     c.send(bad);
     closed = c.waitClosed(3000);
   });
@@ -207,9 +212,13 @@ TEST_CASE("22: invalid upstream framing gives 502 and closes that upstream conne
   const Message r = client.response();
   INFO(bad);
   CHECK(r.status == 502);
-  const auto records = recorder.waitFor(1);
-  REQUIRE(records.size() == 1);
+  // The session's response parser starts over clean on the next upstream connection.
+  client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(client.response().status == 200);
+  const auto records = recorder.waitFor(2);
+  REQUIRE(records.size() == 2);
   CHECK(records[0].outcome == Outcome::UpstreamError);
+  CHECK(records[1].outcome == Outcome::Ok);
   REQUIRE(proxy.stop() == 0);
   upstream.stop();
   CHECK(closed > 0);
