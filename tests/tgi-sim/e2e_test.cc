@@ -1,5 +1,6 @@
 // End to end over real sockets: 200 concurrent streams at --time-scale 20 complete, their token
 // gaps are the model's forward times (scaled) within 1 ms, and /metrics agrees with them.
+#include "tests/support/sanitizers.h"
 #include "tests/tgi-sim/sim_harness.h"
 #include "tests/tgi-sim/stream_client.h"
 
@@ -166,8 +167,11 @@ TEST_CASE("200 concurrent streams at --time-scale 20 keep the forward pace withi
   // sequences lasts 0.9 ms of real time, in which the server writes 200 events. The test runs
   // alone ([timing]), yet a time slice of another process can still put the server behind for a
   // few forwards, so the assertion is on the share of gaps within 1 ms (README.md, "Pacing").
+  // Under a sanitizer the server's writes alone outlast a 0.9 ms forward: pace is not checked.
   const double within = static_cast<double>(gapsWithin) / static_cast<double>(gaps);
-  CHECK(within >= 0.9);
+  if (!tt::test::kSanitized) {
+    CHECK(within >= 0.9);
+  }
   WARN("200 streams: " << within * 100 << "% of " << gaps << " token gaps within 1 ms of the "
                        << "scaled forward times; worst gap error " << worstGapErrorMs
                        << " ms, worst arrival lateness " << worstLatenessMs << " ms");

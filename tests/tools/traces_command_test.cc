@@ -11,18 +11,8 @@
 
 using namespace tt;
 
-namespace {
-
-test::RunResult tracetune(std::vector<std::string> args) {
-  args.insert(args.begin(), TRACETUNE_BIN);
-  return test::runProcess(args);
-}
-
-bool isOneLine(const std::string& text) {
-  return !text.empty() && text.back() == '\n' && text.find('\n') == text.size() - 1;
-}
-
-} // namespace
+using test::isOneLine;
+using test::tracetune;
 
 TEST_CASE("tracetune traces lists traces as a table and as JSON") {
   test::TempDir dir;

@@ -212,11 +212,11 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
     adminPort = run.admin->port();
   }
   if (status == 0) {
-    std::string lastInfo;
     run.scraper = std::make_unique<proxy::Scraper>(
         &run.loop, *upstream.url, run.clock, originNs,
         static_cast<int64_t>(o.scrapeIntervalS * 1000),
-        [&stateWriter, &lastInfo](proxy::Scraper::Result&& r) {
+        // The last server info stored lives in the callback, which the scraper keeps.
+        [&stateWriter, lastInfo = std::string()](proxy::Scraper::Result&& r) mutable {
           std::vector<Sample> samples;
           if (r.metricsOk) {
             samples = proxy::parsePrometheus(r.metrics, r.tUs);
