@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 using namespace tt;
@@ -30,9 +29,15 @@ std::string readFile(const std::string& path) {
 }
 
 std::string bodyAttribute(const std::string& dom, const std::string& name) {
-  std::smatch m;
-  const std::regex pattern("<body[^>]*\\s" + name + "=\"([^\"]*)\"");
-  return std::regex_search(dom, m, pattern) ? m[1].str() : "(missing)";
+  const size_t body = dom.find("<body");
+  const size_t bodyEnd = dom.find('>', body);
+  const std::string key = " " + name + "=\"";
+  const size_t at = dom.find(key, body);
+  if (body == std::string::npos || at == std::string::npos || at > bodyEnd) {
+    return "(missing)";
+  }
+  const size_t start = at + key.size();
+  return dom.substr(start, dom.find('"', start) - start);
 }
 
 struct Page {

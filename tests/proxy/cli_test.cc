@@ -9,7 +9,6 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <regex>
 
 namespace tt::test {
 namespace {
@@ -17,6 +16,17 @@ namespace {
 const std::string kBinary = std::string(TT_BINARY_DIR) + "/tracetune";
 
 // A started `tracetune proxy`; its stderr is read until the "listening" line.
+// The port of the HOST:PORT that follows `phrase` in the start-up line, or 0.
+int portAfter(const std::string& text, const std::string& phrase) {
+  const size_t at = text.find(phrase);
+  if (at == std::string::npos) {
+    return 0;
+  }
+  const size_t end = text.find_first_of(",; \n", at + phrase.size());
+  const size_t colon = text.rfind(':', end);
+  return colon == std::string::npos || colon < at ? 0 : std::atoi(text.c_str() + colon + 1);
+}
+
 class ProxyProcess {
 public:
   explicit ProxyProcess(std::vector<std::string> args) {
@@ -44,13 +54,8 @@ public:
     err_ = Socket(err[0]);
     err_.readUntil(
         stderrText, [](const std::string& s) { return s.find('\n') != std::string::npos; }, 20'000);
-    std::smatch m;
-    if (std::regex_search(stderrText, m, std::regex("listening on [^ ]*:([0-9]+)"))) {
-      port = std::stoi(m[1]);
-    }
-    if (std::regex_search(stderrText, m, std::regex("admin on [^ ]*:([0-9]+)"))) {
-      adminPort = std::stoi(m[1]);
-    }
+    port = portAfter(stderrText, "listening on ");
+    adminPort = portAfter(stderrText, "admin on ");
   }
   ~ProxyProcess() {
     if (pid_ > 0) {
