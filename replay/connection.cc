@@ -82,21 +82,26 @@ void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     self->close();
     return;
   }
+  self->handleRead(nread, buf, now);
+  // The connection may be closing now; it is destroyed only after onClosed, in a later turn.
+  self->owner_.afterRead(self->clock_.nowNs());
+}
+
+void Connection::handleRead(ssize_t nread, const uv_buf_t* buf, int64_t now) {
   ResponseReader::State state = ResponseReader::State::Reading;
   if (nread < 0) {
-    state = nread == UV_EOF ? self->reader_->eof(now) : ResponseReader::State::Failed;
+    state = nread == UV_EOF ? reader_->eof(now) : ResponseReader::State::Failed;
     if (nread != UV_EOF) {
-      self->reader_->fail(Outcome::UpstreamError,
-                          std::string("read failed: ") + uv_strerror(static_cast<int>(nread)), now);
+      reader_->fail(Outcome::UpstreamError,
+                    std::string("read failed: ") + uv_strerror(static_cast<int>(nread)), now);
     }
   } else {
-    state = self->reader_->feed(std::string_view(buf->base, static_cast<size_t>(nread)), now);
+    state = reader_->feed(std::string_view(buf->base, static_cast<size_t>(nread)), now);
   }
   if (state != ResponseReader::State::Reading) {
-    self->finishRequest(state == ResponseReader::State::Complete && self->reader_->keepAlive() &&
-                        nread > 0);
+    finishRequest(state == ResponseReader::State::Complete && reader_->keepAlive() && nread > 0);
   } else if (nread < 0) {
-    self->close();
+    close();
   }
 }
 

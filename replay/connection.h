@@ -23,6 +23,9 @@ public:
   virtual void onRequestDone(Connection& connection, ResponseReader& reader) = 0;
   // Every handle is closed: the owner may now destroy the connection.
   virtual void onClosed(Connection& connection) = 0;
+  // A read was handled. One turn of the loop can carry hundreds of reads; an owner with work
+  // due at a set time does it here instead of waiting for the turn to end.
+  virtual void afterRead(int64_t /*nowNs*/) {}
 };
 
 // One keep-alive HTTP/1.1 connection to the target carrying one request at a time. Every handle
@@ -61,6 +64,7 @@ private:
   static void onConnect(uv_connect_t* req, int status);
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  void handleRead(ssize_t nread, const uv_buf_t* buf, int64_t nowNs);
   static void onWrite(uv_write_t* req, int status);
   static void onTimeout(uv_timer_t* timer);
   static void onHandleClosed(uv_handle_t* handle);

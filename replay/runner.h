@@ -85,6 +85,7 @@ private:
   void onConnected(Connection& connection, int status) override;
   void onRequestDone(Connection& connection, ResponseReader& reader) override;
   void onClosed(Connection& connection) override;
+  void afterRead(int64_t nowNs) override;
 
   static void onTimer(uv_timer_t* timer);
   static void onIdle(uv_idle_t* idle);
@@ -96,6 +97,7 @@ private:
   void initHandles();
   void stopSendTimer();
   void tick();
+  void sendDue(int64_t nowNs);
   void dispatch(size_t planIndex, int64_t nowNs);
   void assign(std::unique_ptr<Call> call);
   void openConnection(std::unique_ptr<Call> call);
@@ -125,6 +127,7 @@ private:
   int preconnecting_ = 0; // preconnect() connections still connecting
   bool preconnectExpired_ = false;
   int64_t originNs_ = 0;
+  bool sendingOpenLoop_ = false; // run() started an open-loop schedule
   size_t next_ = 0;
   int64_t inFlight_ = 0;
   bool stopping_ = false;
