@@ -140,9 +140,6 @@ db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeo
     db.exec("PRAGMA synchronous = NORMAL");
   }
   db.exec("PRAGMA foreign_keys = ON");
-  // SQLite's default 2 MiB page cache makes a writer re-read the index and table pages it just
-  // wrote (pread took 8% of the capture writer's time); 32 MiB holds their working set.
-  db.exec("PRAGMA cache_size = -32768");
   return std::move(*opened);
 }
 
