@@ -97,10 +97,12 @@ TEST_CASE("1: each SSE event is flushed at once, comments pass verbatim, not as 
       if (k % 5 == 0) {
         c.send(chunk(":\n\n")); // TGI's keep-alive comment
       }
-      const int64_t t = monoNs();
+      // Noted before the send: the client may read the event and look up its time at once.
+      {
+        std::lock_guard lock(m);
+        sent[static_cast<size_t>(k)] = monoNs();
+      }
       c.send(chunk(tokenEvent(k, k == kEvents)));
-      std::lock_guard lock(m);
-      sent[static_cast<size_t>(k)] = t;
     }
     c.send("0\r\n\r\n");
     c.waitClosed(2000);
