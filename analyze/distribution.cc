@@ -1,17 +1,15 @@
 #include "analyze/distribution.h"
 
+#include "core/percentile.h"
+
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 namespace tt::analyze {
 
 double percentileOfSorted(std::span<const double> sorted, double q) {
-  const double rank = q / 100.0 * static_cast<double>(sorted.size() - 1);
-  const auto lower = static_cast<size_t>(std::floor(rank));
-  const size_t upper = std::min(lower + 1, sorted.size() - 1);
-  const double fraction = rank - static_cast<double>(lower);
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
+  const PercentileRank r = percentileRank(sorted.size(), q);
+  return r.interpolate(sorted[r.lower], sorted[r.upper]);
 }
 
 std::optional<Summary> summarize(std::vector<double>& values) {
@@ -19,12 +17,11 @@ std::optional<Summary> summarize(std::vector<double>& values) {
     return std::nullopt;
   }
   constexpr double kQs[] = {50, 90, 95, 99};
-  const double last = static_cast<double>(values.size() - 1);
   std::vector<size_t> ranks;
   for (const double q : kQs) {
-    const auto lower = static_cast<size_t>(std::floor(q / 100.0 * last));
-    ranks.push_back(lower);
-    ranks.push_back(std::min(lower + 1, values.size() - 1));
+    const PercentileRank r = percentileRank(values.size(), q);
+    ranks.push_back(r.lower);
+    ranks.push_back(r.upper);
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
@@ -36,10 +33,8 @@ std::optional<Summary> summarize(std::vector<double>& values) {
     from = values.begin() + static_cast<std::ptrdiff_t>(r) + 1;
   }
   auto at = [&](double q) {
-    const double rank = q / 100.0 * last;
-    const auto lower = static_cast<size_t>(std::floor(rank));
-    const size_t upper = std::min(lower + 1, values.size() - 1);
-    return values[lower] + (values[upper] - values[lower]) * (rank - static_cast<double>(lower));
+    const PercentileRank r = percentileRank(values.size(), q);
+    return r.interpolate(values[r.lower], values[r.upper]);
   };
   Summary s;
   s.count = static_cast<int64_t>(values.size());
@@ -163,27 +158,24 @@ std::vector<double> IntDistribution::percentiles(std::span<const double> qs) con
     return result;
   }
   // Each percentile interpolates between two ranks; fetch all of them in one walk.
-  std::vector<int64_t> ranks;
+  std::vector<PercentileRank> wanted;
+  std::vector<int64_t> sortedRanks;
   for (const double q : qs) {
-    const double rank = q / 100.0 * static_cast<double>(count_ - 1);
-    const auto lower = static_cast<int64_t>(std::floor(rank));
-    ranks.push_back(lower);
-    ranks.push_back(std::min(lower + 1, count_ - 1));
+    const PercentileRank r = percentileRank(static_cast<size_t>(count_), q);
+    wanted.push_back(r);
+    sortedRanks.push_back(static_cast<int64_t>(r.lower));
+    sortedRanks.push_back(static_cast<int64_t>(r.upper));
   }
-  std::vector<int64_t> sortedRanks = ranks;
   std::sort(sortedRanks.begin(), sortedRanks.end());
   sortedRanks.erase(std::unique(sortedRanks.begin(), sortedRanks.end()), sortedRanks.end());
   const std::vector<int64_t> values = valuesAtRanks(sortedRanks);
-  auto valueAt = [&](int64_t rank) {
-    const auto it = std::lower_bound(sortedRanks.begin(), sortedRanks.end(), rank);
+  auto valueAt = [&](size_t rank) {
+    const auto it =
+        std::lower_bound(sortedRanks.begin(), sortedRanks.end(), static_cast<int64_t>(rank));
     return static_cast<double>(values[static_cast<size_t>(it - sortedRanks.begin())]);
   };
-  for (size_t i = 0; i < qs.size(); ++i) {
-    const double rank = qs[i] / 100.0 * static_cast<double>(count_ - 1);
-    const double fraction = rank - std::floor(rank);
-    const double lo = valueAt(ranks[2 * i]);
-    const double hi = valueAt(ranks[2 * i + 1]);
-    result.push_back(lo + (hi - lo) * fraction);
+  for (const PercentileRank& r : wanted) {
+    result.push_back(r.interpolate(valueAt(r.lower), valueAt(r.upper)));
   }
   return result;
 }

@@ -7,9 +7,8 @@
 
 namespace tt::analyze {
 
-// The statistics every latency metric reports. Percentiles use linear interpolation between the
-// closest ranks, as numpy.percentile's default does (what AIPerf and vLLM bench call), so the
-// numbers compare one for one.
+// The statistics every latency metric reports. Percentiles are core/percentile.h's: linear
+// interpolation between the closest ranks, as numpy.percentile's default does.
 struct Summary {
   int64_t count = 0;
   double mean = 0;

@@ -1,12 +1,13 @@
 #include "replay/runner.h"
 
 #include "core/http_headers.h"
-#include "replay/percentile.h"
+#include "core/percentile.h"
 
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 
@@ -433,7 +434,7 @@ void Runner::printProgress(bool final) {
   for (const auto& [outcome, n] : stats_.outcomes) {
     errors += outcome == Outcome::Ok ? 0 : n;
   }
-  const auto ttft = percentile(stats_.ttftUs, 50);
+  const auto ttft = percentile(stats_.ttftUs, 50); // shown in whole ms, rounded
   std::string eta = "-";
   if (!plan_.closedLoop && next_ < plan_.requests.size()) {
     const int64_t left = originNs_ / 1000 + plan_.spanUs - now / 1000;
@@ -446,7 +447,8 @@ void Runner::printProgress(bool final) {
                 static_cast<long long>(stats_.sent), static_cast<long long>(stats_.planned),
                 static_cast<long long>(inFlight_), static_cast<long long>(stats_.completed),
                 static_cast<long long>(errors), static_cast<double>(stats_.sent) / elapsedS,
-                ttft ? (std::to_string(*ttft / 1000) + "ms").c_str() : "-", eta.c_str());
+                ttft ? (std::to_string(std::llround(*ttft / 1000)) + "ms").c_str() : "-",
+                eta.c_str());
   *options_.progress << line << (final ? "\n" : "") << std::flush;
 }
 

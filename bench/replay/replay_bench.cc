@@ -6,8 +6,8 @@
 //
 // replay_bench [--rates 500,2000,5000] [--seconds 3] [--tokens 8] [--time-scale 1]
 #include "core/clock.h"
+#include "core/percentile.h"
 #include "core/uv_util.h"
-#include "replay/percentile.h"
 #include "replay/plan.h"
 #include "replay/runner.h"
 #include "tests/support/child_process.h"
@@ -70,7 +70,7 @@ struct Result {
   int64_t maxStreams = 0;
   double meanStreamS = 0;
   int preopened = 0;
-  std::optional<int64_t> p50, p99, max;
+  std::optional<double> p50, p99, max; // send lag, µs
 };
 
 // The most requests open at one instant (sent and not yet ended).
@@ -159,15 +159,15 @@ Result runOnce(const Args& args, int rate, bool preopen) {
     total += static_cast<double>(e.endUs.value_or(e.sentUs) - e.sentUs) / 1e6;
   }
   r.meanStreamS = results.empty() ? 0 : total / static_cast<double>(results.size());
-  r.p50 = replay::percentile(stats.sendLagUs, 50);
-  r.p99 = replay::percentile(stats.sendLagUs, 99);
-  r.max = replay::percentile(stats.sendLagUs, 100);
+  r.p50 = percentile(stats.sendLagUs, 50);
+  r.p99 = percentile(stats.sendLagUs, 99);
+  r.max = percentile(stats.sendLagUs, 100);
   return r;
 }
 
-std::string ms(std::optional<int64_t> us) {
+std::string ms(std::optional<double> us) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", us ? static_cast<double>(*us) / 1000.0 : -1.0);
+  std::snprintf(buf, sizeof buf, "%.3f", us ? *us / 1000.0 : -1.0);
   return buf;
 }
 

@@ -2,8 +2,8 @@
 
 #include "core/clock.h"
 #include "core/http_headers.h"
+#include "core/percentile.h"
 #include "core/url.h"
-#include "replay/percentile.h"
 #include "replay/preflight.h"
 #include "replay/runner.h"
 #include "schema/capture_writer.h"
@@ -153,12 +153,13 @@ Headers parseHeaders(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string ms(std::optional<int64_t> us) {
+// Interpolated percentiles fall between whole microseconds; printed to 0.01 ms, as they were.
+std::string ms(std::optional<double> us) {
   if (!us) {
     return "-";
   }
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(*us) / 1000.0);
+  std::snprintf(buf, sizeof buf, "%.2f", *us / 1000.0);
   return buf;
 }
 
@@ -196,8 +197,8 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
       {"e2e", &s.e2eUs},
       {"e2e from intended", &s.e2eIntendedUs}};
   for (const auto& [name, values] : rows) {
-    table.addRow({name, ms(replay::percentile(*values, 50)), ms(replay::percentile(*values, 90)),
-                  ms(replay::percentile(*values, 99)), ms(replay::percentile(*values, 100))});
+    table.addRow({name, ms(percentile(*values, 50)), ms(percentile(*values, 90)),
+                  ms(percentile(*values, 99)), ms(percentile(*values, 100))});
   }
   table.print(out);
 }
