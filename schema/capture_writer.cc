@@ -24,8 +24,10 @@ void raiseMax(std::atomic<uint64_t>& max, uint64_t value) {
 CaptureWriter::CaptureWriter(const std::string& path, int64_t traceId, WriterOptions options)
     : traceId_(traceId), options_(std::move(options)),
       db_(std::make_unique<db::Db>(
-          openDatabase(path, Store::Access::Create, options_.busyTimeoutMs))) {
-  db_->exec(("PRAGMA wal_autocheckpoint = " + std::to_string(options_.walCheckpointPages)).c_str());
+          openDatabase(path, Store::Access::Create, options_.busyTimeoutMs))),
+      checkpointer_(path) {
+  // Replaces SQLite's automatic checkpoint, which would copy the pages on this thread.
+  sqlite3_wal_hook(db_->handle(), &CaptureWriter::onWalCommit, this);
   if (options_.maxDatabaseBytes > 0) {
     auto pageSize = db_->prepare("PRAGMA page_size");
     pageSize.step();
@@ -123,6 +125,23 @@ void CaptureWriter::run() {
       }
     }
   }
+}
+
+int CaptureWriter::onWalCommit(void* self, sqlite3*, const char*, int walPages) noexcept {
+  auto& writer = *static_cast<CaptureWriter*>(self);
+  if (walPages < writer.walPagesAtLastRequest_) {
+    writer.walPagesAtLastRequest_ = 0; // the WAL started over
+  }
+  if (walPages - writer.walPagesAtLastRequest_ < writer.options_.walCheckpointPages) {
+    return SQLITE_OK;
+  }
+  writer.walPagesAtLastRequest_ = walPages;
+  if (walPages >= writer.options_.walMaxPages) {
+    writer.checkpointer_.checkpointAndWait();
+  } else {
+    writer.checkpointer_.request();
+  }
+  return SQLITE_OK;
 }
 
 void CaptureWriter::writeAll(std::vector<Queued>& pending) {

@@ -2,6 +2,7 @@
 
 #include "core/exchange.h"
 #include "schema/db.h"
+#include "schema/wal_checkpointer.h"
 
 #include <atomic>
 #include <chrono>
@@ -25,10 +26,15 @@ struct WriterOptions {
   std::chrono::milliseconds maxBackoff{1'000};
   int maxBusyRetries = 5;       // a batch still locked out after this many tries is lost
   int64_t maxDatabaseBytes = 0; // 0: no limit; else writes fail as SQLITE_FULL beyond it
-  // WAL pages between automatic checkpoints. SQLite's default (1,000 pages: 8 MB with our 8 KiB
-  // pages) syncs the database file several times a second under load; 5,000 (40 MB) cuts that
-  // fivefold and bounds the WAL's size.
-  int walCheckpointPages = 5'000;
+  // New WAL pages (8 KiB each) after which a background checkpoint copies them into the
+  // database file (see WalCheckpointer).
+  int walCheckpointPages = 2'000;
+  // The WAL's bound. The WAL file starts over only when a checkpoint has copied every page of it,
+  // which a background checkpoint racing a busy writer may never do; past this many pages the
+  // writer waits for one between two transactions, so that the WAL restarts. (A reader holding
+  // an old snapshot can still keep it from restarting; then the writer waits once per
+  // walCheckpointPages new pages.)
+  int walMaxPages = 16'000;
   std::function<void(size_t rows)> onCommit; // runs on the writer thread after each commit
 };
 
@@ -85,12 +91,15 @@ private:
   };
 
   void run();
+  static int onWalCommit(void* self, sqlite3* db, const char* schema, int walPages) noexcept;
   void writeAll(std::vector<Queued>& pending);
   int writeBatch(class ExchangeInserter& inserter, const Queued* first, size_t count);
 
   const int64_t traceId_;
   const WriterOptions options_;
   std::unique_ptr<db::Db> db_; // used only by the writer thread once it runs
+  WalCheckpointer checkpointer_;
+  int walPagesAtLastRequest_ = 0; // writer thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;    // the writer waits here

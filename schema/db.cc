@@ -7,9 +7,18 @@ namespace {
   throw Error(code, std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)));
 }
 
+// SQLite's memory statistics take a global mutex on every allocation, of which an insert makes
+// dozens; nothing here reads them. Must run before SQLite initialises, hence at the first open;
+// it fails harmlessly (SQLITE_MISUSE) if something else in the process initialised SQLite first.
+void disableMemoryStatistics() {
+  static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)once;
+}
+
 } // namespace
 
 Db::Db(const std::string& path, Mode mode) : path_(path) {
+  disableMemoryStatistics();
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
   case Mode::ReadOnly:

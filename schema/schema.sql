@@ -1,4 +1,4 @@
--- tracetune database schema, version 2 (PRAGMA user_version).
+-- tracetune database schema, version 3 (PRAGMA user_version).
 --
 -- This file is what a new database gets. An older file is brought forward by the steps in
 -- migrations/ (v<N>.sql takes version N-1 to N); tests check that both paths give the same
@@ -63,7 +63,7 @@ CREATE TABLE requests (
   error                 TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX requests_by_trace_time ON requests (trace_id, sent_us);
-CREATE INDEX requests_by_source ON requests (source_request_id);
+CREATE INDEX requests_by_source ON requests (source_request_id) WHERE source_request_id IS NOT NULL;
 
 -- Time series scraped from the server during a run (e.g. tgi_queue_size).
 CREATE TABLE samples (

@@ -60,7 +60,7 @@ struct Sample {
 // file is a tracetune database, migrates an older schema forward and refuses a newer one.
 class Store {
 public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   enum class Access {
     Read,   // an existing file; migrated when writable, read-only if the file is
     Create, // created if missing

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -185,4 +186,34 @@ TEST_CASE("a locked database is retried, not lost, once the lock goes away") {
   CHECK(c.written == 8);
   CHECK(c.lost == 0);
   CHECK(rowCount(path, trace) == 8);
+}
+
+TEST_CASE("under sustained writes the WAL stays near its bound while the database file fills") {
+  test::TempDir dir;
+  const std::string path = dir.file("w.db");
+  const int64_t trace = Store(path).createTrace({});
+  constexpr int kExchanges = 12'000; // about 7,000 pages of 8 KiB: 27 times the bound
+  constexpr int kBoundPages = 256;
+  constexpr int kEveryPages = 64;
+  {
+    CaptureWriter writer(
+        path, trace,
+        {.batchMax = 64, .walCheckpointPages = kEveryPages, .walMaxPages = kBoundPages});
+    for (int64_t i = 0; i < kExchanges; ++i) {
+      REQUIRE(writer.submit(test::sampleExchange(i, 10, 2'048)));
+    }
+    writer.flush();
+    CHECK(writer.counters().written == kExchanges);
+    // The writer waits once past the bound, so the WAL ends at most kEveryPages and one batch
+    // (64 rows of 4 KiB: about 40 pages) beyond it. Frames are a page and a 24-byte header.
+    const auto walBytes = std::filesystem::file_size(path + "-wal");
+    CHECK(walBytes <= (kBoundPages + kEveryPages + 64) * (8'192 + 24) + 32);
+    // The pages reached the database file while the writer was still running.
+    CHECK(std::filesystem::file_size(path) >= kExchanges * 4'096 / 2);
+  }
+  CHECK(rowCount(path, trace) == kExchanges);
+  Store store(path, Store::Access::Read);
+  auto check = store.db().prepare("PRAGMA integrity_check");
+  REQUIRE(check.step());
+  CHECK(check.text(0) == "ok");
 }

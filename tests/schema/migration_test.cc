@@ -23,14 +23,24 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
-// Every table's columns (name, type, not null, default, key), index and view, as a set.
+// Every table's columns (name, type, not null, default, key), every index's definition with
+// its whitespace collapsed, and every view, as a set.
 std::set<std::string> schemaShape(db::Db& db) {
   std::set<std::string> shape;
-  auto objects = db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  auto objects =
+      db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   while (objects.step()) {
     const std::string type = objects.text(0);
     const std::string name = objects.text(1);
     shape.insert(type + " " + name);
+    if (type == "index") {
+      std::istringstream words(objects.text(2));
+      std::string definition;
+      for (std::string word; words >> word;) {
+        definition += word + " ";
+      }
+      shape.insert(definition);
+    }
     if (type == "table") {
       auto columns = db.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM "
                                 "pragma_table_info(?)");
