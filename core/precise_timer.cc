@@ -1,11 +1,11 @@
-#include "tools/tgi-sim/precise_timer.h"
+#include "core/precise_timer.h"
 
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-namespace tt::tgisim {
+namespace tt {
 
 PreciseTimer::PreciseTimer(uv_loop_t& loop, Callback callback)
     : loop_(loop), callback_(std::move(callback)) {}
@@ -50,15 +50,14 @@ void PreciseTimer::armAt(int64_t deadlineNs) {
 }
 
 void PreciseTimer::disarm() {
-  if (state_ != State::Open) {
+  // Not armed: never set, or fired (a one-shot timerfd disarms itself), or disarmed already.
+  if (state_ != State::Open || !armed_) {
     return;
   }
   itimerspec spec{};
   timerfd_settime(fd_, 0, &spec, nullptr);
-  if (armed_) {
-    uv_poll_stop(&poll_);
-    armed_ = false;
-  }
+  uv_poll_stop(&poll_);
+  armed_ = false;
 }
 
 void PreciseTimer::close() {
@@ -92,4 +91,4 @@ void PreciseTimer::onPoll(uv_poll_t* handle, int status, int /*events*/) {
   self->callback_();
 }
 
-} // namespace tt::tgisim
+} // namespace tt

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <functional>
 
-namespace tt::tgisim {
+namespace tt {
 
 // A one-shot timer with nanosecond deadlines on CLOCK_MONOTONIC (the clock of MonotonicClock and
 // uv_hrtime). libuv's own timers count whole milliseconds from a cached loop time, which would
-// make token emission up to 1 ms late; a timerfd watched by a uv_poll_t fires within
-// microseconds. Linux only.
+// make tgi-sim's token events and replay's sends up to 1 ms late; a timerfd watched by a
+// uv_poll_t fires within microseconds. Linux only.
 class PreciseTimer {
 public:
   using Callback = std::function<void()>;
@@ -24,6 +24,7 @@ public:
   int init();
   // Fires once at `deadlineNs` (monotonic), at once when it has passed; replaces any deadline.
   void armAt(int64_t deadlineNs);
+  // Cancels a pending deadline; costs nothing when none is pending (replay calls it each spin).
   void disarm();
   // Starts closing; the owner must keep this object alive until closed() is true.
   void close();
@@ -42,4 +43,4 @@ private:
   State state_ = State::Unused;
 };
 
-} // namespace tt::tgisim
+} // namespace tt

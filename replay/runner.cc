@@ -3,9 +3,6 @@
 #include "core/http_headers.h"
 #include "core/percentile.h"
 
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <csignal>
@@ -27,14 +24,7 @@ template <typename H> uv_handle_t* handle(H* h) {
 Runner::Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan,
                std::span<const Exchange> sources, const RunOptions& options, ResultSink sink)
     : loop_(loop), clock_(clock), plan_(plan), sources_(sources), options_(options),
-      sink_(std::move(sink)),
-      clockIsMonotonic_(dynamic_cast<const MonotonicClock*>(&clock) != nullptr) {}
-
-Runner::~Runner() {
-  if (sendTimerFd_ >= 0) {
-    close(sendTimerFd_);
-  }
-}
+      sink_(std::move(sink)), sendTimer_(*loop, [this] { tick(); }) {}
 
 void Runner::initHandles() {
   if (handlesReady_) {
@@ -51,12 +41,7 @@ void Runner::initHandles() {
     h->data = this;
   }
   // Without a timerfd, the loop falls back to a millisecond timer and spinning.
-  sendTimerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (sendTimerFd_ >= 0 && uv_poll_init(loop_, &sendTimer_, sendTimerFd_) != 0) {
-    close(sendTimerFd_);
-    sendTimerFd_ = -1;
-  }
-  sendTimer_.data = this;
+  preciseSend_ = sendTimer_.init() == 0 && dynamic_cast<const MonotonicClock*>(&clock_) != nullptr;
 }
 
 int Runner::preconnect(int count, uint64_t timeoutMs) {
@@ -125,20 +110,13 @@ void Runner::stop() {
   stats_.interrupted = true;
   uv_timer_stop(&timer_);
   uv_idle_stop(&idle_);
-  stopSendTimer();
+  sendTimer_.disarm();
   stats_.notSent += static_cast<int64_t>(plan_.requests.size() - next_ + waiting_.size());
   inFlight_ -= static_cast<int64_t>(waiting_.size());
   next_ = plan_.requests.size();
   waiting_.clear();
   uv_timer_start(&drainTimer_, &Runner::onDrainTimeout, options_.drainTimeoutMs, 0);
   maybeFinish();
-}
-
-void Runner::stopSendTimer() {
-  if (sendTimerArmed_) {
-    uv_poll_stop(&sendTimer_);
-    sendTimerArmed_ = false;
-  }
 }
 
 void Runner::onSignal(uv_signal_t* signal, int) {
@@ -156,13 +134,6 @@ void Runner::onTimer(uv_timer_t* timer) {
 void Runner::onIdle(uv_idle_t* idle) {
   static_cast<Runner*>(idle->data)->tick();
 }
-void Runner::onSendTimer(uv_poll_t* poll, int, int) {
-  auto* self = static_cast<Runner*>(poll->data);
-  uint64_t expirations = 0;
-  while (read(self->sendTimerFd_, &expirations, sizeof expirations) > 0) {
-  }
-  self->tick();
-}
 
 // Sends every request whose time has come, then sleeps until the next one: a timer for the
 // bulk of the wait (libuv timers have millisecond resolution), the last 2 ms spinning on an idle
@@ -176,30 +147,21 @@ void Runner::tick() {
   sendDue(now);
   if (next_ >= plan_.requests.size()) {
     uv_idle_stop(&idle_);
-    stopSendTimer();
+    sendTimer_.disarm();
     maybeFinish();
     return;
   }
   const int64_t due = originNs_ + plan_.requests[next_].intendedUs * 1000;
   const int64_t wait = due - now;
-  const bool precise = sendTimerFd_ >= 0 && clockIsMonotonic_;
-  if (precise && wait > kTimerfdSpinNs) {
-    // Sleep in the poll until just before the send time (the clock is CLOCK_MONOTONIC, as the
-    // timerfd's), then spin the rest: a wakeup takes tens of microseconds.
+  if (preciseSend_ && wait > kTimerfdSpinNs) {
+    // Sleep on the timerfd until just before the send time (the clock is CLOCK_MONOTONIC, as the
+    // timer's), then spin the rest: a wakeup takes tens of microseconds.
     uv_idle_stop(&idle_);
-    const int64_t wake = due - kTimerfdSpinNs;
-    itimerspec spec{};
-    spec.it_value.tv_sec = wake / 1'000'000'000;
-    spec.it_value.tv_nsec = wake % 1'000'000'000;
-    timerfd_settime(sendTimerFd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-    if (!sendTimerArmed_) {
-      uv_poll_start(&sendTimer_, UV_READABLE, &Runner::onSendTimer);
-      sendTimerArmed_ = true;
-    }
+    sendTimer_.armAt(due - kTimerfdSpinNs);
     return;
   }
-  stopSendTimer();
-  if (!precise && wait > kSpinNs) {
+  sendTimer_.disarm();
+  if (!preciseSend_ && wait > kSpinNs) {
     uv_idle_stop(&idle_);
     uv_timer_start(&timer_, &Runner::onTimer,
                    static_cast<uint64_t>((wait - kSpinNs) / 1'000'000 + 1), 0);
@@ -417,10 +379,7 @@ void Runner::maybeFinish() {
       uv_close(h, nullptr);
     }
   }
-  if (sendTimerFd_ >= 0 && !uv_is_closing(handle(&sendTimer_))) {
-    stopSendTimer();
-    uv_close(handle(&sendTimer_), nullptr);
-  }
+  sendTimer_.close();
 }
 
 void Runner::onProgress(uv_timer_t* timer) {

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/exchange.h"
+#include "core/precise_timer.h"
 #include "core/url.h"
 #include "replay/connection.h"
 #include "replay/plan.h"
@@ -62,7 +63,6 @@ class Runner final : public ConnectionOwner {
 public:
   Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan, std::span<const Exchange> sources,
          const RunOptions& options, ResultSink sink);
-  ~Runner() override;
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
@@ -89,13 +89,11 @@ private:
 
   static void onTimer(uv_timer_t* timer);
   static void onIdle(uv_idle_t* idle);
-  static void onSendTimer(uv_poll_t* poll, int status, int events);
   static void onSignal(uv_signal_t* signal, int signum);
   static void onDrainTimeout(uv_timer_t* timer);
   static void onProgress(uv_timer_t* timer);
 
   void initHandles();
-  void stopSendTimer();
   void tick();
   void sendDue(int64_t nowNs);
   void dispatch(size_t planIndex, int64_t nowNs);
@@ -115,10 +113,9 @@ private:
 
   uv_timer_t timer_;
   uv_idle_t idle_;
-  int sendTimerFd_ = -1; // a timerfd: wakes the loop at a send time to the microsecond
-  uv_poll_t sendTimer_;
-  bool sendTimerArmed_ = false;
-  bool clockIsMonotonic_ = false; // the clock reads CLOCK_MONOTONIC (a timerfd can wait on it)
+  PreciseTimer sendTimer_; // wakes the loop just before a send time, to the microsecond
+  // The clock reads CLOCK_MONOTONIC, as sendTimer_ does, and sendTimer_ opened: sleep on it.
+  bool preciseSend_ = false;
   uv_signal_t signal_;
   uv_timer_t drainTimer_;
   uv_timer_t progressTimer_;

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/precise_timer.h"
 #include "sim/scheduler.h"
 #include "tools/tgi-sim/metrics.h"
-#include "tools/tgi-sim/precise_timer.h"
 
 #include <uv.h>
 
