@@ -3,13 +3,10 @@
 //   POST /generate_stream -> chunked SSE, N token events `gap` ms apart (?gap_ms=G&n=N), each
 //                            carrying "t" = CLOCK_MONOTONIC ns taken just before its write.
 // Usage: bench_upstream PORT [N=64] [GAP_MS=20]
-#include <arpa/inet.h>
+#include "bench/proxy/bench_net.h"
+
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,11 +21,7 @@
 
 namespace {
 
-int64_t nowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
+using tt::bench::nowNs;
 
 struct Conn {
   int fd = -1;
@@ -87,11 +80,8 @@ int main(int argc, char** argv) {
   const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   const int one = 1;
   setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+  const sockaddr_in addr = tt::bench::loopback(port);
+  if (::bind(lfd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(lfd, 4096) != 0) {
     std::perror("listen");
     return 1;
@@ -121,7 +111,7 @@ int main(int argc, char** argv) {
           if (c < 0) {
             break;
           }
-          setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          tt::bench::setNoDelay(c);
           epoll_event cev{};
           cev.events = EPOLLIN;
           cev.data.fd = c;

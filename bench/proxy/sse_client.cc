@@ -4,12 +4,9 @@
 // Only events received after the warm-up count.
 // Usage: sse_client PORT PATH CONNECTIONS WARMUP_S DURATION_S
 // Prints: events eps p50_us p99_us p999_us max_us streams_done errors
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include "bench/proxy/bench_net.h"
+
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,11 +20,7 @@
 
 namespace {
 
-int64_t nowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
+using tt::bench::nowNs;
 
 struct Conn {
   int fd = -1;
@@ -72,13 +65,9 @@ int main(int argc, char** argv) {
     while (opened < want) {
       Conn& k = conns[static_cast<size_t>(opened)];
       k.fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      const int one = 1;
-      setsockopt(k.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(port));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (::connect(k.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      tt::bench::setNoDelay(k.fd);
+      const sockaddr_in addr = tt::bench::loopback(port);
+      if (::connect(k.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         ++errors;
       }
       epoll_event ev{};

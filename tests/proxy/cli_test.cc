@@ -1,6 +1,7 @@
 // `tracetune proxy` as a user runs it: a real process, its database, its admin endpoint, the
 // upstream scrape and a graceful shutdown on SIGTERM (reference/proxy.md §6; issue 4, 1 and 4-6).
 #include "tests/proxy/harness.h"
+#include "tests/support/child_process.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -8,14 +9,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 
 namespace tt::test {
 namespace {
 
+using namespace std::chrono_literals;
+
 const std::string kBinary = std::string(TT_BINARY_DIR) + "/tracetune";
 
-// A started `tracetune proxy`; its stderr is read until the "listening" line.
 // The port of the HOST:PORT that follows `phrase` in the start-up line, or 0.
 int portAfter(const std::string& text, const std::string& phrase) {
   const size_t at = text.find(phrase);
@@ -27,59 +30,28 @@ int portAfter(const std::string& text, const std::string& phrase) {
   return colon == std::string::npos || colon < at ? 0 : std::atoi(text.c_str() + colon + 1);
 }
 
-class ProxyProcess {
-public:
-  explicit ProxyProcess(std::vector<std::string> args) {
-    args.insert(args.begin(), {kBinary, "proxy"});
-    int err[2];
-    if (pipe(err) != 0) {
-      throw std::runtime_error("pipe");
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawn_file_actions_addclose(&actions, err[0]);
-    posix_spawn_file_actions_addclose(&actions, err[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + kBinary);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(err[1]);
-    err_ = Socket(err[0]);
-    err_.readUntil(
-        stderrText, [](const std::string& s) { return s.find('\n') != std::string::npos; }, 20'000);
-    port = portAfter(stderrText, "listening on ");
-    adminPort = portAfter(stderrText, "admin on ");
-  }
-  ~ProxyProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Sends `signal` and waits for the exit status (-1: killed by a signal or no exit in time).
-  int stop(int signal = SIGTERM, int timeoutMs = 20'000) {
-    kill(pid_, signal);
-    err_.readToEof(stderrText, timeoutMs);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// A started `tracetune proxy` whose start-up line (stderr) has been read.
+struct ProxyProcess {
+  explicit ProxyProcess(std::vector<std::string> args)
+      : child(withCommand(std::move(args))), startLine(child.readLine(20s, /*fromStderr=*/true)),
+        port(portAfter(startLine, "listening on ")), adminPort(portAfter(startLine, "admin on ")) {}
+
+  // Sends `signum` and waits for the exit status (-1: no exit in time); the rest of stderr is
+  // then in child.err.
+  int stop(int signum) {
+    child.signal(signum);
+    return child.wait(20s);
   }
 
+  static std::vector<std::string> withCommand(std::vector<std::string> args) {
+    args.insert(args.begin(), {kBinary, "proxy"});
+    return args;
+  }
+
+  ChildProcess child;
+  std::string startLine;
   int port = 0;
   int adminPort = 0;
-  std::string stderrText;
-
-private:
-  pid_t pid_ = -1;
-  Socket err_;
 };
 
 std::string httpGet(int port, const std::string& path) {
@@ -130,7 +102,7 @@ TEST_CASE("tracetune proxy records into its database, serves admin metrics, scra
                       "http://127.0.0.1:" + std::to_string(upstream.port()), "--db", db, "--label",
                       "cli-test", "--admin", "0", "--scrape-interval", "0.1", "--redact", "prompts",
                       "--drain-timeout", "10"});
-  INFO(proxy.stderrText);
+  INFO(proxy.startLine);
   REQUIRE(proxy.port > 0);
   REQUIRE(proxy.adminPort > 0);
 
@@ -166,7 +138,7 @@ TEST_CASE("tracetune proxy records into its database, serves admin metrics, scra
   streaming.raw = first;
   streaming.closedByPeer(5000);
   CHECK(streaming.raw.find("\r\n0\r\n\r\n") != std::string::npos); // the stream completed
-  CHECK(proxy.stderrText.find("stopped;") != std::string::npos);
+  CHECK(proxy.child.err.find("stopped;") != std::string::npos);
 
   Store store(db, Store::Access::Read);
   const auto traces = store.listTraces();
