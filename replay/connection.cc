@@ -17,6 +17,7 @@ Connection::Connection(uv_loop_t* loop, ConnectionOwner& owner, const Clock& clo
 
 void Connection::connect(const sockaddr* address) {
   state_ = State::Connecting;
+  connectStartedNs_ = clock_.nowNs();
   const int rc = uv_tcp_connect(&connectReq_, &tcp_, address, &Connection::onConnect);
   if (rc != 0) {
     owner_.onConnected(*this, rc);

@@ -48,8 +48,7 @@ public:
   bool connected() const { return state_ == State::Idle || state_ == State::Busy; }
   bool idle() const { return state_ == State::Idle; }
   bool closing() const { return state_ == State::Closing; }
-
-  void* userData = nullptr; // the owner's per-connection slot
+  int64_t connectStartedNs() const { return connectStartedNs_; }
 
 private:
   enum class State { New, Connecting, Idle, Busy, Closing };
@@ -78,6 +77,7 @@ private:
   uv_connect_t connectReq_;
   char readBuffer_[64 * 1024];
   ResponseReader* reader_ = nullptr;
+  int64_t connectStartedNs_ = 0;
   State state_ = State::New;
   int pendingCloses_ = 0;
 };

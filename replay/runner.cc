@@ -7,6 +7,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 
 namespace tt::replay {
 namespace {
@@ -48,11 +49,7 @@ int Runner::preconnect(int count, uint64_t timeoutMs) {
   initHandles();
   count = std::min(count, options_.maxConnections);
   for (int i = static_cast<int>(connections_.size()); i < count; ++i) {
-    auto connection = std::make_unique<Connection>(loop_, *this, clock_);
-    Connection* c = connection.get();
-    connections_.emplace(c, std::move(connection));
-    ++preconnecting_;
-    c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
+    openSpare();
   }
   preconnectExpired_ = false;
   uv_timer_start(
@@ -63,6 +60,15 @@ int Runner::preconnect(int count, uint64_t timeoutMs) {
   }
   uv_timer_stop(&timer_);
   return static_cast<int>(idleConnections_.size());
+}
+
+// A connection that carries nothing yet; onConnected makes it idle.
+void Runner::openSpare() {
+  auto connection = std::make_unique<Connection>(loop_, *this, clock_);
+  Connection* c = connection.get();
+  connections_.emplace(c, std::move(connection));
+  ++preconnecting_;
+  c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
 }
 
 RunStats Runner::run(int64_t originNs) {
@@ -151,30 +157,51 @@ void Runner::tick() {
     maybeFinish();
     return;
   }
-  const int64_t due = originNs_ + plan_.requests[next_].intendedUs * 1000;
+  const int64_t due = dueNs(next_);
   const int64_t wait = due - now;
+  // Wake early, too, when a later request is to get a connection opened ahead (connectAhead).
+  const int64_t provisionAt = provisioned_ < plan_.requests.size()
+                                  ? dueNs(provisioned_) - connectAheadNs_
+                                  : std::numeric_limits<int64_t>::max();
   if (preciseSend_ && wait > kTimerfdSpinNs) {
     // Sleep on the timerfd until just before the send time (the clock is CLOCK_MONOTONIC, as the
     // timer's), then spin the rest: a wakeup takes tens of microseconds.
     uv_idle_stop(&idle_);
-    sendTimer_.armAt(due - kTimerfdSpinNs);
+    sendTimer_.armAt(std::min(due - kTimerfdSpinNs, provisionAt));
     return;
   }
   sendTimer_.disarm();
   if (!preciseSend_ && wait > kSpinNs) {
     uv_idle_stop(&idle_);
-    uv_timer_start(&timer_, &Runner::onTimer,
-                   static_cast<uint64_t>((wait - kSpinNs) / 1'000'000 + 1), 0);
+    const int64_t sleep = std::max<int64_t>(0, std::min(due - kSpinNs, provisionAt) - now);
+    uv_timer_start(&timer_, &Runner::onTimer, static_cast<uint64_t>(sleep / 1'000'000 + 1), 0);
   } else {
     uv_idle_start(&idle_, &Runner::onIdle);
   }
 }
 
 void Runner::sendDue(int64_t nowNs) {
-  while (next_ < plan_.requests.size() &&
-         originNs_ + plan_.requests[next_].intendedUs * 1000 <= nowNs) {
+  while (next_ < plan_.requests.size() && dueNs(next_) <= nowNs) {
     dispatch(next_, nowNs);
     ++next_;
+  }
+  connectAhead(nowNs);
+}
+
+// Opens connections for the requests due within the horizon that no idle or connecting spare
+// will carry, so that a request seldom waits for a TCP handshake (whose end the loop sees only
+// after the turn's reads: milliseconds with thousands of streams open). One spare at most per
+// planned request, so an unreachable target costs no more connects than without this.
+void Runner::connectAhead(int64_t nowNs) {
+  provisioned_ = std::max(provisioned_, next_);
+  const int64_t horizon = nowNs + connectAheadNs_;
+  while (provisioned_ < plan_.requests.size() && dueNs(provisioned_) <= horizon) {
+    ++provisioned_;
+    const size_t spares = idleConnections_.size() + static_cast<size_t>(preconnecting_);
+    if (spares < provisioned_ - next_ &&
+        static_cast<int>(connections_.size()) < options_.maxConnections) {
+      openSpare();
+    }
   }
 }
 
@@ -228,7 +255,10 @@ void Runner::assign(std::unique_ptr<Call> call) {
     Connection* c = idleConnections_.back();
     idleConnections_.pop_back();
     sendOn(*c, std::move(call));
-  } else if (static_cast<int>(connections_.size()) < options_.maxConnections) {
+    return;
+  }
+  ++stats_.connectionWaits;
+  if (static_cast<int>(connections_.size()) < options_.maxConnections) {
     openConnection(std::move(call));
   } else {
     waiting_.push_back(std::move(call));
@@ -244,8 +274,12 @@ void Runner::openConnection(std::unique_ptr<Call> call) {
 }
 
 void Runner::onConnected(Connection& connection, int status) {
+  if (status == 0) {
+    const int64_t took = clock_.nowNs() - connection.connectStartedNs();
+    connectAheadNs_ = std::max(connectAheadNs_, std::min<int64_t>(2 * took, 1'000'000'000));
+  }
   auto it = busy_.find(&connection);
-  if (it == busy_.end()) { // opened by preconnect(), carrying nothing yet
+  if (it == busy_.end()) { // a spare, carrying nothing yet
     --preconnecting_;
     if (status == 0 && !finished_) {
       idleConnections_.push_back(&connection);

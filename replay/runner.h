@@ -42,6 +42,9 @@ struct RunStats {
   int64_t planned = 0;
   int64_t sent = 0;
   int64_t notSent = 0; // planned but never sent (Ctrl-C)
+  // Sent requests that found no idle connection and waited for one to open, or to free up
+  // when --max-connections were busy.
+  int64_t connectionWaits = 0;
   int64_t completed = 0;
   std::unordered_map<Outcome, int64_t> outcomes;
   int64_t outputTokens = 0;
@@ -96,9 +99,14 @@ private:
   void initHandles();
   void tick();
   void sendDue(int64_t nowNs);
+  int64_t dueNs(size_t planIndex) const {
+    return originNs_ + plan_.requests[planIndex].intendedUs * 1000;
+  }
   void dispatch(size_t planIndex, int64_t nowNs);
   void assign(std::unique_ptr<Call> call);
   void openConnection(std::unique_ptr<Call> call);
+  void openSpare();
+  void connectAhead(int64_t nowNs);
   void sendOn(Connection& connection, std::unique_ptr<Call> call);
   void complete(std::unique_ptr<Call> call);
   void maybeFinish();
@@ -121,7 +129,11 @@ private:
   uv_timer_t progressTimer_;
 
   bool handlesReady_ = false;
-  int preconnecting_ = 0; // preconnect() connections still connecting
+  int preconnecting_ = 0; // spare connections (preconnect(), connectAhead()) still connecting
+  // connectAhead(): plan entries up to here have been counted against the spare connections,
+  // and the horizon it looks ahead (twice the slowest connect so far, 10 ms at least).
+  size_t provisioned_ = 0;
+  int64_t connectAheadNs_ = 10'000'000;
   bool preconnectExpired_ = false;
   int64_t originNs_ = 0;
   bool sendingOpenLoop_ = false; // run() started an open-loop schedule

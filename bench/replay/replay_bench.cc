@@ -4,7 +4,14 @@
 // write minus the intended send time (what `tracetune replay` stores as sent_us - intended_us).
 // Each rate runs twice: connections opened on demand, and a pool opened before the start.
 //
+// In production the replayer and TGI run on different machines. Here they share the cores, and
+// the kernel, seeing the two processes wake each other through their sockets, tends to queue
+// both on one core while the other idles: the replayer then waits milliseconds for a core. So
+// by default tgi-sim runs on one CPU and the replayer on another, as if on two machines;
+// `--cpus shared` leaves the placement to the kernel.
+//
 // replay_bench [--rates 500,2000,5000] [--seconds 3] [--tokens 8] [--time-scale 1]
+//              [--cpus split|shared]
 #include "core/clock.h"
 #include "core/percentile.h"
 #include "core/uv_util.h"
@@ -12,6 +19,7 @@
 #include "replay/runner.h"
 #include "tests/support/child_process.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <uv.h>
 
@@ -36,6 +44,9 @@ struct Args {
   int tokens = 8;       // max_new_tokens of every request
   double timeScale = 1; // tgi-sim's: real time; at 5,000 req/s a stream lasts about 2 s
   int maxConnections = 12'000;
+  bool splitCpus = true;
+  int serverCpu = -1; // with splitCpus: the first two CPUs this process may use
+  int replayerCpu = -1;
 };
 
 Args parseArgs(int argc, char** argv) {
@@ -56,6 +67,8 @@ Args parseArgs(int argc, char** argv) {
       a.tokens = std::stoi(value);
     } else if (flag == "--time-scale") {
       a.timeScale = std::stod(value);
+    } else if (flag == "--cpus" && (value == "split" || value == "shared")) {
+      a.splitCpus = value == "split";
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
@@ -90,10 +103,27 @@ int64_t maxOpen(const std::vector<Exchange>& results) {
   return most;
 }
 
+// Moves the calling thread, and what it spawns from now on, to one CPU.
+void pinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::perror("sched_setaffinity");
+    std::exit(1);
+  }
+}
+
 Result runOnce(const Args& args, int rate, bool preopen) {
+  if (args.splitCpus) {
+    pinTo(args.serverCpu); // tgi-sim inherits it
+  }
   test::ChildProcess sim({TGI_SIM_BIN, "--hostname", "127.0.0.1", "--port", "0", "--time-scale",
                           std::to_string(args.timeScale), "--max-concurrent-requests", "100000",
                           "--kv-tokens", "4000000"});
+  if (args.splitCpus) {
+    pinTo(args.replayerCpu);
+  }
   const std::string line = sim.readLine(30s);
   const std::string prefix = "tgi-sim listening on 127.0.0.1:";
   if (line.rfind(prefix, 0) != 0) {
@@ -174,16 +204,25 @@ std::string ms(std::optional<double> us) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const Args args = parseArgs(argc, argv);
+  Args args = parseArgs(argc, argv);
+  cpu_set_t allowed;
+  sched_getaffinity(0, sizeof allowed, &allowed);
+  for (int cpu = 0; cpu < CPU_SETSIZE && args.replayerCpu < 0; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed)) {
+      (args.serverCpu < 0 ? args.serverCpu : args.replayerCpu) = cpu;
+    }
+  }
+  args.splitCpus = args.splitCpus && args.replayerCpu >= 0;
   // Every stream is a socket on each side: raise the soft descriptor limit to the hard one (the
   // tgi-sim child inherits it).
   rlimit limit{};
   getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
-  std::printf("fd limit %llu; %g s per run, max_new_tokens %d, tgi-sim --time-scale %g\n",
+  std::printf("fd limit %llu; %g s per run, max_new_tokens %d, tgi-sim --time-scale %g, %s\n",
               static_cast<unsigned long long>(limit.rlim_cur), args.seconds, args.tokens,
-              args.timeScale);
+              args.timeScale,
+              args.splitCpus ? "tgi-sim and the replayer on a CPU each" : "CPUs shared");
   std::printf("| req/s | connections | requests | ok | max open streams | mean stream s | "
               "send lag p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n");
   for (const int rate : args.rates) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <thread>
 
 using namespace tt;
 using namespace tt::replay;
@@ -239,4 +240,27 @@ TEST_CASE("preconnect opens the pool before the start and the run sends on it") 
   CHECK(upstream.connections() == 4); // none opened on demand
   CHECK(results.size() == 20);
   CHECK(stats.outcomes.at(Outcome::Ok) == 20);
+}
+
+// Every stream is held open, so no connection frees up: each request needs a new one, which the
+// runner opens connectAheadNs (10 ms at least) before the request's time. Only the first, sent
+// at the start, has to wait for its connect.
+TEST_CASE("on demand, connections are opened ahead of their requests", "[timing]") {
+  test::FakeUpstream upstream({}, [](const test::FakeUpstream::Received&) { return true; });
+  std::vector<Exchange> sources = capturedSources(5);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    sources[i].sentUs = static_cast<int64_t>(i) * 30'000;
+    sources[i].requestBody = R"({"inputs":"a prompt","parameters":{"max_new_tokens":4}})";
+    sources[i].maxNewTokens = 4; // the held answers stay open after their first token
+  }
+  std::thread releaser([&upstream] {
+    upstream.waitForRequests(5, std::chrono::seconds(20));
+    upstream.release([](const test::FakeUpstream::Received&) { return true; });
+  });
+  const Replay r = runOnce(sources, planOf(sources), upstream.url());
+  releaser.join();
+  REQUIRE(upstream.stop() == 0);
+  CHECK(r.stats.outcomes.at(Outcome::Ok) == 5);
+  CHECK(upstream.connections() == 5);
+  CHECK(r.stats.connectionWaits == 1);
 }

@@ -201,6 +201,11 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
                   ms(percentile(*values, 99)), ms(percentile(*values, 100))});
   }
   table.print(out);
+  if (s.connectionWaits > 0) {
+    out << s.connectionWaits
+        << " requests found no open connection and waited for one (their send lag includes "
+           "it): --preconnect N opens a pool before the start, --max-connections raises the cap\n";
+  }
 }
 
 int64_t unixNowUs() {
