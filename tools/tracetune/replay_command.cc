@@ -202,9 +202,9 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
   }
   table.print(out);
   if (s.connectionWaits > 0) {
-    out << s.connectionWaits
-        << " requests found no open connection and waited for one (their send lag includes "
-           "it): --preconnect N opens a pool before the start, --max-connections raises the cap\n";
+    out << s.connectionWaits << (s.connectionWaits == 1 ? " request" : " requests")
+        << " found no open connection and waited for one (the send lag includes it): "
+           "--preconnect N opens a pool before the start, --max-connections raises the cap\n";
   }
 }
 
@@ -433,9 +433,11 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
                 << " connections opened before the start\n";
           }
         }
-        // The run's zero: now, or the shared --start-at instant.
-        int64_t originUnixUs = unixNowUs();
-        int64_t originNs = clock.nowNs();
+        // The run's zero: the shared --start-at instant, or 20 ms from now, time to set up the
+        // writer and for the runner to open connections for the first requests ahead of them.
+        constexpr int64_t kStartAheadUs = 20'000;
+        int64_t originUnixUs = unixNowUs() + kStartAheadUs;
+        int64_t originNs = clock.nowNs() + kStartAheadUs * 1000;
         if (o.startAt) {
           originUnixUs = std::llround(*o.startAt * 1e6);
           originNs += (originUnixUs - unixNowUs()) * 1000;
