@@ -276,7 +276,8 @@ void Runner::openConnection(std::unique_ptr<Call> call) {
 void Runner::onConnected(Connection& connection, int status) {
   if (status == 0) {
     const int64_t took = clock_.nowNs() - connection.connectStartedNs();
-    connectAheadNs_ = std::max(connectAheadNs_, std::min<int64_t>(2 * took, 1'000'000'000));
+    connectAverageNs_ += (took - connectAverageNs_) / 8;
+    connectAheadNs_ = std::clamp<int64_t>(2 * connectAverageNs_, 10'000'000, 1'000'000'000);
   }
   auto it = busy_.find(&connection);
   if (it == busy_.end()) { // a spare, carrying nothing yet

@@ -130,9 +130,11 @@ private:
 
   bool handlesReady_ = false;
   int preconnecting_ = 0; // spare connections (preconnect(), connectAhead()) still connecting
-  // connectAhead(): plan entries up to here have been counted against the spare connections,
-  // and the horizon it looks ahead (twice the slowest connect so far, 10 ms at least).
+  // connectAhead(): plan entries up to here have been counted against the spare connections;
+  // the horizon it looks ahead: twice a connect's usual time (a moving average, so that one
+  // SYN retransmitted does not keep thousands of spares open), between 10 ms and 1 s.
   size_t provisioned_ = 0;
+  int64_t connectAverageNs_ = 0;
   int64_t connectAheadNs_ = 10'000'000;
   bool preconnectExpired_ = false;
   int64_t originNs_ = 0;
