@@ -66,6 +66,9 @@ void StateWriter::run() {
     try {
       if (!store) {
         store = std::make_unique<Store>(path_, Store::Access::Read);
+        // The capture writer's checkpointer copies the WAL; a second checkpoint from here
+        // would only repeat the copy and its fsyncs, and hold off the writer's.
+        sqlite3_wal_autocheckpoint(store->db().handle(), 0);
       }
       job(*store);
     } catch (const std::exception&) {

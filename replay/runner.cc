@@ -82,11 +82,15 @@ RunStats Runner::run(int64_t originNs) {
     uv_timer_start(&progressTimer_, &Runner::onProgress, kProgressMs, kProgressMs);
   }
   if (plan_.closedLoop) {
-    const int64_t now = clock_.nowNs();
-    const auto first =
-        std::min<size_t>(static_cast<size_t>(plan_.concurrency), plan_.requests.size());
-    while (next_ < first) {
-      dispatch(next_++, now);
+    // Nothing leaves before the origin (a shared --start-at instant, or just ahead of now).
+    const int64_t wait = originNs_ - clock_.nowNs();
+    if (wait > 0) {
+      uv_update_time(loop_); // libuv times from its cached loop time
+      uv_timer_start(
+          &timer_, [](uv_timer_t* t) { static_cast<Runner*>(t->data)->startClosedLoop(); },
+          static_cast<uint64_t>((wait + 999'999) / 1'000'000), 0);
+    } else {
+      startClosedLoop();
     }
   } else {
     sendingOpenLoop_ = true;
@@ -98,6 +102,17 @@ RunStats Runner::run(int64_t originNs) {
     printProgress(true);
   }
   return std::move(stats_);
+}
+
+// A closed loop starts with `concurrency` requests; each one that ends sends the next.
+void Runner::startClosedLoop() {
+  const int64_t now = clock_.nowNs();
+  const auto first =
+      std::min<size_t>(static_cast<size_t>(plan_.concurrency), plan_.requests.size());
+  while (next_ < first) {
+    dispatch(next_++, now);
+  }
+  maybeFinish();
 }
 
 void Runner::stop() {
@@ -191,14 +206,17 @@ void Runner::sendDue(int64_t nowNs) {
 // Opens connections for the requests due within the horizon that no idle or connecting spare
 // will carry, so that a request seldom waits for a TCP handshake (whose end the loop sees only
 // after the turn's reads: milliseconds with thousands of streams open). One spare at most per
-// planned request, so an unreachable target costs no more connects than without this.
+// planned request, and none after a spare failed to connect until a connect succeeds, so an
+// unreachable target costs one connect per request, as without this.
 void Runner::connectAhead(int64_t nowNs) {
   provisioned_ = std::max(provisioned_, next_);
   const int64_t horizon = nowNs + connectAheadNs_;
   while (provisioned_ < plan_.requests.size() && dueNs(provisioned_) <= horizon) {
     ++provisioned_;
+    // Requests already waiting take the first spares that connect.
+    const size_t wanted = provisioned_ - next_ + waiting_.size();
     const size_t spares = idleConnections_.size() + static_cast<size_t>(preconnecting_);
-    if (spares < provisioned_ - next_ &&
+    if (spares < wanted && !spareFailed_ &&
         static_cast<int>(connections_.size()) < options_.maxConnections) {
       openSpare();
     }
@@ -274,13 +292,18 @@ void Runner::openConnection(std::unique_ptr<Call> call) {
 }
 
 void Runner::onConnected(Connection& connection, int status) {
+  auto it = busy_.find(&connection);
+  const bool spare = it == busy_.end(); // carrying nothing yet
   if (status == 0) {
     const int64_t took = clock_.nowNs() - connection.connectStartedNs();
-    connectAverageNs_ += (took - connectAverageNs_) / 8;
+    connectAverageNs_ =
+        connectAverageNs_ == 0 ? took : connectAverageNs_ + (took - connectAverageNs_) / 8;
     connectAheadNs_ = std::clamp<int64_t>(2 * connectAverageNs_, 10'000'000, 1'000'000'000);
+    spareFailed_ = false;
+  } else if (spare) {
+    spareFailed_ = true;
   }
-  auto it = busy_.find(&connection);
-  if (it == busy_.end()) { // a spare, carrying nothing yet
+  if (spare) {
     --preconnecting_;
     if (status == 0 && !finished_) {
       idleConnections_.push_back(&connection);

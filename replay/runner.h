@@ -42,8 +42,8 @@ struct RunStats {
   int64_t planned = 0;
   int64_t sent = 0;
   int64_t notSent = 0; // planned but never sent (Ctrl-C)
-  // Sent requests that found no idle connection and waited for one to open, or to free up
-  // when --max-connections were busy.
+  // Requests that found no idle connection when they fell due: each waited for one to open, or
+  // to free up when --max-connections were busy (or never got one: a failed connect, Ctrl-C).
   int64_t connectionWaits = 0;
   int64_t completed = 0;
   std::unordered_map<Outcome, int64_t> outcomes;
@@ -98,6 +98,7 @@ private:
 
   void initHandles();
   void tick();
+  void startClosedLoop();
   void sendDue(int64_t nowNs);
   int64_t dueNs(size_t planIndex) const {
     return originNs_ + plan_.requests[planIndex].intendedUs * 1000;
@@ -135,6 +136,7 @@ private:
   // SYN retransmitted does not keep thousands of spares open), between 10 ms and 1 s.
   size_t provisioned_ = 0;
   int64_t connectAverageNs_ = 0;
+  bool spareFailed_ = false; // the last spare to finish connecting failed
   int64_t connectAheadNs_ = 10'000'000;
   bool preconnectExpired_ = false;
   int64_t originNs_ = 0;

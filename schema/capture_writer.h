@@ -55,7 +55,8 @@ struct WriterCounters {
   uint64_t batchesFailed = 0; // batches given up (their exchanges counted in lost)
   uint64_t batchRetries = 0;  // attempts repeated after SQLITE_BUSY/LOCKED
   uint64_t queueDepth = 0;
-  uint64_t commitUsTotal = 0; // time spent in committed transactions
+  uint64_t commitUsTotal = 0; // time spent in committed transactions (and in the waits for a
+                              // checkpoint past walMaxPages, which follow their commits)
   uint64_t commitUsMax = 0;
 };
 

@@ -2,7 +2,15 @@
 
 #include "schema/store.h"
 
+#include <chrono>
+
 namespace tt {
+namespace {
+
+constexpr int kBusyTries = 100;
+constexpr std::chrono::milliseconds kBusyPause{2};
+
+} // namespace
 
 WalCheckpointer::WalCheckpointer(const std::string& path)
     : db_(openDatabase(path, Store::Access::Read, /*busyTimeoutMs=*/0)),
@@ -41,8 +49,15 @@ void WalCheckpointer::run() {
     }
     const uint64_t serving = requests_;
     lock.unlock();
-    (void)sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                    nullptr);
+    // SQLITE_BUSY: another connection is checkpointing (one at a time per file). Try again
+    // shortly, a bounded number of times: a writer may be waiting for this one.
+    for (int tries = 0; tries < kBusyTries; ++tries) {
+      if (sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                    nullptr) != SQLITE_BUSY) {
+        break;
+      }
+      std::this_thread::sleep_for(kBusyPause);
+    }
     lock.lock();
     served_ = serving;
     ended_.notify_all();

@@ -12,9 +12,9 @@ namespace tt {
 
 // Copies the committed pages of a WAL database back into the database file (a PASSIVE
 // checkpoint) from its own connection and thread, so that the connection that writes does not
-// do the copy and the two fsyncs that go with it. A PASSIVE checkpoint never blocks writers;
-// when it cannot run (another checkpoint holds the lock, an I/O error) the pages simply stay in
-// the WAL, where they are already durable.
+// do the copy and the two fsyncs that go with it. A PASSIVE checkpoint never blocks writers.
+// While another connection checkpoints the file it is retried for up to 200 ms; when it still
+// cannot run, or fails (an I/O error), the pages stay in the WAL, where they are already durable.
 class WalCheckpointer {
 public:
   // Opens its own connection (throws StoreError when the file cannot be used).

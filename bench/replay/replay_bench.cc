@@ -206,7 +206,10 @@ std::string ms(std::optional<double> us) {
 int main(int argc, char** argv) {
   Args args = parseArgs(argc, argv);
   cpu_set_t allowed;
-  sched_getaffinity(0, sizeof allowed, &allowed);
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    args.splitCpus = false;
+  }
   for (int cpu = 0; cpu < CPU_SETSIZE && args.replayerCpu < 0; ++cpu) {
     if (CPU_ISSET(cpu, &allowed)) {
       (args.serverCpu < 0 ? args.serverCpu : args.replayerCpu) = cpu;

@@ -19,13 +19,19 @@ struct Replay {
   RunStats stats;
 };
 
-Replay runOnce(const std::vector<Exchange>& sources, const Plan& plan, const std::string& url,
-               RunOptions options = {}) {
+// `options` aimed at `url` (an http://127.0.0.1:PORT address).
+RunOptions targeting(const std::string& url, RunOptions options = {}) {
   const auto parsed = parseHttpUrl(url);
   REQUIRE(parsed.url);
   options.target = *parsed.url;
   REQUIRE(uv_ip4_addr(options.target.host.c_str(), options.target.port,
                       reinterpret_cast<sockaddr_in*>(&options.address)) == 0);
+  return options;
+}
+
+Replay runOnce(const std::vector<Exchange>& sources, const Plan& plan, const std::string& url,
+               RunOptions options = {}) {
+  options = targeting(url, options);
   Replay out;
   LoopGuard loop;
   MonotonicClock clock;
@@ -220,11 +226,7 @@ TEST_CASE("preconnect opens the pool before the start and the run sends on it") 
   test::FakeUpstream upstream;
   const auto sources = capturedSources(20);
   const Plan plan = planOf(sources);
-  RunOptions options;
-  options.maxConnections = 4;
-  options.target = *parseHttpUrl(upstream.url()).url;
-  REQUIRE(uv_ip4_addr("127.0.0.1", upstream.port(),
-                      reinterpret_cast<sockaddr_in*>(&options.address)) == 0);
+  const RunOptions options = targeting(upstream.url(), {.maxConnections = 4});
   std::vector<Exchange> results;
   LoopGuard loop;
   MonotonicClock clock;
@@ -263,4 +265,26 @@ TEST_CASE("on demand, connections are opened ahead of their requests", "[timing]
   CHECK(r.stats.outcomes.at(Outcome::Ok) == 5);
   CHECK(upstream.connections() == 5);
   CHECK(r.stats.connectionWaits == 1);
+}
+
+TEST_CASE("a closed loop sends nothing before its origin") {
+  test::FakeUpstream upstream;
+  const auto sources = capturedSources(6);
+  const Plan plan = planOf(sources, {.mode = RateMode::Concurrency, .value = 2});
+  const RunOptions options = targeting(upstream.url());
+  std::vector<Exchange> results;
+  LoopGuard loop;
+  MonotonicClock clock;
+  {
+    Runner runner(loop.get(), clock, plan, sources, options,
+                  [&results](Exchange&& e) { results.push_back(std::move(e)); });
+    runner.run(clock.nowNs() + 30'000'000); // the origin 30 ms ahead, as with --start-at
+  }
+  REQUIRE(loop.close() == 0);
+  REQUIRE(upstream.stop() == 0);
+  REQUIRE(results.size() == 6);
+  for (const auto& e : results) {
+    CHECK(e.sentUs >= 0);
+    CHECK(e.intendedUs.value_or(-1) >= 0);
+  }
 }

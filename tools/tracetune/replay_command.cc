@@ -439,8 +439,8 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
         int64_t originUnixUs = unixNowUs() + kStartAheadUs;
         int64_t originNs = clock.nowNs() + kStartAheadUs * 1000;
         if (o.startAt) {
+          originNs += (std::llround(*o.startAt * 1e6) - originUnixUs) * 1000;
           originUnixUs = std::llround(*o.startAt * 1e6);
-          originNs += (originUnixUs - unixNowUs()) * 1000;
           if (originUnixUs < unixNowUs()) {
             err << "tracetune: connecting took past --start-at; requests start late\n";
           }
