@@ -75,7 +75,6 @@ private:
   uv_tcp_t tcp_;
   uv_timer_t timer_;
   uv_connect_t connectReq_;
-  char readBuffer_[64 * 1024];
   ResponseReader* reader_ = nullptr;
   int64_t connectStartedNs_ = 0;
   State state_ = State::New;
