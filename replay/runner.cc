@@ -156,9 +156,10 @@ void Runner::onIdle(uv_idle_t* idle) {
   static_cast<Runner*>(idle->data)->tick();
 }
 
-// Sends every request whose time has come, then sleeps until the next one: a timer for the
-// bulk of the wait (libuv timers have millisecond resolution), the last 2 ms spinning on an idle
-// handle so a request leaves within microseconds of its time. Times are absolute (origin +
+// Sends every request whose time has come, then sleeps until the next one (or until a later
+// one's connection is to be opened ahead): on the precise timer until 100 µs before, then
+// spinning on an idle handle, so a request leaves within microseconds of its time (without a
+// timerfd: a millisecond libuv timer and 2 ms of spinning). Times are absolute (origin +
 // intended), so lateness never accumulates.
 void Runner::tick() {
   if (stopping_) {
@@ -176,7 +177,7 @@ void Runner::tick() {
   const int64_t wait = due - now;
   // Wake early, too, when a later request is to get a connection opened ahead (connectAhead).
   const int64_t provisionAt = provisioned_ < plan_.requests.size()
-                                  ? dueNs(provisioned_) - connectAheadNs_
+                                  ? dueNs(provisioned_) - connectAheadNs()
                                   : std::numeric_limits<int64_t>::max();
   if (preciseSend_ && wait > kTimerfdSpinNs) {
     // Sleep on the timerfd until just before the send time (the clock is CLOCK_MONOTONIC, as the
@@ -210,7 +211,7 @@ void Runner::sendDue(int64_t nowNs) {
 // unreachable target costs one connect per request, as without this.
 void Runner::connectAhead(int64_t nowNs) {
   provisioned_ = std::max(provisioned_, next_);
-  const int64_t horizon = nowNs + connectAheadNs_;
+  const int64_t horizon = nowNs + connectAheadNs();
   while (provisioned_ < plan_.requests.size() && dueNs(provisioned_) <= horizon) {
     ++provisioned_;
     // Requests already waiting take the first spares that connect.
@@ -298,7 +299,6 @@ void Runner::onConnected(Connection& connection, int status) {
     const int64_t took = clock_.nowNs() - connection.connectStartedNs();
     connectAverageNs_ =
         connectAverageNs_ == 0 ? took : connectAverageNs_ + (took - connectAverageNs_) / 8;
-    connectAheadNs_ = std::clamp<int64_t>(2 * connectAverageNs_, 10'000'000, 1'000'000'000);
     spareFailed_ = false;
   } else if (spare) {
     spareFailed_ = true;

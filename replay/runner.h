@@ -12,6 +12,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -108,6 +109,11 @@ private:
   void openConnection(std::unique_ptr<Call> call);
   void openSpare();
   void connectAhead(int64_t nowNs);
+  // How far ahead connectAhead() looks: twice a connect's usual time (an average, so that one
+  // SYN retransmitted does not keep thousands of spares open), between 10 ms and 1 s.
+  int64_t connectAheadNs() const {
+    return std::clamp<int64_t>(2 * connectAverageNs_, 10'000'000, 1'000'000'000);
+  }
   void sendOn(Connection& connection, std::unique_ptr<Call> call);
   void complete(std::unique_ptr<Call> call);
   void maybeFinish();
@@ -131,13 +137,10 @@ private:
 
   bool handlesReady_ = false;
   int preconnecting_ = 0; // spare connections (preconnect(), connectAhead()) still connecting
-  // connectAhead(): plan entries up to here have been counted against the spare connections;
-  // the horizon it looks ahead: twice a connect's usual time (a moving average, so that one
-  // SYN retransmitted does not keep thousands of spares open), between 10 ms and 1 s.
+  // connectAhead(): plan entries up to here have been counted against the spare connections.
   size_t provisioned_ = 0;
-  int64_t connectAverageNs_ = 0;
-  bool spareFailed_ = false; // the last spare to finish connecting failed
-  int64_t connectAheadNs_ = 10'000'000;
+  int64_t connectAverageNs_ = 0; // a moving average of connect times, 0 before the first
+  bool spareFailed_ = false;     // the last spare to finish connecting failed
   bool preconnectExpired_ = false;
   int64_t originNs_ = 0;
   bool sendingOpenLoop_ = false; // run() started an open-loop schedule
