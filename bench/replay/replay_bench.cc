@@ -8,12 +8,15 @@
 // the kernel, seeing the two processes wake each other through their sockets, tends to queue
 // both on one core while the other idles: the replayer then waits milliseconds for a core. So
 // by default tgi-sim runs on one CPU and the replayer on another, as if on two machines;
-// `--cpus shared` leaves the placement to the kernel.
+// `--cpus shared` leaves the placement to the kernel. `--priority realtime` runs the replayer's
+// sending thread under SCHED_FIFO, as `tracetune replay --realtime` does (root or CAP_SYS_NICE).
+// `--repeat N` runs every configuration N times and summarises the p99 of each run.
 //
 // replay_bench [--rates 500,2000,5000] [--seconds 3] [--tokens 8] [--time-scale 1]
-//              [--cpus split|shared]
+//              [--cpus split|shared] [--priority normal|realtime] [--repeat N]
 #include "core/clock.h"
 #include "core/percentile.h"
+#include "core/realtime.h"
 #include "core/uv_util.h"
 #include "replay/plan.h"
 #include "replay/runner.h"
@@ -45,6 +48,8 @@ struct Args {
   double timeScale = 1; // tgi-sim's: real time; at 5,000 req/s a stream lasts about 2 s
   int maxConnections = 12'000;
   bool splitCpus = true;
+  bool realtime = false;
+  int repeat = 1;
   int serverCpu = -1; // with splitCpus: the first two CPUs this process may use
   int replayerCpu = -1;
 };
@@ -69,6 +74,10 @@ Args parseArgs(int argc, char** argv) {
       a.timeScale = std::stod(value);
     } else if (flag == "--cpus" && (value == "split" || value == "shared")) {
       a.splitCpus = value == "split";
+    } else if (flag == "--priority" && (value == "normal" || value == "realtime")) {
+      a.realtime = value == "realtime";
+    } else if (flag == "--repeat") {
+      a.repeat = std::max(1, std::stoi(value));
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
@@ -173,6 +182,14 @@ Result runOnce(const Args& args, int rate, bool preopen) {
       const int pool = std::min(args.maxConnections, static_cast<int>(rate * 2.5 * 1.3));
       r.preopened = runner.preconnect(pool, 30'000);
     }
+    std::optional<RealtimeScope> realtime;
+    if (args.realtime) {
+      realtime.emplace();
+      if (!realtime->error().empty()) {
+        std::fprintf(stderr, "--priority realtime: %s\n", realtime->error().c_str());
+        std::exit(1);
+      }
+    }
     stats = runner.run(clock.nowNs() + 10'000'000); // start 10 ms ahead
     if (loop.close() != 0) {
       std::fprintf(stderr, "replay loop not empty\n");
@@ -222,21 +239,48 @@ int main(int argc, char** argv) {
   getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
-  std::printf("fd limit %llu; %g s per run, max_new_tokens %d, tgi-sim --time-scale %g, %s\n",
+  std::printf("fd limit %llu; %g s per run, max_new_tokens %d, tgi-sim --time-scale %g, %s, "
+              "replayer priority %s\n",
               static_cast<unsigned long long>(limit.rlim_cur), args.seconds, args.tokens,
               args.timeScale,
-              args.splitCpus ? "tgi-sim and the replayer on a CPU each" : "CPUs shared");
+              args.splitCpus ? "tgi-sim and the replayer on a CPU each" : "CPUs shared",
+              args.realtime ? "real-time (SCHED_FIFO)" : "normal");
   std::printf("| req/s | connections | requests | ok | max open streams | mean stream s | "
               "send lag p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::vector<std::string> summaries;
   for (const int rate : args.rates) {
     for (const bool preopen : {false, true}) {
-      const Result r = runOnce(args, rate, preopen);
-      std::printf("| %d | %s | %lld | %lld | %lld | %.2f | %s | %s | %s |\n", rate,
-                  preopen ? ("pre-opened " + std::to_string(r.preopened)).c_str() : "on demand",
-                  static_cast<long long>(r.requests), static_cast<long long>(r.ok),
-                  static_cast<long long>(r.maxStreams), r.meanStreamS, ms(r.p50).c_str(),
-                  ms(r.p99).c_str(), ms(r.max).c_str());
-      std::fflush(stdout);
+      std::vector<int64_t> p99s; // µs
+      for (int run = 0; run < args.repeat; ++run) {
+        const Result r = runOnce(args, rate, preopen);
+        std::printf("| %d | %s | %lld | %lld | %lld | %.2f | %s | %s | %s |\n", rate,
+                    preopen ? ("pre-opened " + std::to_string(r.preopened)).c_str() : "on demand",
+                    static_cast<long long>(r.requests), static_cast<long long>(r.ok),
+                    static_cast<long long>(r.maxStreams), r.meanStreamS, ms(r.p50).c_str(),
+                    ms(r.p99).c_str(), ms(r.max).c_str());
+        std::fflush(stdout);
+        p99s.push_back(r.p99 ? std::llround(*r.p99) : INT64_MAX);
+      }
+      if (args.repeat > 1) {
+        std::sort(p99s.begin(), p99s.end());
+        std::string line =
+            "| " + std::to_string(rate) + " | " + (preopen ? "pre-opened" : "on demand") + " |";
+        for (const int64_t p : p99s) {
+          line += " " + ms(static_cast<double>(p));
+        }
+        const auto within =
+            std::count_if(p99s.begin(), p99s.end(), [](int64_t p) { return p <= 1000; });
+        line += " | " + std::to_string(within) + " of " + std::to_string(p99s.size()) + " | " +
+                ms(percentile(p99s, 50)) + " |";
+        summaries.push_back(line);
+      }
+    }
+  }
+  if (!summaries.empty()) {
+    std::printf("\np99 send lag of each run, sorted (ms):\n\n| req/s | connections | p99 of each "
+                "run | runs within 1 ms | median |\n|---|---|---|---|---|\n");
+    for (const auto& line : summaries) {
+      std::printf("%s\n", line.c_str());
     }
   }
   return 0;

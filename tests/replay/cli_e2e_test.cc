@@ -178,6 +178,27 @@ TEST_CASE("1,000 imported requests replayed against tgi-sim, each recorded with 
   CHECK(linked.size() == 1000); // every source request replayed exactly once
 }
 
+TEST_CASE(
+    "replay with --realtime sends every request from a real-time thread, or says why it cannot") {
+  test::TempDir dir;
+  const std::string db = dir.file("realtime.db");
+  const int64_t sourceId = importMooncake(dir, db, 200, 1);
+  TgiSim sim(100);
+  const Ran r = tracetune({"replay", "--db", db, "--trace", std::to_string(sourceId), "--target",
+                           sim.url(), "--quiet", "--realtime"});
+  if (r.status == 0) {
+    CHECK(r.out.find("200 planned, 200 sent, 0 not sent; ok 200") != std::string::npos);
+    Store store(db, Store::Access::Read);
+    CHECK(store.exchanges(onlyReplay(store).id).size() == 200);
+  } else {
+    // Not permitted on this machine: one line before anything is sent.
+    CHECK(r.status == 1);
+    CHECK(r.err.find("tracetune: --realtime: real-time priority needs root, CAP_SYS_NICE") == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  CHECK(sim.stop() == 0);
+}
+
 TEST_CASE("1,000 requests replayed through the capture proxy are recorded on both sides") {
   test::TempDir dir;
   const std::string db = dir.file("replay.db");

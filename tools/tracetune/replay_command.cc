@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/http_headers.h"
 #include "core/percentile.h"
+#include "core/realtime.h"
 #include "core/url.h"
 #include "replay/preflight.h"
 #include "replay/runner.h"
@@ -268,6 +269,8 @@ void setupReplay(CLI::App& app, Runner& runner) {
   sub->add_option("--shard", o->shard, "Send only shard i of N (requests i, i+N, ...)");
   sub->add_option("--start-at", o->startAt, "Start at this wall-clock instant (unix seconds)");
   sub->add_flag("--quiet", o->quiet, "No progress line");
+  sub->add_flag("--realtime", o->realtime,
+                "Send from a real-time (SCHED_FIFO) thread: needs root or CAP_SYS_NICE");
   sub->callback([o, &runner] {
     runner = [o] {
       try {
@@ -287,6 +290,12 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
   }
   if (o.startAt) {
     checkStartAt(*o.startAt);
+  }
+  if (o.realtime) {
+    const RealtimeScope probe; // fail now rather than after the preflight
+    if (!probe.error().empty()) {
+      throw std::runtime_error("--realtime: " + probe.error());
+    }
   }
   PlanOptions base;
   base.copies = o.copies;
@@ -453,6 +462,11 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
                                      .sourceTraceId = o.trace,
                                      .originUnixUs = originUnixUs});
         writer = std::make_unique<CaptureWriter>(o.db, traceId);
+        // After the writer's threads started, so that only this one runs real-time.
+        std::optional<RealtimeScope> realtime;
+        if (o.realtime) {
+          realtime.emplace();
+        }
         stats = runner.run(originNs);
       }
       uv_loop_close(&loop);

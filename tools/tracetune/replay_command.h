@@ -36,6 +36,7 @@ struct ReplayOptions {
   std::string shard;                // "i/N"
   std::optional<double> startAt;    // unix seconds
   bool quiet = false;
+  bool realtime = false; // the sending thread under SCHED_FIFO (core/realtime.h)
 };
 
 // Exit status of a replay stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2. Requests that
