@@ -22,8 +22,8 @@ namespace tt {
 // helper threads (a capture writer) before.
 class RealtimeScope {
 public:
-  static constexpr int kPriority =
-      10; // above every SCHED_OTHER task, below the kernel's IRQ threads
+  // Above every SCHED_OTHER task, below the kernel's threaded interrupt handlers (50).
+  static constexpr int kPriority = 10;
 
   RealtimeScope();
   ~RealtimeScope(); // back to the policy and CPUs the thread had
