@@ -29,7 +29,7 @@ void keepAwake(int cpu, const std::atomic<bool>& stop) {
 
 } // namespace
 
-RealtimeScope::RealtimeScope() {
+RealtimeScope::RealtimeScope(int cpu) {
   pthread_getschedparam(pthread_self(), &oldPolicy_, &oldParam_);
   sched_param param{};
   param.sched_priority = kPriority;
@@ -44,8 +44,11 @@ RealtimeScope::RealtimeScope() {
     error_ = std::string("cannot set real-time priority: ") + std::strerror(rc);
     return;
   }
-  const int cpu = sched_getcpu();
-  if (cpu < 0 || pthread_getaffinity_np(pthread_self(), sizeof oldCpus_, &oldCpus_) != 0) {
+  if (cpu == kCurrentCpu) {
+    cpu = sched_getcpu();
+  }
+  if (cpu < 0 || cpu >= CPU_SETSIZE ||
+      pthread_getaffinity_np(pthread_self(), sizeof oldCpus_, &oldCpus_) != 0) {
     return; // real time without the pinning
   }
   const cpu_set_t set = onlyCpu(cpu);

@@ -14,7 +14,8 @@ namespace tt {
 //   ksoftirqd, a build beside the run) cannot hold it off its CPU for milliseconds; the kernel's
 //   real-time throttling (sched_rt_runtime_us, 95% of each second by default) still keeps a
 //   runaway thread from locking the CPU;
-// - pinned to the CPU it is on, beside a keep-awake thread at SCHED_IDLE that spins whenever
+// - pinned to one CPU (the one it is on, unless told), beside a keep-awake thread at SCHED_IDLE
+// that spins whenever
 //   nothing else wants that CPU, so the CPU never halts: waking a halted CPU takes milliseconds
 //   at times in a VM (seen here: a woken thread waited 1.9 ms on an idle vCPU, every 512 ms).
 //   That costs the CPU's idle time, and nothing else: any other thread preempts the spinner.
@@ -25,7 +26,9 @@ public:
   // Above every SCHED_OTHER task, below the kernel's threaded interrupt handlers (50).
   static constexpr int kPriority = 10;
 
-  RealtimeScope();
+  static constexpr int kCurrentCpu = -1;
+
+  explicit RealtimeScope(int cpu = kCurrentCpu);
   ~RealtimeScope(); // back to the policy and CPUs the thread had
   RealtimeScope(const RealtimeScope&) = delete;
   RealtimeScope& operator=(const RealtimeScope&) = delete;

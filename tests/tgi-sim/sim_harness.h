@@ -2,12 +2,14 @@
 
 #include "core/clock.h"
 #include "core/http_parser.h"
+#include "core/realtime.h"
 #include "core/uv_util.h"
 #include "tools/tgi-sim/options.h"
 #include "tools/tgi-sim/server.h"
 
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -40,12 +42,30 @@ inline tgisim::ServerConfig simConfig(const std::vector<std::string>& flags) {
   return *config;
 }
 
+// The CPUs this thread may run on, in ascending order.
+inline std::vector<int> allowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) {
+        cpus.push_back(cpu);
+      }
+    }
+  }
+  return cpus;
+}
+
 // One tgi-sim server on its own loop and thread, on 127.0.0.1 port 0. The destructor stops it,
-// joins the thread and checks that its loop closed empty (loopClosed()).
+// joins the thread and checks that its loop closed empty (loopClosed()). With `realtimeCpu`, the
+// thread runs real-time on that CPU where it is permitted (core/realtime.h), at normal priority
+// where not.
 class ServerThread {
 public:
-  explicit ServerThread(tgisim::ServerConfig config, tgisim::ForwardObserver* observer = nullptr)
-      : config_(std::move(config)), observer_(observer) {
+  explicit ServerThread(tgisim::ServerConfig config, tgisim::ForwardObserver* observer = nullptr,
+                        std::optional<int> realtimeCpu = std::nullopt)
+      : config_(std::move(config)), observer_(observer), realtimeCpu_(realtimeCpu) {
     std::promise<int> port;
     auto ready = port.get_future();
     thread_ = std::thread([this, &port] { run(port); });
@@ -73,6 +93,10 @@ public:
 
 private:
   void run(std::promise<int>& port) {
+    std::optional<RealtimeScope> realtime;
+    if (realtimeCpu_) {
+      realtime.emplace(*realtimeCpu_);
+    }
     uv_loop_t loop;
     uv_loop_init(&loop);
     MonotonicClock clock;
@@ -103,6 +127,7 @@ private:
 
   tgisim::ServerConfig config_;
   tgisim::ForwardObserver* observer_;
+  std::optional<int> realtimeCpu_;
   std::thread thread_;
   uv_async_t stopAsync_{};
   tgisim::Server* server_ = nullptr;
@@ -154,12 +179,24 @@ public:
     }
   }
 
-  // Reads one response; raw bytes are kept in raw().
+  // Reads one response; raw bytes are kept in raw(). Bytes past its end (a pipelined answer
+  // that came in the same recv) are kept for the next read().
   HttpReply read() {
-    HttpParser parser(HttpParser::Kind::Response, *this, {});
+    HttpParser parser(HttpParser::Kind::Response, *this, {.stopAfterMessage = true});
     reply_ = HttpReply{};
+    std::string input = std::move(unread_);
+    unread_.clear();
     char buffer[65536];
     while (!reply_.complete) {
+      if (!input.empty()) {
+        const auto r = parser.execute(input);
+        if (r.status == ParseStatus::Error) {
+          throw std::runtime_error("bad response");
+        }
+        unread_ = input.substr(r.consumed);
+        input.clear();
+        continue;
+      }
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 10000) <= 0) {
         throw std::runtime_error("timed out waiting for the response");
@@ -173,10 +210,7 @@ public:
         break;
       }
       raw_.append(buffer, static_cast<size_t>(n));
-      const auto r = parser.execute(std::string_view(buffer, static_cast<size_t>(n)));
-      if (r.status == ParseStatus::Error) {
-        throw std::runtime_error("bad response");
-      }
+      input.assign(buffer, static_cast<size_t>(n));
     }
     return reply_;
   }
@@ -227,6 +261,7 @@ private:
   int fd_ = -1;
   HttpReply reply_;
   std::string raw_;
+  std::string unread_; // received past the last response read()
 };
 
 inline std::string postRequest(std::string_view path, std::string_view body,
