@@ -15,9 +15,9 @@ namespace tt {
 //   real-time throttling (sched_rt_runtime_us, 95% of each second by default) still keeps a
 //   runaway thread from locking the CPU;
 // - pinned to one CPU (the one it is on, unless told), beside a keep-awake thread at SCHED_IDLE
-// that spins whenever
-//   nothing else wants that CPU, so the CPU never halts: waking a halted CPU takes milliseconds
-//   at times in a VM (seen here: a woken thread waited 1.9 ms on an idle vCPU, every 512 ms).
+//   that spins whenever nothing else wants that CPU, so the CPU never halts: waking a halted CPU
+//   takes milliseconds at times in a VM (seen here: a woken thread waited 1.9 ms on an idle
+//   vCPU, every 512 ms).
 //   That costs the CPU's idle time, and nothing else: any other thread preempts the spinner.
 // Only the calling thread: threads it starts meanwhile inherit the policy and the CPU, so start
 // helper threads (a capture writer) before.
