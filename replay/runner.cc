@@ -15,6 +15,7 @@ namespace {
 constexpr int64_t kSpinNs = 2'000'000;      // closer than this to a send time, the loop spins
 constexpr int64_t kTimerfdSpinNs = 100'000; // the same with a timerfd to sleep on
 constexpr uint64_t kProgressMs = 500;
+constexpr size_t kPrepareAhead = 32; // calls built ahead at most (bodies of up to ~1 MB each)
 
 template <typename H> uv_handle_t* handle(H* h) {
   return reinterpret_cast<uv_handle_t*>(h);
@@ -136,6 +137,7 @@ void Runner::stop() {
   inFlight_ -= static_cast<int64_t>(waiting_.size());
   next_ = plan_.requests.size();
   waiting_.clear();
+  prepared_.clear();
   uv_timer_start(&drainTimer_, &Runner::onDrainTimeout, options_.drainTimeoutMs, 0);
   maybeFinish();
 }
@@ -165,8 +167,7 @@ void Runner::tick() {
   if (stopping_) {
     return;
   }
-  const int64_t now = clock_.nowNs();
-  sendDue(now);
+  sendDue(clock_.nowNs());
   if (next_ >= plan_.requests.size()) {
     uv_idle_stop(&idle_);
     sendTimer_.disarm();
@@ -174,6 +175,8 @@ void Runner::tick() {
     return;
   }
   const int64_t due = dueNs(next_);
+  prepareAhead(due);
+  const int64_t now = clock_.nowNs(); // again: preparing took time
   const int64_t wait = due - now;
   // Wake early, too, when a later request is to get a connection opened ahead (connectAhead).
   const int64_t provisionAt = provisioned_ < plan_.requests.size()
@@ -233,7 +236,37 @@ void Runner::afterRead(int64_t nowNs) {
   }
 }
 
+// The next request is built now whatever its time (it would be built then anyway); later ones
+// only while there is time to spare before the next send.
+void Runner::prepareAhead(int64_t dueNs) {
+  while (prepared_.size() < kPrepareAhead && next_ + prepared_.size() < plan_.requests.size()) {
+    const int64_t now = clock_.nowNs();
+    if (!prepared_.empty() && now + kTimerfdSpinNs + 2 * prepareAverageNs_ >= dueNs) {
+      return;
+    }
+    prepared_.push_back(prepare(next_ + prepared_.size()));
+    const int64_t took = clock_.nowNs() - now;
+    prepareAverageNs_ =
+        prepareAverageNs_ == 0 ? took : prepareAverageNs_ + (took - prepareAverageNs_) / 8;
+  }
+}
+
 void Runner::dispatch(size_t planIndex, int64_t nowNs) {
+  std::unique_ptr<Call> call;
+  if (!prepared_.empty() && prepared_.front()->planIndex == planIndex) {
+    call = std::move(prepared_.front());
+    prepared_.pop_front();
+  } else {
+    call = prepare(planIndex);
+  }
+  if (plan_.closedLoop) {
+    call->exchange.intendedUs = (nowNs - originNs_) / 1000;
+  }
+  ++inFlight_;
+  assign(std::move(call));
+}
+
+std::unique_ptr<Runner::Call> Runner::prepare(size_t planIndex) const {
   const PlannedRequest& planned = plan_.requests[planIndex];
   const Exchange& source = sources_[planned.source];
   const uint64_t salt =
@@ -248,7 +281,7 @@ void Runner::dispatch(size_t planIndex, int64_t nowNs) {
   if (planned.copy > 0 && e.session) {
     *e.session += "#" + std::to_string(planned.copy);
   }
-  e.intendedUs = plan_.closedLoop ? (nowNs - originNs_) / 1000 : planned.intendedUs;
+  e.intendedUs = planned.intendedUs; // a closed loop sets it at dispatch
   e.method = request.method;
   e.path = options_.target.prefix + request.path;
   e.requestHeaders = headersForStorage(request.headers);
@@ -265,8 +298,7 @@ void Runner::dispatch(size_t planIndex, int64_t nowNs) {
     e.requestBody = std::move(request.body);
   }
   call->reader = std::make_unique<ResponseReader>(e, originNs_);
-  ++inFlight_;
-  assign(std::move(call));
+  return call;
 }
 
 void Runner::assign(std::unique_ptr<Call> call) {

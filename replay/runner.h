@@ -104,6 +104,12 @@ private:
   int64_t dueNs(size_t planIndex) const {
     return originNs_ + plan_.requests[planIndex].intendedUs * 1000;
   }
+  // Builds the call for one plan entry: body, wire bytes, the exchange as far as it is known
+  // before the send.
+  std::unique_ptr<Call> prepare(size_t planIndex) const;
+  // Builds the next requests ahead of their send times while the loop would sleep; see
+  // prepared_.
+  void prepareAhead(int64_t dueNs);
   void dispatch(size_t planIndex, int64_t nowNs);
   void assign(std::unique_ptr<Call> call);
   void openConnection(std::unique_ptr<Call> call);
@@ -152,6 +158,11 @@ private:
   std::unordered_map<Connection*, std::unique_ptr<Call>> busy_; // by the connection carrying it
   std::vector<Connection*> idleConnections_;
   std::deque<std::unique_ptr<Call>> waiting_;
+  // Calls built ahead for the plan entries from next_ on, in order: a synthesized prompt of
+  // tens of thousands of tokens takes a millisecond or more to make and escape, which would
+  // otherwise be send lag (docs/replay.md, "Timing and results").
+  std::deque<std::unique_ptr<Call>> prepared_;
+  int64_t prepareAverageNs_ = 0; // a moving average of prepare() times, 0 before the first
   RunStats stats_;
 };
 
