@@ -71,10 +71,13 @@ int runImport(const ImportOptions& options, std::ostream& out) {
        .originUnixUs = result.originUnixUs});
   store.append(traceId, result.exchanges);
 
-  out << "imported " << result.exchanges.size() << " requests from " << options.file << " as trace "
-      << traceId;
+  const auto plural = [](size_t n, const char* noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+  };
+  out << "imported " << plural(result.exchanges.size(), "request") << " from " << options.file
+      << " as trace " << traceId;
   if (result.skipped > 0) {
-    out << " (skipped " << result.skipped << " malformed rows)";
+    out << " (skipped " << plural(static_cast<size_t>(result.skipped), "malformed row") << ")";
   }
   out << "\n";
   for (const auto& problem : result.problems) {
