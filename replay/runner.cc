@@ -1,7 +1,6 @@
 #include "replay/runner.h"
 
 #include "core/http_headers.h"
-#include "core/percentile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -431,6 +430,7 @@ void Runner::complete(std::unique_ptr<Call> call) {
   stats_.lastEndUs = std::max(stats_.lastEndUs, e.endUs.value_or(e.sentUs));
   if (!e.tokenTimesUs.empty()) {
     stats_.ttftUs.push_back(e.tokenTimesUs.front() - e.sentUs);
+    ttftMedianUs_.add(stats_.ttftUs.back());
     stats_.ttftIntendedUs.push_back(e.tokenTimesUs.front() - intended);
   }
   if (e.outcome == Outcome::Ok && e.endUs) {
@@ -483,7 +483,15 @@ void Runner::printProgress(bool final) {
   for (const auto& [outcome, n] : stats_.outcomes) {
     errors += outcome == Outcome::Ok ? 0 : n;
   }
-  const auto ttft = percentile(stats_.ttftUs, 50); // shown in whole ms, rounded
+  // The rate over the last interval while running (the average of the whole run at the end).
+  const bool sinceLast = !final && lastProgressNs_ > 0;
+  const double rate = sinceLast
+                          ? static_cast<double>(stats_.sent - lastProgressSent_) * 1e9 /
+                                static_cast<double>(std::max<int64_t>(1, now - lastProgressNs_))
+                          : static_cast<double>(stats_.sent) / elapsedS;
+  lastProgressNs_ = now;
+  lastProgressSent_ = stats_.sent;
+  const auto ttft = ttftMedianUs_.median(); // shown in whole ms, rounded
   std::string eta = "-";
   if (!plan_.closedLoop && next_ < plan_.requests.size()) {
     const int64_t left = originNs_ / 1000 + plan_.spanUs - now / 1000;
@@ -495,7 +503,7 @@ void Runner::printProgress(bool final) {
                 "ttft p50 %s  eta %s   ",
                 static_cast<long long>(stats_.sent), static_cast<long long>(stats_.planned),
                 static_cast<long long>(inFlight_), static_cast<long long>(stats_.completed),
-                static_cast<long long>(errors), static_cast<double>(stats_.sent) / elapsedS,
+                static_cast<long long>(errors), rate,
                 ttft ? (std::to_string(std::llround(*ttft / 1000)) + "ms").c_str() : "-",
                 eta.c_str());
   *options_.progress << line << (final ? "\n" : "") << std::flush;

@@ -7,6 +7,7 @@
 #include "replay/connection.h"
 #include "replay/plan.h"
 #include "replay/request_builder.h"
+#include "replay/running_median.h"
 
 #include <uv.h>
 
@@ -140,6 +141,9 @@ private:
   uv_signal_t signal_;
   uv_timer_t drainTimer_;
   uv_timer_t progressTimer_;
+  int64_t lastProgressNs_ = 0; // when the progress line was last printed
+  int64_t lastProgressSent_ = 0;
+  RunningMedian ttftMedianUs_; // of stats_.ttftUs, for the progress line
 
   bool handlesReady_ = false;
   int preconnecting_ = 0; // spare connections (preconnect(), connectAhead()) still connecting
