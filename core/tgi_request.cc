@@ -1,13 +1,16 @@
 #include "core/tgi_request.h"
 
 #include "core/json_fields.h"
+#include "core/tgi_body_scan.h"
 
 #include <nlohmann/json.hpp>
 
 namespace tt {
 namespace {
 
-using nlohmann::json;
+// Keeps the members in the body's order, so that `parameters` reads as the body does (and as
+// scanTgiRequest's copy of its text).
+using json = nlohmann::ordered_json;
 
 std::string dumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -119,6 +122,11 @@ Endpoint endpointFor(std::string_view method, std::string_view target) {
 }
 
 TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body) {
+  std::optional<TgiRequestFields> scanned = scanTgiRequest(endpoint, body);
+  return scanned ? std::move(*scanned) : parseTgiRequestDocument(endpoint, body);
+}
+
+TgiRequestFields parseTgiRequestDocument(Endpoint endpoint, std::string_view body) {
   TgiRequestFields out;
   out.stream = endpoint == Endpoint::GenerateStream;
   const json j = json::parse(body, nullptr, false);

@@ -1,8 +1,9 @@
 #include "core/tgi_response.h"
 
 #include "core/http_headers.h"
-
 #include "core/json_fields.h"
+#include "core/tgi_body_scan.h"
+
 #include <charconv>
 #include <cmath>
 
@@ -50,6 +51,11 @@ std::optional<int64_t> countHeader(const Headers& headers, std::string_view name
 } // namespace
 
 TgiResponseInfo parseTgiResponse(std::string_view body) {
+  std::optional<TgiResponseInfo> scanned = scanTgiResponse(body);
+  return scanned ? std::move(*scanned) : parseTgiResponseDocument(body);
+}
+
+TgiResponseInfo parseTgiResponseDocument(std::string_view body) {
   TgiResponseInfo info;
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) {

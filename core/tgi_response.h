@@ -20,7 +20,10 @@ struct TgiResponseInfo {
   std::optional<std::string> errorType;
 };
 
+// Reads the body with scanTgiResponse (core/tgi_body_scan.h), else with parseTgiResponseDocument.
 TgiResponseInfo parseTgiResponse(std::string_view body);
+// The same from an nlohmann document: slower, and sure of every body.
+TgiResponseInfo parseTgiResponseDocument(std::string_view body);
 
 // TGI's x-* headers on non-streaming answers (§1.6): ms on the wire, x-compute-time in seconds.
 // x-compute-time (the same total, finer) is preferred over x-total-time when both are present.

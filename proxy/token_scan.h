@@ -9,7 +9,7 @@ namespace tt::proxy {
 // It validates the JSON as nlohmann does without building a document, so that the event loop
 // does not parse every token event. False means "not sure": classify the event the slow way
 // (final, error, usage, [DONE], comments-only data, anything unusual: escaped keys, duplicate
-// members it reads, exponents, deep nesting).
+// members it reads, numbers beyond a double, deep nesting).
 bool isTokenEvent(std::string_view data);
 
 } // namespace tt::proxy

@@ -4,25 +4,17 @@
 #include "core/tgi_response.h"
 #include "core/tgi_stream.h"
 
+#include "tests/support/tgi_fixture.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace tt {
 namespace {
 
 using nlohmann::json;
-
-std::string fixture(const std::string& path) {
-  std::ifstream in(std::string(TT_SHARED_DIR) + "/fixtures/tgi/" + path);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Counts a stream's tokens through the SSE splitter, as the proxy does.
 class TallyHandler final : public SseHandler {
@@ -55,7 +47,7 @@ TEST_CASE("tgi: request fields for every route", "[tgi]") {
   CHECK_FALSE(gen.stream);
   CHECK(gen.inputBytes == 12);
   CHECK(gen.maxNewTokens == 10);
-  CHECK(gen.parameters == R"({"decoder_input_details":true,"max_new_tokens":10})");
+  CHECK(gen.parameters == R"({"max_new_tokens":10,"decoder_input_details":true})");
 
   const auto stream = parseTgiRequest(Endpoint::GenerateStream, R"({"inputs":"h\u00e9"})");
   CHECK(stream.stream);
@@ -75,7 +67,7 @@ TEST_CASE("tgi: request fields for every route", "[tgi]") {
   CHECK(chat.stream);
   CHECK(chat.inputBytes == 16);
   CHECK(chat.maxNewTokens == 100);
-  CHECK(chat.parameters == R"({"max_tokens":100,"model":"tgi","seed":1,"stream":true})");
+  CHECK(chat.parameters == R"({"model":"tgi","max_tokens":100,"stream":true,"seed":1})");
   CHECK(parseTgiRequest(Endpoint::Chat, R"({"messages":[],"max_completion_tokens":7})")
             .maxNewTokens == 7);
 
@@ -137,7 +129,7 @@ TEST_CASE("tgi: /generate_stream events, exact bytes of tgi.md 1.5", "[tgi]") {
 }
 
 TEST_CASE("tgi: a /generate fixture replayed as a stream counts its tokens", "[tgi][fixtures]") {
-  const json resp = json::parse(fixture("test_flash_llama/test_flash_llama_simple.json"));
+  const json resp = json::parse(test::tgiFixture("test_flash_llama/test_flash_llama_simple.json"));
   const auto& tokens = resp["details"]["tokens"];
   std::string sse;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -166,7 +158,7 @@ TEST_CASE("tgi: chat stream fixtures, with and without usage", "[tgi][fixtures]"
        {std::pair{"test_completion_prompts/test_chat_hfhub_usage.json", true},
         std::pair{"test_completion_prompts/test_chat_hfhub_nousage.json", false}}) {
     INFO(file);
-    const json chunks = json::parse(fixture(file));
+    const json chunks = json::parse(test::tgiFixture(file));
     std::string sse;
     for (const auto& c : chunks) {
       appendSseData(sse, c.dump());
@@ -240,7 +232,7 @@ TEST_CASE("tgi: non-streaming response fixtures", "[tgi][fixtures]") {
                 40, 22},
        }) {
     INFO(w.file);
-    const TgiResponseInfo info = parseTgiResponse(fixture(w.file));
+    const TgiResponseInfo info = parseTgiResponse(test::tgiFixture(w.file));
     CHECK(info.valid);
     CHECK(info.finishReason == w.finish);
     CHECK(info.generatedTokens == w.generated);

@@ -3,6 +3,7 @@
 #include "proxy/token_scan.h"
 
 #include "core/tgi_stream.h"
+#include "tests/support/byte_mutations.h"
 
 #include <catch2/catch.hpp>
 
@@ -75,23 +76,7 @@ TEST_CASE("token scan: mutated events are tokens only when classifyTgiEvent agre
   seeds.insert(seeds.end(), kOthers.begin(), kOthers.end());
   size_t tokens = 0;
   for (int i = 0; i < 40'000; ++i) {
-    std::string data = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !data.empty(); ++e) {
-      const size_t at = rng() % data.size();
-      const char noise = kNoise[rng() % kNoise.size()];
-      switch (rng() % 3) {
-      case 0:
-        data[at] = noise;
-        break;
-      case 1:
-        data.erase(at, 1);
-        break;
-      default:
-        data.insert(at, 1, noise);
-        break;
-      }
-    }
+    const std::string data = test::mutated(seeds[rng() % seeds.size()], kNoise, rng);
     if (proxy::isTokenEvent(data)) {
       ++tokens;
       CAPTURE(data);

@@ -1,14 +1,13 @@
 // tgi-sim's answers against the real TGI responses in shared/fixtures/tgi: same keys (in TGI's
 // order where the fixtures' sorting hides it, reference/tgi.md §1.4), same JSON types, finish
 // reasons; and the SSE bytes of §1.5.
+#include "tests/support/tgi_fixture.h"
 #include "tests/tgi-sim/sim_harness.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 using nlohmann::json;
 using tt::test::post;
@@ -19,11 +18,7 @@ using tt::test::sseData;
 namespace {
 
 json fixture(const std::string& path) {
-  std::ifstream in(std::string(TT_SHARED_DIR) + "/fixtures/tgi/" + path);
-  REQUIRE(in.good());
-  std::stringstream s;
-  s << in.rdbuf();
-  return json::parse(s.str());
+  return json::parse(tt::test::tgiFixture(path));
 }
 
 // Keys the Python clients added as null that the server leaves out (fixtures README).
