@@ -13,7 +13,13 @@ namespace {
 using nlohmann::json;
 
 std::string headersToJson(const Headers& headers) {
-  std::string out = "[";
+  size_t size = 2; // without escapes: the brackets, and per header 6 bytes of punctuation
+  for (const auto& [name, value] : headers) {
+    size += name.size() + value.size() + 6;
+  }
+  std::string out;
+  out.reserve(size);
+  out.push_back('[');
   for (const auto& [name, value] : headers) {
     out.append(out.size() > 1 ? ",[" : "[");
     appendJsonString(out, name);
