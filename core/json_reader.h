@@ -11,8 +11,9 @@ enum class JsonKind { None, Null, Bool, Number, String, EmptyString, Object, Arr
 // A validating JSON reader with nlohmann's acceptance rules (RFC 8259, well-formed UTF-8, paired
 // surrogate escapes, finite numbers) that builds nothing: the hot paths (the proxy's token events,
 // the capture writer's request and response fields) read the few members they need from it and
-// leave anything unusual to nlohmann. Every function returns false on input it refuses or does not
-// want to judge: integer parts over 300 digits, exponents beyond a double, nesting deeper than 64.
+// leave anything unusual to nlohmann. Every reading function returns false on input it refuses or
+// does not want to judge: integer parts over 300 digits, exponents beyond a double, nesting deeper
+// than 64.
 class JsonReader {
 public:
   explicit JsonReader(std::string_view text)

@@ -139,16 +139,13 @@ bool readPromptBytes(JsonReader& r, Endpoint endpoint, std::optional<int64_t>* o
 }
 
 struct ResponseMembers {
-  bool errorIsText = false;
-  std::optional<std::string> error;
+  std::optional<std::string> error; // when it is a string
   std::optional<std::string> errorType;
   bool generatedText = false;
-  bool details = false; // an object
   std::optional<std::string> detailsReason;
   std::optional<int64_t> detailsTokens;
   bool choices = false; // an array
   std::optional<std::string> choiceReason;
-  bool usage = false; // an object
   std::optional<int64_t> completionTokens;
   std::optional<int64_t> promptTokens;
 };
@@ -160,7 +157,6 @@ bool readResponse(JsonReader& r, int depth, ResponseMembers& m) {
   return readObject(r, depth, kWanted, [&](size_t i) {
     switch (i) {
     case 0:
-      m.errorIsText = r.peek('"');
       return readText(r, depth, &m.error);
     case 1:
       return readText(r, depth, &m.errorType);
@@ -168,8 +164,7 @@ bool readResponse(JsonReader& r, int depth, ResponseMembers& m) {
       m.generatedText = true;
       return skipValue(r, depth);
     case 3:
-      m.details = r.peek('{');
-      return !m.details
+      return !r.peek('{')
                  ? skipValue(r, depth)
                  : readObject<2>(r, inner, {"finish_reason", "generated_tokens"}, [&](size_t j) {
                      return j == 0 ? readText(r, inner, &m.detailsReason)
@@ -185,8 +180,7 @@ bool readResponse(JsonReader& r, int depth, ResponseMembers& m) {
                              [&](size_t) { return readText(r, inner + 1, &m.choiceReason); });
       });
     default:
-      m.usage = r.peek('{');
-      return !m.usage
+      return !r.peek('{')
                  ? skipValue(r, depth)
                  : readObject<2>(r, inner, {"completion_tokens", "prompt_tokens"}, [&](size_t j) {
                      return readCount(r, inner, j == 0 ? &m.completionTokens : &m.promptTokens);
@@ -315,23 +309,19 @@ std::optional<TgiResponseInfo> scanTgiResponse(std::string_view body) {
     return std::nullopt;
   }
   TgiResponseInfo info;
-  if (m.errorIsText) {
+  if (m.error) {
     info.valid = true;
     info.errorMessage = m.error;
     info.errorType = m.errorType;
   } else if (m.generatedText) {
     info.valid = true;
-    if (m.details) {
-      info.finishReason = m.detailsReason;
-      info.generatedTokens = m.detailsTokens;
-    }
+    info.finishReason = m.detailsReason; // both stay empty unless `details` is an object
+    info.generatedTokens = m.detailsTokens;
   } else if (m.choices) {
     info.valid = true;
     info.finishReason = m.choiceReason;
-    if (m.usage) {
-      info.generatedTokens = m.completionTokens;
-      info.promptTokens = m.promptTokens;
-    }
+    info.generatedTokens = m.completionTokens;
+    info.promptTokens = m.promptTokens;
   }
   return info;
 }
