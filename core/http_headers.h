@@ -6,8 +6,23 @@
 
 namespace tt {
 
-// ASCII case-insensitive equality, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
+inline char asciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case-insensitive equality, for header names and tokens. Inline: names are compared many
+// times per message (hop-by-hop, credentials, TGI's x-* times).
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && asciiLower(a[i]) != asciiLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // `s` without leading and trailing spaces and tabs (HTTP optional whitespace).
 std::string_view trimOws(std::string_view s);

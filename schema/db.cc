@@ -91,6 +91,10 @@ void Stmt::bindBlobNoCopy(int index, std::string_view bytes) {
                       SQLITE_STATIC);
 }
 
+void Stmt::bindTextNoCopy(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) {

@@ -53,13 +53,14 @@ public:
   Stmt(Db& db, std::string_view sql);
 
   // Parameters are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT), except
-  // by bindBlobNoCopy, whose bytes must stay valid until the statement is reset.
+  // by the NoCopy binds, whose bytes must stay valid until the statement is reset.
   void bindNull(int index);
   void bind(int index, int64_t value);
   void bind(int index, double value);
   void bind(int index, std::string_view text);
   void bindBlob(int index, std::string_view bytes);
   void bindBlobNoCopy(int index, std::string_view bytes);
+  void bindTextNoCopy(int index, std::string_view text);
   template <typename T> void bind(int index, const std::optional<T>& value) {
     if (value) {
       bind(index, *value);

@@ -12,12 +12,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string headersToJson(const Headers& headers) {
+// Writes `headers` into `out` as a JSON array of [name, value] pairs, reusing out's capacity.
+void writeHeadersJson(std::string& out, const Headers& headers) {
   size_t size = 2; // without escapes: the brackets, and per header 6 bytes of punctuation
   for (const auto& [name, value] : headers) {
     size += name.size() + value.size() + 6;
   }
-  std::string out;
+  out.clear();
   out.reserve(size);
   out.push_back('[');
   for (const auto& [name, value] : headers) {
@@ -28,7 +29,6 @@ std::string headersToJson(const Headers& headers) {
     out.push_back(']');
   }
   out.push_back(']');
-  return out;
 }
 
 Headers headersFromJson(const std::string& text) {
@@ -45,8 +45,13 @@ Headers headersFromJson(const std::string& text) {
   return headers;
 }
 
-std::optional<std::string> nonEmpty(const std::string& s) {
-  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+// The row's texts outlive its step, so they are bound without SQLite's copy.
+void bindTextNoCopy(db::Stmt& s, int index, const std::optional<std::string>& text) {
+  if (text) {
+    s.bindTextNoCopy(index, *text);
+  } else {
+    s.bindNull(index);
+  }
 }
 
 } // namespace
@@ -80,28 +85,32 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     s.reset();
     s.bind(1, traceId);
     s.bind(2, e.sourceRequestId);
-    s.bind(3, e.session);
+    bindTextNoCopy(s, 3, e.session);
     s.bind(4, e.intendedUs);
     s.bind(5, e.sentUs);
-    s.bind(6, e.method);
-    s.bind(7, e.path);
-    s.bind(8, headersToJson(e.requestHeaders));
+    s.bindTextNoCopy(6, e.method);
+    s.bindTextNoCopy(7, e.path);
+    writeHeadersJson(requestHeadersJson_, e.requestHeaders);
+    s.bindTextNoCopy(8, requestHeadersJson_);
     if (!e.requestBody.empty()) {
       s.bindBlobNoCopy(9, e.requestBody); // e outlives the step
     }
-    s.bind(10, e.requestBodySha256);
+    bindTextNoCopy(s, 10, e.requestBodySha256);
     s.bind(11, e.requestBodyBytes);
-    s.bind(12, endpointName(e.endpoint));
+    s.bindTextNoCopy(12, endpointName(e.endpoint));
     s.bind(13, e.stream);
     s.bind(14, e.inputBytes);
     s.bind(15, e.inputTokens);
     s.bind(16, e.maxNewTokens);
-    s.bind(17, nonEmpty(e.parameters));
+    if (!e.parameters.empty()) {
+      s.bindTextNoCopy(17, e.parameters);
+    }
     if (!e.prefixHashIds.empty()) {
       s.bind(18, json(e.prefixHashIds).dump());
     }
     s.bind(19, e.status);
-    s.bind(20, headersToJson(e.responseHeaders));
+    writeHeadersJson(responseHeadersJson_, e.responseHeaders);
+    s.bindTextNoCopy(20, responseHeadersJson_);
     if (!e.responseBody.empty()) {
       s.bindBlobNoCopy(21, e.responseBody);
     }
@@ -122,7 +131,7 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     }
     s.bind(28, e.endUs);
     s.bind(29, e.outputTokens);
-    s.bind(30, e.finishReason);
+    bindTextNoCopy(s, 30, e.finishReason);
     s.bind(31, e.tgi.totalUs);
     s.bind(32, e.tgi.validationUs);
     s.bind(33, e.tgi.queueUs);
@@ -130,8 +139,8 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     s.bind(35, e.tgi.timePerTokenUs);
     s.bind(36, e.tgi.promptTokens);
     s.bind(37, e.tgi.generatedTokens);
-    s.bind(38, outcomeName(e.outcome));
-    s.bind(39, e.error);
+    s.bindTextNoCopy(38, outcomeName(e.outcome));
+    s.bindTextNoCopy(39, e.error);
     return s.tryStep();
   } catch (...) {
     return SQLITE_NOMEM; // only allocation can throw above

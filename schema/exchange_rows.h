@@ -16,6 +16,9 @@ public:
 
 private:
   db::Stmt insert_;
+  // The header lists as JSON, kept between rows so that their buffers are reused.
+  std::string requestHeadersJson_;
+  std::string responseHeadersJson_;
 };
 
 // SELECT list matching readExchange, to be followed by "FROM requests ...".
