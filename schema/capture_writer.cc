@@ -99,6 +99,8 @@ WriterCounters CaptureWriter::counters() const {
 }
 
 void CaptureWriter::run() {
+  // Prepared once: preparing the INSERT costs more than a small batch's rows.
+  ExchangeInserter inserter(*db_);
   std::vector<Queued> pending;
   for (;;) {
     bool stop = false;
@@ -111,7 +113,7 @@ void CaptureWriter::run() {
       stop = stopping_;
       pending.swap(queue_);
     }
-    writeAll(pending);
+    writeAll(inserter, pending);
     {
       std::lock_guard lock(mutex_);
       settledTotal_ += pending.size();
@@ -144,7 +146,7 @@ int CaptureWriter::onWalCommit(void* self, sqlite3*, const char*, int walPages) 
   return SQLITE_OK;
 }
 
-void CaptureWriter::writeAll(std::vector<Queued>& pending) {
+void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pending) {
   if (pending.empty()) {
     return;
   }
@@ -154,7 +156,6 @@ void CaptureWriter::writeAll(std::vector<Queued>& pending) {
       q.work.run(q.exchange, q.work.tag);
     }
   }
-  ExchangeInserter inserter(*db_);
   auto backoff = options_.minBackoff;
   for (size_t start = 0; start < pending.size();) {
     const size_t count = std::min(options_.batchMax, pending.size() - start);

@@ -93,7 +93,7 @@ private:
 
   void run();
   static int onWalCommit(void* self, sqlite3* db, const char* schema, int walPages) noexcept;
-  void writeAll(std::vector<Queued>& pending);
+  void writeAll(class ExchangeInserter& inserter, std::vector<Queued>& pending);
   int writeBatch(class ExchangeInserter& inserter, const Queued* first, size_t count);
 
   const int64_t traceId_;
