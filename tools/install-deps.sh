@@ -4,7 +4,7 @@
 set -u
 
 PACKAGES="g++ cmake make pkg-config libuv1-dev node-llhttp libsqlite3-dev libcli11-dev \
-nlohmann-json3-dev libeigen3-dev catch2 sqlite3 chromium"
+libjemalloc-dev nlohmann-json3-dev libeigen3-dev catch2 sqlite3 chromium"
 
 missing=""
 for p in $PACKAGES; do
