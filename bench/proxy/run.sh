@@ -2,6 +2,8 @@
 # Side-by-side proxy benchmark (issue 4): direct vs nginx (proxy_buffering off) vs HAProxy
 # (option http-no-delay) vs tracetune proxy (capture on), same upstream, same run.
 #   bench/proxy/run.sh [BUILD_DIR]     (env: WRK_DUR=10 SSE_WARM=2 SSE_DUR=8 REPS=1 CONFIGS=...)
+# CONFIGS may also name tracetune-nobodies: capture on with --redact bodies, so that its RSS
+# growth per stream leaves out the captured bodies, as issue 4's memory target does.
 # Installs nginx, haproxy and wrk with apt-get when missing (needs root). Prints markdown tables.
 # A proxy's CPU for a phase is read once it is idle again, so that tracetune's capture writer
 # catching up after the client stopped counts for the phase that queued the work.
@@ -104,10 +106,13 @@ start_proxy() { # sets PID (the process that proxies) and PORT
     haproxy-nd)
       haproxy -f "$RUN/haproxy.cfg" -db >/dev/null 2>&1 &
       PID=$!; sleep 0.5; PORT=$PX ;;
-    tracetune)
+    tracetune | tracetune-nobodies)
+      local redact=none
+      [ "$1" = tracetune-nobodies ] && redact=bodies
       rm -f "$RUN/capture.db"*
       "$BUILD/tracetune" proxy --listen 127.0.0.1:$PX --upstream http://127.0.0.1:$UP \
-        --db "$RUN/capture.db" --label bench --scrape-interval 0 2>"$RUN/tracetune.log" &
+        --db "$RUN/capture.db" --label bench --scrape-interval 0 --redact $redact \
+        2>"$RUN/$1.log" &
       PID=$!; sleep 0.5; PORT=$PX ;;
   esac
 }
@@ -182,7 +187,6 @@ for rep in $(seq 1 "$REPS"); do
     echo "$row"
   done
 done
-if [ -f "$RUN/tracetune.log" ]; then
-  echo
-  echo "tracetune: $(tail -1 "$RUN/tracetune.log")"
-fi
+for log in "$RUN"/tracetune*.log; do
+  [ -f "$log" ] && printf '\n%s: %s\n' "$(basename "$log" .log)" "$(tail -1 "$log")"
+done
