@@ -20,6 +20,10 @@ public:
   int64_t nowNs() const override;
 };
 
+// Wall-clock time in microseconds since the Unix epoch: it only labels traces (their origin on
+// the calendar); every duration is measured on a Clock.
+int64_t unixNowUs();
+
 // A clock that only moves when told to; safe to read from other threads.
 class ManualClock final : public Clock {
 public:

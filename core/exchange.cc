@@ -34,6 +34,10 @@ std::string_view outcomeName(Outcome outcome) {
 std::optional<Outcome> outcomeFromName(std::string_view name) {
   return valueOf<Outcome>(kOutcomeNames, name);
 }
+bool isGeneration(Endpoint endpoint) {
+  return endpoint != Endpoint::Tokenize && endpoint != Endpoint::Other;
+}
+
 std::string_view endpointName(Endpoint endpoint) {
   return nameOf(kEndpointNames, endpoint);
 }

@@ -35,6 +35,8 @@ enum class Endpoint {
 
 std::string_view endpointName(Endpoint endpoint);
 std::optional<Endpoint> endpointFromName(std::string_view name);
+// The routes that generate tokens: what a replay sends by default (not /tokenize, /info, ...).
+bool isGeneration(Endpoint endpoint);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -65,7 +67,8 @@ struct Exchange {
   int64_t sentUs = 0;                // when it was sent (replay) or began to arrive (capture)
   std::string method = "POST";
   std::string path;
-  Headers requestHeaders;  // credentials and hop-by-hop headers already removed
+  Headers requestHeaders;  // as the client sent them, less credentials and hop-by-hop headers
+  std::string clientAddress; // "ip:port" of the client (capture), kept out of requestHeaders
   std::string requestBody; // empty when redacted or absent
   std::optional<std::string> requestBodySha256; // hex; set when the body was redacted
   int64_t requestBodyBytes = 0;                 // size on the wire, even when the body is not kept
@@ -75,6 +78,7 @@ struct Exchange {
   bool stream = false;
   std::optional<int64_t> inputBytes;   // size of `inputs` (or of the messages' text)
   std::optional<int64_t> inputTokens;  // where known: imported traces, x-prompt-tokens, details
+  bool inputTokensEstimated = false;   // inputTokens is from the prompt's characters, not TGI
   std::optional<int64_t> maxNewTokens; // as requested; absent means TGI's automatic value
   std::string parameters;              // the request's `parameters` object as JSON, or empty
   std::vector<int64_t> prefixHashIds;  // block hash ids of the prompt (Mooncake traces)

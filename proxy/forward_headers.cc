@@ -71,7 +71,7 @@ void appendRequestHeaders(std::string& out, const Headers& headers, std::string_
 
 Headers storedHeaders(const Headers& headers, const HopByHop& hop) {
   Headers kept;
-  kept.reserve(headers.size() + 1); // + 1: the proxy adds its `:peer` to requests
+  kept.reserve(headers.size());
   for (const auto& header : headers) {
     if (!hop.drops(header.first) && !isCredential(header.first)) {
       kept.push_back(header);

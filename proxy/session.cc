@@ -590,7 +590,7 @@ void Session::onRequestHead(const HttpHead& head) {
   record_.path = std::string(target);
   record_.endpoint = endpointFor(head.method, target);
   record_.requestHeaders = storedHeaders(head.headers, HopByHop(head.headers));
-  record_.requestHeaders.emplace_back(":peer", peer_);
+  record_.clientAddress = peer_;
 
   clientKeepAlive_ = head.keepAlive;
   clientHttp11_ = head.versionMajor == 1 && head.versionMinor >= 1;

@@ -115,7 +115,8 @@ std::string bodyFor(Endpoint endpoint, const std::string& prompt,
 OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOptions& options) {
   OutgoingRequest out;
   const bool sameEndpoint = !options.endpoint || *options.endpoint == source.endpoint;
-  if (!source.requestBody.empty() && sameEndpoint) {
+  // What generates nothing (/info, /tokenize, ...) goes out as recorded, with or without a body.
+  if ((!source.requestBody.empty() && sameEndpoint) || !isGeneration(source.endpoint)) {
     out.method = source.method;
     out.path = source.path;
     out.headers = sendableHeaders(source.requestHeaders, options.extraHeaders);
@@ -125,10 +126,7 @@ OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOp
     out.maxNewTokens = source.maxNewTokens;
     return out;
   }
-  out.endpoint = options.endpoint.value_or(source.endpoint == Endpoint::Other ||
-                                                   source.endpoint == Endpoint::Tokenize
-                                               ? Endpoint::GenerateStream
-                                               : source.endpoint);
+  out.endpoint = options.endpoint.value_or(source.endpoint);
   out.path = std::string(pathFor(out.endpoint));
   out.stream = out.endpoint != Endpoint::Generate;
   const auto recorded = source.maxNewTokens ? source.maxNewTokens : source.outputTokens;

@@ -29,8 +29,9 @@ struct OutgoingRequest {
 };
 
 // What goes out for one source request (docs/replay.md, "What is sent"):
-// - a recorded body with no --endpoint change goes out byte for byte, with its method, path and
-//   headers minus hop-by-hop headers, credentials, Host, Content-Length and Expect;
+// - a recorded body with no --endpoint change, and any request that generates nothing (/info,
+//   /tokenize, ...), goes out byte for byte, with its method, path and headers minus hop-by-hop
+//   headers, credentials, Host, Content-Length and Expect;
 // - otherwise the prompt (the recorded one, read from the body, or one synthesized to
 //   inputTokens) goes into a body built for the endpoint, with max_new_tokens = the recorded
 //   output length (at least 1; TGI refuses 0).

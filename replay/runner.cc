@@ -418,11 +418,33 @@ void Runner::onClosed(Connection& connection) {
   maybeFinish();
 }
 
+void Runner::countFailure(const Exchange& e) {
+  // The reason is the server's error message or ours; long ones are cut so that one kind of
+  // failure stays one line of the summary.
+  std::string reason = e.error.substr(0, 120);
+  std::string key = e.outcome == Outcome::HttpError && e.status
+                        ? "HTTP " + std::to_string(*e.status)
+                        : std::string(outcomeName(e.outcome));
+  if (!reason.empty()) {
+    key += ": " + reason;
+  }
+  if (stats_.failures.empty()) {
+    stats_.firstFailure = key;
+    if (!e.responseBody.empty()) {
+      stats_.firstFailure += "\n  answer: " + e.responseBody.substr(0, RunStats::kErrorBodyBytes);
+    }
+  }
+  ++stats_.failures[key];
+}
+
 void Runner::complete(std::unique_ptr<Call> call) {
   --inFlight_;
   ++stats_.completed;
   Exchange& e = call->exchange;
   ++stats_.outcomes[e.outcome];
+  if (e.outcome != Outcome::Ok) {
+    countFailure(e);
+  }
   const int64_t intended = e.intendedUs.value_or(e.sentUs);
   if (stats_.completed == 1 || e.sentUs < stats_.firstSentUs) {
     stats_.firstSentUs = e.sentUs;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <span>
@@ -49,6 +50,11 @@ struct RunStats {
   int64_t connectionWaits = 0;
   int64_t completed = 0;
   std::unordered_map<Outcome, int64_t> outcomes;
+  // Failed requests by status and reason ("HTTP 422: Input validation error: ..."), and the
+  // first failure's answer as it came (cut to kErrorBodyBytes), so a run that failed says why.
+  std::map<std::string, int64_t> failures;
+  std::string firstFailure;
+  static constexpr size_t kErrorBodyBytes = 500;
   int64_t outputTokens = 0;
   int64_t firstSentUs = 0;
   int64_t lastEndUs = 0;
@@ -123,6 +129,7 @@ private:
   }
   void sendOn(Connection& connection, std::unique_ptr<Call> call);
   void complete(std::unique_ptr<Call> call);
+  void countFailure(const Exchange& e);
   void maybeFinish();
   void printProgress(bool final);
 

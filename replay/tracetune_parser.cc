@@ -1,3 +1,4 @@
+#include "core/tgi_request.h"
 #include "replay/json_fields.h"
 #include "replay/row_parser.h"
 
@@ -69,7 +70,8 @@ public:
     e.session = std::move(session);
     e.method = method.value_or("POST");
     e.path = *path;
-    e.endpoint = endpoint ? endpointFromName(*endpoint).value_or(Endpoint::Other) : Endpoint::Other;
+    e.endpoint = endpoint ? endpointFromName(*endpoint).value_or(Endpoint::Other)
+                          : endpointFor(e.method, e.path);
     if (const auto it = row.find("stream"); it != row.end() && it->is_boolean()) {
       e.stream = it->get<bool>();
     }

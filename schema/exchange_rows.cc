@@ -63,7 +63,8 @@ const char* const kExchangeColumns =
     "response_body, response_headers_us, token_times, token_count, first_token_us, "
     "last_token_us, max_itl_us, end_us, output_tokens, finish_reason, tgi_total_us, "
     "tgi_validation_us, tgi_queue_us, tgi_inference_us, tgi_time_per_token_us, "
-    "tgi_prompt_tokens, tgi_generated_tokens, outcome, error ";
+    "tgi_prompt_tokens, tgi_generated_tokens, outcome, error, client_address, "
+    "input_tokens_estimated ";
 
 ExchangeInserter::ExchangeInserter(db::Db& db)
     : insert_(db,
@@ -74,10 +75,10 @@ ExchangeInserter::ExchangeInserter(db::Db& db)
               "response_headers_us, token_times, token_count, first_token_us, last_token_us, "
               "max_itl_us, end_us, output_tokens, finish_reason, tgi_total_us, "
               "tgi_validation_us, tgi_queue_us, tgi_inference_us, tgi_time_per_token_us, "
-              "tgi_prompt_tokens, tgi_generated_tokens, outcome, error) VALUES (?1, ?2, ?3, "
-              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-              "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
-              "?37, ?38, ?39)") {}
+              "tgi_prompt_tokens, tgi_generated_tokens, outcome, error, client_address, "
+              "input_tokens_estimated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+              "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
+              "?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)") {}
 
 int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
   try {
@@ -141,6 +142,10 @@ int ExchangeInserter::tryInsert(int64_t traceId, const Exchange& e) noexcept {
     s.bind(37, e.tgi.generatedTokens);
     s.bindTextNoCopy(38, outcomeName(e.outcome));
     s.bindTextNoCopy(39, e.error);
+    if (!e.clientAddress.empty()) {
+      s.bindTextNoCopy(40, e.clientAddress);
+    }
+    s.bind(41, e.inputTokensEstimated);
     return s.tryStep();
   } catch (...) {
     return SQLITE_NOMEM; // only allocation can throw above
@@ -198,6 +203,8 @@ Exchange readExchange(const db::Stmt& r) {
   e.tgi.generatedTokens = r.optInt64(36);
   e.outcome = outcomeFromName(r.text(37)).value_or(Outcome::UpstreamError);
   e.error = r.text(38);
+  e.clientAddress = r.text(39);
+  e.inputTokensEstimated = r.int64(40) != 0;
   return e;
 }
 

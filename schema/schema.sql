@@ -1,4 +1,4 @@
--- tracetune database schema, version 3 (PRAGMA user_version).
+-- tracetune database schema, version 4 (PRAGMA user_version).
 --
 -- This file is what a new database gets. An older file is brought forward by the steps in
 -- migrations/ (v<N>.sql takes version N-1 to N); tests check that both paths give the same
@@ -15,7 +15,11 @@ CREATE TABLE traces (
   target          TEXT    NOT NULL DEFAULT '',    -- upstream URL, input file or model
   parameters      TEXT    NOT NULL DEFAULT '{}',  -- JSON: how the run was made (flags, scaling)
   server_info     TEXT    NOT NULL DEFAULT '{}',  -- JSON: the server's /info and launcher limits
-  source_trace_id INTEGER REFERENCES traces (id)  -- the trace a replay or simulation re-ran
+  source_trace_id INTEGER REFERENCES traces (id), -- the trace a replay or simulation re-ran
+  -- 'recording' while its run goes on (and forever if the run crashed), 'interrupted' when it was
+  -- stopped before its end (Ctrl-C during a replay), else 'complete'
+  state           TEXT    NOT NULL DEFAULT 'complete'
+                          CHECK (state IN ('recording', 'complete', 'interrupted'))
 );
 
 -- One exchange (request and response); see core/exchange.h for the meaning of each field.
@@ -29,6 +33,7 @@ CREATE TABLE requests (
   method                TEXT    NOT NULL,
   path                  TEXT    NOT NULL,
   request_headers       TEXT    NOT NULL DEFAULT '[]', -- JSON [[name, value], ...]
+  client_address        TEXT,             -- the client's address as the proxy saw it (capture)
   request_body          BLOB,             -- NULL when redacted or absent
   request_body_sha256   TEXT,             -- hex digest when the body was redacted
   request_body_bytes    INTEGER NOT NULL DEFAULT 0,
@@ -36,6 +41,7 @@ CREATE TABLE requests (
   stream                INTEGER NOT NULL DEFAULT 0,
   input_bytes           INTEGER,
   input_tokens          INTEGER,
+  input_tokens_estimated INTEGER NOT NULL DEFAULT 0, -- 1: from the prompt's characters, not TGI
   max_new_tokens        INTEGER,
   parameters            TEXT,             -- JSON: the request's generation parameters
   prefix_hash_ids       TEXT,             -- JSON array of prompt block hashes (Mooncake)
@@ -98,7 +104,7 @@ FROM requests;
 -- One row per trace: what `tracetune traces` lists.
 CREATE VIEW trace_summary AS
 SELECT
-  t.id AS trace_id, t.kind, t.label, t.created, t.target, t.source_trace_id,
+  t.id AS trace_id, t.kind, t.label, t.created, t.target, t.source_trace_id, t.state,
   COUNT(r.id) AS requests,
   SUM(r.outcome = 'ok') AS ok,
   MIN(r.sent_us) AS first_sent_us,

@@ -1,5 +1,6 @@
 #include "schema/store.h"
 
+#include "core/clock.h"
 #include "core/enum_names.h"
 #include "schema/embedded_sql.h"
 #include "schema/exchange_rows.h"
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
 
@@ -21,10 +21,11 @@ constexpr std::array kTraceKindNames{
     std::pair{TraceKind::Simulation, std::string_view{"simulation"}},
 };
 
-int64_t unixNowUs() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
+constexpr std::array kTraceStateNames{
+    std::pair{TraceState::Recording, std::string_view{"recording"}},
+    std::pair{TraceState::Complete, std::string_view{"complete"}},
+    std::pair{TraceState::Interrupted, std::string_view{"interrupted"}},
+};
 
 std::string isoUtc(int64_t unixUs) {
   const std::time_t seconds = static_cast<std::time_t>(unixUs / 1'000'000);
@@ -74,6 +75,14 @@ std::string_view traceKindName(TraceKind kind) {
 
 std::optional<TraceKind> traceKindFromName(std::string_view name) {
   return valueOf<TraceKind>(kTraceKindNames, name);
+}
+
+std::string_view traceStateName(TraceState state) {
+  return nameOf(kTraceStateNames, state);
+}
+
+std::optional<TraceState> traceStateFromName(std::string_view name) {
+  return valueOf<TraceState>(kTraceStateNames, name);
 }
 
 db::Db openDatabase(const std::string& path, Store::Access access, int busyTimeoutMs) {
@@ -149,7 +158,8 @@ Store::Store(const std::string& path, Access access)
 int64_t Store::createTrace(const NewTrace& trace) {
   const int64_t origin = trace.originUnixUs != 0 ? trace.originUnixUs : unixNowUs();
   auto stmt = db_.prepare("INSERT INTO traces (kind, label, created, origin_unix_us, target, "
-                          "parameters, server_info, source_trace_id) VALUES (?,?,?,?,?,?,?,?)");
+                          "parameters, server_info, source_trace_id, state) "
+                          "VALUES (?,?,?,?,?,?,?,?,?)");
   stmt.bind(1, traceKindName(trace.kind));
   stmt.bind(2, trace.label);
   stmt.bind(3, isoUtc(origin));
@@ -158,8 +168,22 @@ int64_t Store::createTrace(const NewTrace& trace) {
   stmt.bind(6, trace.parametersJson);
   stmt.bind(7, trace.serverInfoJson);
   stmt.bind(8, trace.sourceTraceId);
+  stmt.bind(9, traceStateName(trace.state));
   stmt.step();
   return db_.lastInsertId();
+}
+
+void Store::setTraceState(int64_t traceId, TraceState state) {
+  auto stmt = db_.prepare("UPDATE traces SET state = ? WHERE id = ?");
+  stmt.bind(1, traceStateName(state));
+  stmt.bind(2, traceId);
+  stmt.step();
+}
+
+void Store::deleteTrace(int64_t traceId) {
+  auto stmt = db_.prepare("DELETE FROM traces WHERE id = ?");
+  stmt.bind(1, traceId);
+  stmt.step();
 }
 
 void Store::setServerInfo(int64_t traceId, std::string_view json) {
@@ -202,7 +226,7 @@ namespace {
 
 constexpr const char* kTraceQuery =
     "SELECT t.id, t.kind, t.label, t.created, t.origin_unix_us, t.target, t.parameters, "
-    "t.server_info, t.source_trace_id, s.requests, s.first_sent_us, s.last_end_us "
+    "t.server_info, t.source_trace_id, s.requests, s.first_sent_us, s.last_end_us, t.state "
     "FROM traces t JOIN trace_summary s ON s.trace_id = t.id ";
 
 TraceInfo readTrace(const db::Stmt& r) {
@@ -219,6 +243,7 @@ TraceInfo readTrace(const db::Stmt& r) {
   t.requests = r.int64(9);
   t.firstSentUs = r.optInt64(10);
   t.lastEndUs = r.optInt64(11);
+  t.state = traceStateFromName(r.text(12)).value_or(TraceState::Complete);
   return t;
 }
 

@@ -18,6 +18,15 @@ enum class TraceKind { Capture, Replay, Import, Simulation };
 std::string_view traceKindName(TraceKind kind);
 std::optional<TraceKind> traceKindFromName(std::string_view name);
 
+// Whether a trace's run ended: a trace that is not Complete is partial.
+enum class TraceState {
+  Recording,   // its run goes on, or ended without closing the trace (a crash)
+  Complete,    // its run ended normally
+  Interrupted, // its run was stopped before its end (Ctrl-C during a replay)
+};
+std::string_view traceStateName(TraceState state);
+std::optional<TraceState> traceStateFromName(std::string_view name);
+
 // A user-facing problem with a database file: the message says what and what to do.
 class StoreError : public std::runtime_error {
 public:
@@ -32,6 +41,9 @@ struct NewTrace {
   std::string serverInfoJson = "{}";
   std::optional<int64_t> sourceTraceId;
   int64_t originUnixUs = 0; // 0: now
+  // A run that writes as it goes starts Recording and is closed by setTraceState; a trace
+  // written in one go is Complete at once.
+  TraceState state = TraceState::Complete;
 };
 
 struct TraceInfo {
@@ -44,6 +56,7 @@ struct TraceInfo {
   std::string parametersJson;
   std::string serverInfoJson;
   std::optional<int64_t> sourceTraceId;
+  TraceState state = TraceState::Complete;
   int64_t requests = 0;
   std::optional<int64_t> firstSentUs;
   std::optional<int64_t> lastEndUs;
@@ -60,7 +73,7 @@ struct Sample {
 // file is a tracetune database, migrates an older schema forward and refuses a newer one.
 class Store {
 public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   enum class Access {
     Read,   // an existing file; migrated when writable, read-only if the file is
     Create, // created if missing
@@ -70,6 +83,9 @@ public:
 
   int64_t createTrace(const NewTrace& trace);
   void setServerInfo(int64_t traceId, std::string_view json);
+  void setTraceState(int64_t traceId, TraceState state);
+  // Removes a trace with its requests and samples: what a command that failed leaves behind.
+  void deleteTrace(int64_t traceId);
   // Appends in one transaction and sets each exchange's id.
   void append(int64_t traceId, std::span<Exchange> exchanges);
   void appendSamples(int64_t traceId, std::span<const Sample> samples);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <uv.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -132,6 +133,9 @@ struct Running {
   }
 };
 
+int serve(const ProxyOptions& o, const proxy::Config& config, const std::optional<HostPort>& admin,
+          const std::function<void(int, int)>& onReady);
+
 } // namespace
 
 int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady) {
@@ -165,6 +169,22 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   config.headerTimeoutMs = static_cast<int64_t>(o.headerTimeoutS * 1000);
   config.idleTimeoutMs = static_cast<int64_t>(o.idleTimeoutS * 1000);
 
+  // A proxy that cannot start leaves no database behind that it created.
+  std::error_code ec;
+  const bool dbExisted = std::filesystem::exists(o.db, ec);
+  const int status = serve(o, config, admin, onReady);
+  if (status != 0 && !dbExisted) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(o.db + suffix, ec);
+    }
+  }
+  return status;
+}
+
+namespace {
+
+int serve(const ProxyOptions& o, const proxy::Config& config, const std::optional<HostPort>& admin,
+          const std::function<void(int, int)>& onReady) {
   Store store(o.db, Store::Access::Create);
   NewTrace trace;
   trace.kind = TraceKind::Capture;
@@ -179,9 +199,13 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
       {"idle_timeout_s", o.idleTimeoutS},
       {"scrape_interval_s",
        o.scrapeIntervalS}}.dump();
-  const int64_t traceId = store.createTrace(trace);
   Running run;
-  const int64_t originNs = run.clock.nowNs(); // the trace's origin, taken with its wall time
+  // The trace's origin on both clocks, read together: wall times derived from the monotonic axis
+  // must not precede what the client saw.
+  const int64_t originNs = run.clock.nowNs();
+  trace.originUnixUs = unixNowUs();
+  trace.state = TraceState::Recording;
+  const int64_t traceId = store.createTrace(trace);
   CaptureWriter writer(o.db, traceId);
   proxy::WriterRecorder recorder(writer);
   proxy::StateWriter stateWriter(o.db, traceId);
@@ -213,7 +237,7 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   }
   if (status == 0) {
     run.scraper = std::make_unique<proxy::Scraper>(
-        &run.loop, *upstream.url, run.clock, originNs,
+        &run.loop, config.upstream, run.clock, originNs,
         static_cast<int64_t>(o.scrapeIntervalS * 1000),
         // The last server info stored lives in the callback, which the scraper keeps.
         [&stateWriter, lastInfo = std::string()](proxy::Scraper::Result&& r) mutable {
@@ -256,6 +280,7 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
     run.server->shutdown(0, [] {});
     uv_run(&run.loop, UV_RUN_DEFAULT);
     closeLoop(&run.loop);
+    store.deleteTrace(traceId); // nothing was captured: leave the database as it was
     return status;
   }
 
@@ -266,7 +291,7 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   uv_signal_start(&run.sigint, onSignal, SIGINT);
   uv_signal_start(&run.sigterm, onSignal, SIGTERM);
 
-  std::cerr << "tracetune proxy: listening on " << listen->host << ":" << run.server->port()
+  std::cerr << "tracetune proxy: listening on " << config.listenHost << ":" << run.server->port()
             << ", forwarding to " << o.upstream << ", recording trace " << traceId << " in "
             << o.db;
   if (admin) {
@@ -280,6 +305,7 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   uv_run(&run.loop, UV_RUN_DEFAULT);
   closeLoop(&run.loop);
   writer.flush();
+  store.setTraceState(traceId, TraceState::Complete);
   const WriterCounters w = writer.counters();
   const proxy::Counters& c = run.server->counters();
   uint64_t exchanges = 0;
@@ -291,5 +317,7 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
             << std::endl;
   return 0;
 }
+
+} // namespace
 
 } // namespace tt::cli

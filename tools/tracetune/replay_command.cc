@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -202,17 +203,18 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
                   ms(percentile(*values, 99)), ms(percentile(*values, 100))});
   }
   table.print(out);
+  if (!s.failures.empty()) {
+    out << "failed requests, by status and reason:\n";
+    for (const auto& [reason, n] : s.failures) {
+      out << "  " << n << " x " << reason << "\n";
+    }
+    out << "first failure: " << s.firstFailure << "\n";
+  }
   if (s.connectionWaits > 0) {
     out << s.connectionWaits << (s.connectionWaits == 1 ? " request" : " requests")
         << " found no open connection and waited for one (the send lag includes it): "
            "--preconnect N opens a pool before the start, --max-connections raises the cap\n";
   }
-}
-
-int64_t unixNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The shared --start-at instant must be ahead: a late shard would send its overdue requests in
@@ -225,6 +227,72 @@ void checkStartAt(double startAt) {
                   static_cast<double>(-aheadUs) / 1e6);
     throw usage(std::string(late) + "; pick an instant after every shard has started");
   }
+}
+
+
+// The requests of a stored trace that a replay sends, and what it leaves out.
+struct ReplaySources {
+  std::vector<Exchange> sources;
+  std::map<std::string, int64_t> skipped; // "GET /info" -> count
+  int64_t skippedCount() const {
+    int64_t n = 0;
+    for (const auto& [route, count] : skipped) {
+      n += count;
+    }
+    return n;
+  }
+};
+
+ReplaySources replaySources(std::vector<Exchange> all, bool allRoutes) {
+  ReplaySources out;
+  for (Exchange& e : all) {
+    if (allRoutes || isGeneration(e.endpoint)) {
+      out.sources.push_back(std::move(e));
+    } else {
+      const size_t query = e.path.find('?');
+      ++out.skipped[e.method + " " + e.path.substr(0, query)];
+    }
+  }
+  return out;
+}
+
+// "3 requests (GET /info 2, GET /health 1)"
+std::string skippedList(const std::map<std::string, int64_t>& skipped) {
+  int64_t total = 0;
+  std::string routes;
+  for (const auto& [route, count] : skipped) {
+    total += count;
+    routes += (routes.empty() ? "" : ", ") + route + " " + std::to_string(count);
+  }
+  return std::to_string(total) + (total == 1 ? " request (" : " requests (") + routes + ")";
+}
+
+// Why a finished run counts as failed, or "" when it does not.
+std::string failureVerdict(const replay::RunStats& s, double maxErrorRate) {
+  int64_t failed = 0;
+  for (const auto& [outcome, n] : s.outcomes) {
+    failed += outcome == Outcome::Ok ? 0 : n;
+  }
+  if (s.completed == 0) {
+    return "no request was answered";
+  }
+  const auto ok = s.outcomes.find(Outcome::Ok);
+  if (ok == s.outcomes.end() || ok->second == 0) {
+    const auto common = std::max_element(
+        s.failures.begin(), s.failures.end(),
+        [](const auto& a, const auto& b) { return a.second < b.second; });
+    return "no request succeeded (" + std::to_string(common->second) + " x " + common->first + ")";
+  }
+  const double rate = static_cast<double>(failed) / static_cast<double>(s.completed);
+  if (rate > maxErrorRate) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "%lld of %lld requests failed (%.0f%%, above --max-error-rate %g)",
+                  static_cast<long long>(failed), static_cast<long long>(s.completed),
+                  rate * 100, maxErrorRate);
+    return line;
+  }
+  return "";
 }
 
 } // namespace
@@ -271,6 +339,12 @@ void setupReplay(CLI::App& app, Runner& runner) {
   sub->add_flag("--quiet", o->quiet, "No progress line");
   sub->add_flag("--realtime", o->realtime,
                 "Send from a real-time (SCHED_FIFO) thread: needs root or CAP_SYS_NICE");
+  sub->add_flag("--all-routes", o->allRoutes,
+                "Also replay requests that generate nothing (/info, /health, /tokenize, ...)");
+  sub->add_option("--max-error-rate", o->maxErrorRate,
+                  "Exit 1 when more than this share of the requests sent failed")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   sub->callback([o, &runner] {
     runner = [o] {
       try {
@@ -330,10 +404,15 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     throw std::runtime_error("no trace " + std::to_string(o.trace) + " in " + o.db +
                              " (see tracetune traces --db " + o.db + ")");
   }
-  std::vector<Exchange> sources = store.exchanges(o.trace);
-  if (sources.empty()) {
-    throw std::runtime_error("trace " + std::to_string(o.trace) + " has no requests");
+  const ReplaySources replayed = replaySources(store.exchanges(o.trace), o.allRoutes);
+  if (replayed.sources.empty()) {
+    throw std::runtime_error(
+        "trace " + std::to_string(o.trace) +
+        (replayed.skipped.empty() ? " has no requests"
+                                  : " has no generation requests (only " +
+                                        skippedList(replayed.skipped) + "): --all-routes sends them"));
   }
+  const std::vector<Exchange>& sources = replayed.sources;
   std::vector<replay::PlanSource> planSources;
   std::map<std::string, int64_t> sessions;
   bool needsSynthesis = false;
@@ -344,11 +423,28 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
       session = sessions.emplace(*e.session, static_cast<int64_t>(sessions.size())).first->second;
     }
     planSources.push_back({e.sentUs, session});
-    if (e.requestBody.empty() || run.send.endpoint) {
+    if (isGeneration(e.endpoint) && (e.requestBody.empty() || run.send.endpoint)) {
       needsSynthesis = needsSynthesis || e.requestBody.empty();
       if (e.inputTokens && checkLengths.size() < 5 && *e.inputTokens <= 32'000) {
         checkLengths.push_back(*e.inputTokens);
       }
+    }
+  }
+  // Every point is planned before the first network call: a bad flag fails here, not later.
+  std::vector<replay::Plan> plans;
+  for (const SweepPoint& point : points) {
+    PlanOptions planOptions = base;
+    planOptions.mode = point.mode;
+    planOptions.value = point.value;
+    try {
+      plans.push_back(replay::buildPlan(planSources, planOptions));
+    } catch (const replay::PlanError& e) {
+      throw usage(e.what());
+    }
+    if (plans.back().requests.empty()) {
+      throw usage("nothing to send: " + std::string(o.window.empty() ? "" : "--window ") +
+                  "--limit, --duration or --shard leave no request of trace " +
+                  std::to_string(o.trace));
     }
   }
   const auto params = nlohmann::json::parse(source->parametersJson, nullptr, false);
@@ -382,19 +478,15 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     run.send.synth.tokensPerWord = calibration.tokensPerWord;
     out << "prompts: " << calibration.note << "\n";
   }
+  if (!replayed.skipped.empty()) {
+    out << "skipped " << skippedList(replayed.skipped)
+        << ": they generate nothing (--all-routes sends them too)\n";
+  }
 
+  std::vector<std::string> failedPoints;
   for (size_t p = 0; p < points.size(); ++p) {
     const SweepPoint& point = points[p];
-    PlanOptions planOptions = base;
-    planOptions.mode = point.mode;
-    planOptions.value = point.value;
-    replay::Plan plan;
-    try {
-      plan = replay::buildPlan(planSources, planOptions);
-    } catch (const replay::PlanError& e) {
-      throw usage(e.what());
-    }
-
+    const replay::Plan& plan = plans[p];
     nlohmann::json parameters = {{"mode", replay::rateModeName(point.mode)},
                                  {"value", point.value},
                                  {"copies", o.copies},
@@ -403,6 +495,8 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
                                  {"window", o.window},
                                  {"shard", o.shard},
                                  {"endpoint", o.endpoint},
+                                 {"all_routes", o.allRoutes},
+                                 {"skipped", replayed.skippedCount()},
                                  {"planned", plan.requests.size()},
                                  {"synthesis",
                                   {{"calibrated", calibration.calibrated},
@@ -460,7 +554,8 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
                                      .parametersJson = parameters.dump(),
                                      .serverInfoJson = serverInfo,
                                      .sourceTraceId = o.trace,
-                                     .originUnixUs = originUnixUs});
+                                     .originUnixUs = originUnixUs,
+                                     .state = TraceState::Recording});
         writer = std::make_unique<CaptureWriter>(o.db, traceId);
         // After the writer's threads started, so that only this one runs real-time.
         std::optional<RealtimeScope> realtime;
@@ -475,6 +570,8 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
         dropped = writer->counters().dropped + writer->counters().lost;
       }
     }
+    store.setTraceState(traceId,
+                        stats.interrupted ? TraceState::Interrupted : TraceState::Complete);
     out << "replay trace " << traceId << (point.name.empty() ? "" : " (" + point.name + ")")
         << "\n";
     printSummary(stats, out);
@@ -484,11 +581,21 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     if (stats.interrupted) {
       return kExitInterrupted;
     }
+    const std::string verdict = failureVerdict(stats, o.maxErrorRate);
+    if (!verdict.empty()) {
+      failedPoints.push_back("replay trace " + std::to_string(traceId) + ": " + verdict);
+      if (stats.outcomes[Outcome::Ok] == 0) {
+        break; // nothing got through: the next points would fail the same way
+      }
+    }
     if (p + 1 < points.size() && o.cooldown > 0) {
       std::this_thread::sleep_for(std::chrono::duration<double>(o.cooldown));
     }
   }
-  return 0;
+  for (const std::string& line : failedPoints) {
+    err << "tracetune: " << line << "\n";
+  }
+  return failedPoints.empty() ? 0 : kExitRuntimeError;
 }
 
 } // namespace tt::cli

@@ -37,6 +37,8 @@ struct ReplayOptions {
   std::optional<double> startAt;    // unix seconds
   bool quiet = false;
   bool realtime = false; // the sending thread under SCHED_FIFO (core/realtime.h)
+  bool allRoutes = false; // also replay what generates nothing (/info, /health, /tokenize, ...)
+  double maxErrorRate = 0.5; // a run with a larger share of failed requests exits 1
 };
 
 // Exit status of a replay stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2. Requests that
