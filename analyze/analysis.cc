@@ -3,6 +3,7 @@
 #include "analyze/reader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -53,6 +54,31 @@ std::vector<TraceInfo> selectTraces(Store& store, const Selection& selection) {
   return chosen;
 }
 
+// What a reader must know before trusting a trace's figures.
+void addTraceNotes(TraceReport& trace) {
+  auto& notes = trace.metrics.notes;
+  switch (trace.info.state) {
+  case TraceState::Complete:
+    break;
+  case TraceState::Interrupted:
+    notes.insert(notes.begin(), "partial: its run was interrupted before its end (Ctrl-C); "
+                                "the figures cover the requests stored");
+    break;
+  case TraceState::Recording:
+    notes.insert(notes.begin(), "partial: its run is still recording, or ended without closing "
+                                "the trace (a crash); the figures cover the requests stored");
+    break;
+  }
+  if (trace.timeScale != 1) {
+    char note[200];
+    std::snprintf(note, sizeof note,
+                  "in the server's time: tgi-sim ran %g times faster than real time, so every "
+                  "time was multiplied by %g and every rate divided by it",
+                  trace.timeScale, trace.timeScale);
+    notes.push_back(note);
+  }
+}
+
 } // namespace
 
 Report analyzeStore(Store& store, const Selection& selection, const Slo& slo) {
@@ -76,12 +102,14 @@ Report analyzeStore(Store& store, const Selection& selection, const Slo& slo) {
   std::map<int64_t, std::vector<RequestRecord>> kept;
   for (const auto& info : infos) {
     TraceAccumulator accumulator(slo);
-    forEachRecord(store, info.id, [&](const RequestRecord& r, std::span<const int64_t> times) {
-      accumulator.add(r, times);
-    });
     TraceReport trace;
     trace.info = info;
+    trace.timeScale = serverTimeScale(info);
+    forEachRecord(
+        store, info.id, trace.timeScale,
+        [&](const RequestRecord& r, std::span<const int64_t> times) { accumulator.add(r, times); });
     trace.metrics = accumulator.finish();
+    addTraceNotes(trace);
     trace.batches = computeBatchViews(accumulator.records());
     trace.timeline = computeTimeline(accumulator.records());
     if (keep.count(info.id) > 0) {

@@ -24,6 +24,7 @@ public:
 
 struct TraceReport {
   TraceInfo info;
+  double timeScale = 1; // its times were multiplied by this (serverTimeScale)
   TraceMetrics metrics;
   BatchViews batches;
   Timeline timeline;

@@ -2,11 +2,33 @@
 
 #include "core/token_times.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
 namespace tt::analyze {
 
+double serverTimeScale(const TraceInfo& trace) {
+  if (trace.kind == TraceKind::Simulation || trace.kind == TraceKind::Import) {
+    return 1; // virtual time, or the time of the imported trace
+  }
+  const auto info = nlohmann::json::parse(trace.serverInfoJson, nullptr, false);
+  if (!info.is_object() || !info.contains("simulator") || !info["simulator"].is_object()) {
+    return 1;
+  }
+  const auto& scale = info["simulator"].value("time_scale", nlohmann::json(1.0));
+  return scale.is_number() && scale.get<double>() > 0 ? scale.get<double>() : 1.0;
+}
+
 void forEachRecord(
-    Store& store, int64_t traceId,
+    Store& store, int64_t traceId, double timeScale,
     const std::function<void(const RequestRecord&, std::span<const int64_t>)>& visit) {
+  const auto scaled = [timeScale](int64_t us) {
+    return static_cast<int64_t>(std::llround(static_cast<double>(us) * timeScale));
+  };
+  const auto scaledOpt = [&scaled](std::optional<int64_t> us) -> std::optional<int64_t> {
+    return us ? std::optional<int64_t>(scaled(*us)) : std::nullopt;
+  };
   auto stmt = store.db().prepare(
       "SELECT id, source_request_id, intended_us, sent_us, first_token_us, end_us, "
       "COALESCE(input_tokens, tgi_prompt_tokens), output_tokens, tgi_generated_tokens, "
@@ -18,21 +40,26 @@ void forEachRecord(
   while (stmt.step()) {
     r.id = stmt.int64(0);
     r.sourceRequestId = stmt.optInt64(1);
-    r.intendedUs = stmt.optInt64(2);
-    r.sentUs = stmt.int64(3);
-    r.firstTokenUs = stmt.optInt64(4);
-    r.endUs = stmt.optInt64(5);
+    r.intendedUs = scaledOpt(stmt.optInt64(2));
+    r.sentUs = scaled(stmt.int64(3));
+    r.firstTokenUs = scaledOpt(stmt.optInt64(4));
+    r.endUs = scaledOpt(stmt.optInt64(5));
     r.inputTokens = stmt.optInt64(6);
     r.tokenEvents = stmt.int64(9);
     r.outputTokens = stmt.optInt64(7).value_or(stmt.optInt64(8).value_or(r.tokenEvents));
-    r.tgiQueueUs = stmt.optInt64(10);
+    r.tgiQueueUs = stmt.optInt64(10); // the server's own figure, in its own time already
     r.outcome = outcomeFromName(stmt.text(11)).value_or(Outcome::UpstreamError);
     if (stmt.isNull(12)) {
       visit(r, none);
       continue;
     }
     // A blob this build cannot decode gives no gaps; first_token_us still gives TTFT.
-    const auto times = decodeTokenTimes(stmt.blob(12), r.sentUs);
+    auto times = decodeTokenTimes(stmt.blob(12), stmt.int64(3));
+    if (times && timeScale != 1) {
+      for (int64_t& t : *times) {
+        t = scaled(t);
+      }
+    }
     visit(r, times ? std::span<const int64_t>(*times) : std::span<const int64_t>());
   }
 }

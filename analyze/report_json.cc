@@ -66,6 +66,8 @@ json traceJson(const TraceReport& t) {
       {"id", t.info.id},
       {"kind", traceKindName(t.info.kind)},
       {"label", t.info.label},
+      {"state", traceStateName(t.info.state)},
+      {"time_scale", t.timeScale},
       {"source_trace_id", t.info.sourceTraceId ? json(*t.info.sourceTraceId) : json()},
       {"requests", m.requests},
       {"ok", m.ok},

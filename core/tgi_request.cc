@@ -95,6 +95,10 @@ void parseOpenAi(const json& body, const char* promptKey, TgiRequestFields& out)
 
 } // namespace
 
+int64_t estimatedTokens(int64_t characters) {
+  return (characters + 3) / 4;
+}
+
 Endpoint endpointFor(std::string_view method, std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (method != "POST") {

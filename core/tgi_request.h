@@ -12,6 +12,10 @@ namespace tt {
 // The TGI route of a request (reference/tgi.md §1.1); the query string is ignored.
 Endpoint endpointFor(std::string_view method, std::string_view target);
 
+// A prompt's tokens estimated from its size, where no tokenizer count is known: characters (or
+// bytes) / 4 rounded up, the usual ratio for English text with Llama-family tokenizers.
+int64_t estimatedTokens(int64_t characters);
+
 // What a TGI request body says about the work it asks for.
 struct TgiRequestFields {
   bool valid = false;                  // the body is a JSON object

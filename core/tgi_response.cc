@@ -50,6 +50,10 @@ std::optional<int64_t> countHeader(const Headers& headers, std::string_view name
 
 } // namespace
 
+std::optional<int64_t> computeCharacters(const Headers& headers) {
+  return countHeader(headers, "x-compute-characters");
+}
+
 TgiResponseInfo parseTgiResponse(std::string_view body) {
   std::optional<TgiResponseInfo> scanned = scanTgiResponse(body);
   return scanned ? std::move(*scanned) : parseTgiResponseDocument(body);

@@ -28,5 +28,8 @@ TgiResponseInfo parseTgiResponseDocument(std::string_view body);
 // TGI's x-* headers on non-streaming answers (§1.6): ms on the wire, x-compute-time in seconds.
 // x-compute-time (the same total, finer) is preferred over x-total-time when both are present.
 TgiTimings parseTgiTimings(const Headers& headers);
+// TGI's x-compute-characters: the prompt's characters after templating. Streamed answers carry it
+// where non-streamed ones carry x-prompt-tokens.
+std::optional<int64_t> computeCharacters(const Headers& headers);
 
 } // namespace tt

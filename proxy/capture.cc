@@ -90,8 +90,11 @@ CaptureExtras unpackExtras(uint32_t packed) {
 void applyStreamTally(Exchange& record, const TgiStreamTally& tally) {
   record.outputTokens = tally.outputTokens();
   record.finishReason = tally.finishReason();
-  if (tally.promptTokens()) {
+  if (tally.promptTokens()) { // details.input_length, or the usage chunk
     record.inputTokens = tally.promptTokens();
+  } else if (const auto characters = computeCharacters(record.responseHeaders)) {
+    record.inputTokens = estimatedTokens(*characters);
+    record.inputTokensEstimated = true;
   }
   if (tally.sawError() && record.outcome == Outcome::Ok) {
     record.outcome = Outcome::HttpError;

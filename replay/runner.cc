@@ -1,5 +1,7 @@
 #include "replay/runner.h"
 
+#include "core/tgi_response.h"
+
 #include "core/http_headers.h"
 
 #include <algorithm>
@@ -419,22 +421,27 @@ void Runner::onClosed(Connection& connection) {
 }
 
 void Runner::countFailure(const Exchange& e) {
-  // The reason is the server's error message or ours; long ones are cut so that one kind of
-  // failure stays one line of the summary.
-  std::string reason = e.error.substr(0, 120);
-  std::string key = e.outcome == Outcome::HttpError && e.status
-                        ? "HTTP " + std::to_string(*e.status)
-                        : std::string(outcomeName(e.outcome));
-  if (!reason.empty()) {
-    key += ": " + reason;
+  // HTTP errors by status and TGI's error_type (validation, overloaded, ...); the others by
+  // outcome and our reason, which is one of a few fixed texts.
+  std::string key;
+  if (e.outcome == Outcome::HttpError && e.status) {
+    key = "HTTP " + std::to_string(*e.status);
+    if (const auto type = parseTgiResponse(e.responseBody).errorType) {
+      key += " " + *type;
+    }
+  } else {
+    key = std::string(outcomeName(e.outcome)) + (e.error.empty() ? "" : ": " + e.error);
   }
-  if (stats_.failures.empty()) {
-    stats_.firstFailure = key;
+  RunStats::Failures& kind = stats_.failures[key];
+  if (kind.count++ == 0) {
+    kind.example = e.error;
+  }
+  if (stats_.firstFailure.empty()) {
+    stats_.firstFailure = key + (e.error.empty() ? "" : ": " + e.error);
     if (!e.responseBody.empty()) {
       stats_.firstFailure += "\n  answer: " + e.responseBody.substr(0, RunStats::kErrorBodyBytes);
     }
   }
-  ++stats_.failures[key];
 }
 
 void Runner::complete(std::unique_ptr<Call> call) {

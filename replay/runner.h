@@ -50,9 +50,14 @@ struct RunStats {
   int64_t connectionWaits = 0;
   int64_t completed = 0;
   std::unordered_map<Outcome, int64_t> outcomes;
-  // Failed requests by status and reason ("HTTP 422: Input validation error: ..."), and the
-  // first failure's answer as it came (cut to kErrorBodyBytes), so a run that failed says why.
-  std::map<std::string, int64_t> failures;
+  // Failed requests by status and reason ("HTTP 422 validation", "upstream_error: connection
+  // refused"), each with the first message seen, and the first failure's answer as it came (cut
+  // to kErrorBodyBytes), so that a run that failed says why.
+  struct Failures {
+    int64_t count = 0;
+    std::string example;
+  };
+  std::map<std::string, Failures> failures;
   std::string firstFailure;
   static constexpr size_t kErrorBodyBytes = 500;
   int64_t outputTokens = 0;

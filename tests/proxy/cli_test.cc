@@ -2,6 +2,7 @@
 // upstream scrape and a graceful shutdown on SIGTERM (reference/proxy.md §6; issue 4, 1 and 4-6).
 #include "tests/proxy/harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/proxy_process.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 
 namespace tt::test {
 namespace {
@@ -18,41 +20,6 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string kBinary = std::string(TT_BINARY_DIR) + "/tracetune";
-
-// The port of the HOST:PORT that follows `phrase` in the start-up line, or 0.
-int portAfter(const std::string& text, const std::string& phrase) {
-  const size_t at = text.find(phrase);
-  if (at == std::string::npos) {
-    return 0;
-  }
-  const size_t end = text.find_first_of(",; \n", at + phrase.size());
-  const size_t colon = text.rfind(':', end);
-  return colon == std::string::npos || colon < at ? 0 : std::atoi(text.c_str() + colon + 1);
-}
-
-// A started `tracetune proxy` whose start-up line (stderr) has been read.
-struct ProxyProcess {
-  explicit ProxyProcess(std::vector<std::string> args)
-      : child(withCommand(std::move(args))), startLine(child.readLine(20s, /*fromStderr=*/true)),
-        port(portAfter(startLine, "listening on ")), adminPort(portAfter(startLine, "admin on ")) {}
-
-  // Sends `signum` and waits for the exit status (-1: no exit in time); the rest of stderr is
-  // then in child.err.
-  int stop(int signum) {
-    child.signal(signum);
-    return child.wait(20s);
-  }
-
-  static std::vector<std::string> withCommand(std::vector<std::string> args) {
-    args.insert(args.begin(), {kBinary, "proxy"});
-    return args;
-  }
-
-  ChildProcess child;
-  std::string startLine;
-  int port = 0;
-  int adminPort = 0;
-};
 
 std::string httpGet(int port, const std::string& path) {
   Client c(port);
@@ -196,6 +163,17 @@ TEST_CASE("tracetune proxy refuses bad flags and a busy port with one clear line
   CHECK(r.exitCode == 1);
   CHECK(r.err.find("address already in use") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.file("b.db"))); // it made none
+
+  // A database that was there stays as it was: no trace of the capture that never started.
+  { Store(dir.file("c.db")).createTrace({.kind = TraceKind::Import, .label = "kept"}); }
+  r = runProcess({kBinary, "proxy", "--listen", "127.0.0.1:" + std::to_string(busy.port()),
+                  "--upstream", "http://127.0.0.1:9", "--db", dir.file("c.db")});
+  CHECK(r.exitCode == 1);
+  Store store(dir.file("c.db"), Store::Access::Read);
+  const auto traces = store.listTraces();
+  REQUIRE(traces.size() == 1);
+  CHECK(traces[0].label == "kept");
 }
 
 } // namespace tt::test

@@ -4,7 +4,9 @@
 
 #include "schema/store.h"
 #include "tests/support/child_process.h"
+#include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tgi_sim_process.h"
 
 #include <catch2/catch.hpp>
 
@@ -24,7 +26,6 @@ using test::ChildProcess;
 namespace {
 
 const std::string kTracetune = TRACETUNE_BIN;
-const std::string kTgiSim = TGI_SIM_BIN;
 
 int64_t unixNowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -32,36 +33,11 @@ int64_t unixNowUs() {
       .count();
 }
 
-// A tgi-sim process on 127.0.0.1, port 0, many times faster than real time; ended by its PID.
-class TgiSim {
+// A tgi-sim that takes every request at once: the replays here measure the replayer.
+class TgiSim : public test::TgiSimProcess {
 public:
   explicit TgiSim(double timeScale)
-      : process_({kTgiSim, "--hostname", "127.0.0.1", "--port", "0", "--time-scale",
-                  std::to_string(timeScale), "--max-concurrent-requests", "4096"}) {
-    const std::string line = process_.readLine(30s);
-    const std::string prefix = "tgi-sim listening on 127.0.0.1:";
-    if (line.rfind(prefix, 0) != 0) {
-      throw std::runtime_error("tgi-sim did not start: '" + line + "' " + process_.err);
-    }
-    port_ = std::stoi(line.substr(prefix.size()));
-  }
-  ~TgiSim() { stop(); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  // SIGTERM, then its exit status (0 when it shut down cleanly).
-  int stop() {
-    if (!stopped_) {
-      stopped_ = true;
-      process_.signal(SIGTERM);
-      status_ = process_.wait(30s);
-    }
-    return status_;
-  }
-
-private:
-  ChildProcess process_;
-  int port_ = 0;
-  bool stopped_ = false;
-  int status_ = -1;
+      : TgiSimProcess(timeScale, {"--max-concurrent-requests", "4096"}) {}
 };
 
 // Runs tracetune with `args` to its end (at most `timeout`); fails the test if it did not end.
@@ -449,6 +425,13 @@ TEST_CASE("Ctrl-C stops sending, drains in-flight requests up to the timeout, ke
 
   Store store(db, Store::Access::Read);
   const TraceInfo stored = onlyReplay(store);
+  CHECK(stored.state == TraceState::Interrupted); // partial, and `traces` and `analyze` say so
+  const test::RunResult listed = test::tracetune({"traces", "--db", db});
+  CHECK_THAT(listed.out, Catch::Contains("interrupted"));
+  CHECK_THAT(listed.out, Catch::Contains("are partial"));
+  const test::RunResult analyzed =
+      test::tracetune({"analyze", "--db", db, std::to_string(stored.id)});
+  CHECK_THAT(analyzed.out, Catch::Contains("partial: its run was interrupted"));
   std::map<int64_t, std::string> promptOf;
   for (const auto& e : store.exchanges(trace)) {
     promptOf[e.id] = e.requestBody;

@@ -89,6 +89,35 @@ TEST_CASE("a version 1 database is migrated forward with its data intact") {
   CHECK(schemaShape(store.db()) == schemaShape(fresh.db()));
 }
 
+TEST_CASE("version 4 moves the proxy's :peer entry out of the request headers") {
+  test::TempDir dir;
+  const std::string path = dir.file("v3.db");
+  {
+    db::Db v3(path, db::Db::Mode::Create);
+    v3.exec(readFile(TT_SOURCE_DIR "/tests/schema/v1_schema.sql").c_str());
+    v3.exec(sql::kMigrations[0]);
+    v3.exec(sql::kMigrations[1]);
+    v3.exec("PRAGMA user_version = 3");
+    v3.exec("INSERT INTO traces (id, kind, label, created) VALUES (1, 'capture', 'c', "
+            "'2025-01-01T00:00:00Z')");
+    v3.exec("INSERT INTO requests (trace_id, sent_us, method, path, endpoint, outcome, "
+            "request_headers) VALUES (1, 1, 'POST', '/generate', 'generate', 'ok', "
+            "'[[\"content-type\",\"application/json\"],[\":peer\",\"10.0.0.7\"]]'), "
+            "(1, 2, 'GET', '/info', 'other', 'ok', '[[\":peer\",\"10.0.0.8\"]]'), "
+            "(1, 3, 'GET', '/health', 'other', 'ok', '[[\"accept\",\"*/*\"]]')");
+  }
+  Store store(path, Store::Access::Read);
+  const auto rows = store.exchanges(1);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].requestHeaders == Headers{{"content-type", "application/json"}});
+  CHECK(rows[0].clientAddress == "10.0.0.7");
+  CHECK(rows[1].requestHeaders.empty());
+  CHECK(rows[1].clientAddress == "10.0.0.8");
+  CHECK(rows[2].requestHeaders == Headers{{"accept", "*/*"}});
+  CHECK(rows[2].clientAddress.empty());
+  CHECK(store.findTrace(1)->state == TraceState::Complete); // traces from before were finished
+}
+
 TEST_CASE("a database from a newer tracetune is refused, naming both versions, untouched") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");

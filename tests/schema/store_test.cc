@@ -62,6 +62,29 @@ TEST_CASE("traces list with their request counts, spans and links") {
   CHECK_FALSE(store.findTrace(999).has_value());
 }
 
+TEST_CASE("a trace's state follows its run, and a failed run's trace can be removed") {
+  test::TempDir dir;
+  Store store(dir.file("t.db"));
+  const int64_t done = store.createTrace({.kind = TraceKind::Import});
+  const int64_t running =
+      store.createTrace({.kind = TraceKind::Replay, .state = TraceState::Recording});
+  CHECK(store.findTrace(done)->state == TraceState::Complete);
+  CHECK(store.findTrace(running)->state == TraceState::Recording);
+  store.setTraceState(running, TraceState::Interrupted);
+  CHECK(store.findTrace(running)->state == TraceState::Interrupted);
+
+  std::vector<Exchange> exchanges{test::sampleExchange(1, 3)};
+  store.append(running, exchanges);
+  store.appendSamples(running, std::vector<Sample>{{0, "tgi_queue_size", "", 1}});
+  store.deleteTrace(running);
+  CHECK_FALSE(store.findTrace(running).has_value());
+  auto left =
+      store.db().prepare("SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM samples)");
+  left.step();
+  CHECK(left.int64(0) == 0); // its requests and samples went with it
+  CHECK(store.listTraces().size() == 1);
+}
+
 TEST_CASE("server info and samples are stored with their trace") {
   test::TempDir dir;
   Store store(dir.file("t.db"));

@@ -17,12 +17,14 @@ inline Exchange sampleExchange(int64_t i, int tokens = 100, size_t bodyBytes = 1
   e.method = "POST";
   e.path = "/generate_stream";
   e.requestHeaders = {{"content-type", "application/json"}, {"x-request", std::to_string(i)}};
+  e.clientAddress = "10.0.0." + std::to_string(i % 250);
   e.requestBody = std::string(bodyBytes, static_cast<char>('a' + i % 26));
   e.requestBodyBytes = static_cast<int64_t>(bodyBytes);
   e.endpoint = Endpoint::GenerateStream;
   e.stream = true;
   e.inputBytes = static_cast<int64_t>(bodyBytes) - 40;
   e.inputTokens = 200 + i % 50;
+  e.inputTokensEstimated = i % 3 == 0;
   e.maxNewTokens = tokens;
   e.parameters = R"({"max_new_tokens":)" + std::to_string(tokens) + "}";
   e.prefixHashIds = {i, i + 1, i + 2};

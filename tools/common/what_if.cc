@@ -1,5 +1,7 @@
 #include "tools/common/what_if.h"
 
+#include "core/tgi_request.h"
+
 #include <map>
 #include <string>
 
@@ -12,7 +14,7 @@ int64_t promptTokensOf(const Exchange& e) {
   if (e.tgi.promptTokens) {
     return *e.tgi.promptTokens;
   }
-  return e.inputBytes ? (*e.inputBytes + 3) / 4 : 1;
+  return e.inputBytes ? estimatedTokens(*e.inputBytes) : 1;
 }
 
 std::vector<replay::PlanSource> planSources(std::span<const Exchange> source) {

@@ -181,6 +181,9 @@ void Server::handle(Connection& c, const HttpHead& head, std::string_view body) 
     j["version"] = config_.identity.version;
     j["sha"] = nullptr;
     j["docker_label"] = nullptr;
+    // Not TGI's: how the answers are timed, so that captures and replays of this server can be
+    // read in its own time (a real TGI's /info has no such member; clients ignore it).
+    j["simulator"] = {{"name", "tgi-sim"}, {"time_scale", config_.timeScale}};
     return c.sendResponse(200, jsonHeaders({}), j.dump());
   }
   if (path == "/metrics") {

@@ -19,7 +19,11 @@ void setupApp(CLI::App& app, Runner& runner) {
   app.set_version_flag("--version", std::string("tracetune ") + TRACETUNE_VERSION);
   app.require_subcommand(1, 1);
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    return std::string(e.what()) + " (see " + failed->get_name() + " --help)\n";
+    // The error is raised on the top app; the subcommand the user named has the --help to read.
+    const auto chosen = failed->get_subcommands();
+    const std::string help =
+        chosen.empty() ? "tracetune --help" : "tracetune " + chosen.front()->get_name() + " --help";
+    return std::string(e.what()) + " (see " + help + ")\n";
   });
   // In the order of the data: record, bring in, re-run, what-if, read.
   setupProxy(app, runner);
@@ -37,6 +41,12 @@ int runMain(int argc, char** argv) {
   app.name("tracetune");
   Runner runner;
   setupApp(app, runner);
+  // CLI11 would take an unknown command for a stray argument ("A subcommand is required").
+  const auto named = [&](const CLI::App* sub) { return sub->check_name(argv[1]); };
+  if (argc > 1 && argv[1][0] != '-' && app.get_subcommands(named).empty()) {
+    std::cerr << "tracetune: unknown command '" << argv[1] << "' (see tracetune --help)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

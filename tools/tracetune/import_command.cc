@@ -46,11 +46,18 @@ int runImport(const ImportOptions& options, std::ostream& out) {
         in, {.format = *format, .skipBad = options.skipBad, .sessions = options.sessions});
   } catch (const replay::ImportError& e) {
     throw std::runtime_error(options.file + ": " + e.what() +
-                             (e.header() ? " (is it a " + options.format + " file?)"
+                             (e.header() ? " (is it in the " + options.format + " format?)"
                                          : " (fix the row, or pass --skip-bad to skip it)"));
   }
   if (in.bad()) {
     throw std::runtime_error("error reading " + options.file);
+  }
+  if (result.exchanges.empty()) { // nothing to store: no trace, and no new database file
+    throw std::runtime_error(options.file + ": no requests read" +
+                             (result.skipped > 0 ? " (all " + std::to_string(result.skipped) +
+                                                       " rows were malformed: is it in the " +
+                                                       options.format + " format?)"
+                                                 : " (the file has no rows)"));
   }
 
   Store store(options.db, Store::Access::Create);
@@ -68,8 +75,15 @@ int runImport(const ImportOptions& options, std::ostream& out) {
                                       : options.label,
        .target = options.file,
        .parametersJson = parameters.dump(),
-       .originUnixUs = result.originUnixUs});
-  store.append(traceId, result.exchanges);
+       .originUnixUs = result.originUnixUs,
+       .state = TraceState::Recording});
+  try {
+    store.append(traceId, result.exchanges);
+    store.setTraceState(traceId, TraceState::Complete);
+  } catch (const std::exception&) {
+    store.deleteTrace(traceId); // a half-written trace is worse than none
+    throw;
+  }
 
   const auto plural = [](size_t n, const char* noun) {
     return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <uv.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -121,6 +121,9 @@ void parseWindow(const std::string& text, PlanOptions& plan) {
   if (!b.empty()) {
     plan.windowEndUs = std::llround(parseNumber(b, "--window") * 1e6);
   }
+  if (plan.windowStartUs && plan.windowEndUs && *plan.windowEndUs <= *plan.windowStartUs) {
+    throw usage("--window " + text + ": the end must come after the start");
+  }
 }
 
 void parseShard(const std::string& text, PlanOptions& plan) {
@@ -205,8 +208,13 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
   table.print(out);
   if (!s.failures.empty()) {
     out << "failed requests, by status and reason:\n";
-    for (const auto& [reason, n] : s.failures) {
-      out << "  " << n << " x " << reason << "\n";
+    for (const auto& [reason, kind] : s.failures) {
+      out << "  " << kind.count << " x " << reason;
+      if (kind.example.empty() || reason.ends_with(kind.example)) {
+        out << "\n";
+      } else {
+        out << (kind.count == 1 ? ": " : ", first: ") << kind.example << "\n";
+      }
     }
     out << "first failure: " << s.firstFailure << "\n";
   }
@@ -228,7 +236,6 @@ void checkStartAt(double startAt) {
     throw usage(std::string(late) + "; pick an instant after every shard has started");
   }
 }
-
 
 // The requests of a stored trace that a replay sends, and what it leaves out.
 struct ReplaySources {
@@ -278,18 +285,20 @@ std::string failureVerdict(const replay::RunStats& s, double maxErrorRate) {
   }
   const auto ok = s.outcomes.find(Outcome::Ok);
   if (ok == s.outcomes.end() || ok->second == 0) {
-    const auto common = std::max_element(
-        s.failures.begin(), s.failures.end(),
-        [](const auto& a, const auto& b) { return a.second < b.second; });
-    return "no request succeeded (" + std::to_string(common->second) + " x " + common->first + ")";
+    const auto common =
+        std::max_element(s.failures.begin(), s.failures.end(), [](const auto& a, const auto& b) {
+          return a.second.count < b.second.count;
+        });
+    return "no request succeeded (" + std::to_string(common->second.count) + " x " + common->first +
+           (s.failures.size() > 1 ? ", ..." : "") + ")";
   }
   const double rate = static_cast<double>(failed) / static_cast<double>(s.completed);
   if (rate > maxErrorRate) {
     char line[160];
     std::snprintf(line, sizeof line,
                   "%lld of %lld requests failed (%.0f%%, above --max-error-rate %g)",
-                  static_cast<long long>(failed), static_cast<long long>(s.completed),
-                  rate * 100, maxErrorRate);
+                  static_cast<long long>(failed), static_cast<long long>(s.completed), rate * 100,
+                  maxErrorRate);
     return line;
   }
   return "";
@@ -350,7 +359,7 @@ void setupReplay(CLI::App& app, Runner& runner) {
       try {
         return runReplay(*o, std::cout, std::cerr);
       } catch (const std::invalid_argument& e) {
-        std::cerr << "tracetune: " << e.what() << " (see replay --help)\n";
+        std::cerr << "tracetune: " << e.what() << " (see tracetune replay --help)\n";
         return kExitUsage;
       }
     };
@@ -406,11 +415,11 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
   }
   const ReplaySources replayed = replaySources(store.exchanges(o.trace), o.allRoutes);
   if (replayed.sources.empty()) {
-    throw std::runtime_error(
-        "trace " + std::to_string(o.trace) +
-        (replayed.skipped.empty() ? " has no requests"
-                                  : " has no generation requests (only " +
-                                        skippedList(replayed.skipped) + "): --all-routes sends them"));
+    throw std::runtime_error("trace " + std::to_string(o.trace) +
+                             (replayed.skipped.empty() ? " has no requests"
+                                                       : " has no generation requests (only " +
+                                                             skippedList(replayed.skipped) +
+                                                             "): --all-routes sends them"));
   }
   const std::vector<Exchange>& sources = replayed.sources;
   std::vector<replay::PlanSource> planSources;
@@ -442,9 +451,8 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
       throw usage(e.what());
     }
     if (plans.back().requests.empty()) {
-      throw usage("nothing to send: " + std::string(o.window.empty() ? "" : "--window ") +
-                  "--limit, --duration or --shard leave no request of trace " +
-                  std::to_string(o.trace));
+      throw usage("no request of trace " + std::to_string(o.trace) +
+                  " is left to send by --window, --limit, --duration and --shard");
     }
   }
   const auto params = nlohmann::json::parse(source->parametersJson, nullptr, false);

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include <iostream>
 #include <memory>
 
@@ -40,6 +42,7 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
                        {"kind", traceKindName(t.kind)},
                        {"label", t.label},
                        {"created", t.created},
+                       {"state", traceStateName(t.state)},
                        {"requests", t.requests},
                        {"span_us", span ? nlohmann::json(*span) : nlohmann::json()},
                        {"target", t.target},
@@ -59,6 +62,7 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
                {"kind"},
                {"label"},
                {"created"},
+               {"state"},
                {"requests", Align::Right},
                {"span", Align::Right},
                {"source", Align::Right},
@@ -66,10 +70,16 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
   for (const auto& t : traces) {
     const auto span = spanUs(t);
     table.addRow({std::to_string(t.id), std::string(traceKindName(t.kind)), t.label, t.created,
-                  std::to_string(t.requests), span ? formatDurationUs(*span) : "-",
+                  std::string(traceStateName(t.state)), std::to_string(t.requests),
+                  span ? formatDurationUs(*span) : "-",
                   t.sourceTraceId ? std::to_string(*t.sourceTraceId) : "-", t.target});
   }
   table.print(out);
+  if (std::any_of(traces.begin(), traces.end(),
+                  [](const TraceInfo& t) { return t.state != TraceState::Complete; })) {
+    out << "interrupted and recording traces are partial: their runs were stopped early, are "
+           "still going, or crashed\n";
+  }
   return 0;
 }
 
