@@ -517,7 +517,9 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     if (o.duration) {
       parameters["duration_s"] = *o.duration;
     }
-    std::string label = o.label.empty() ? source->label + " replay" : o.label;
+    const std::string sourceName =
+        source->label.empty() ? "trace " + std::to_string(o.trace) : source->label;
+    std::string label = o.label.empty() ? sourceName + " replay" : o.label;
     if (!point.name.empty()) {
       label += " " + point.name;
     }

@@ -129,13 +129,15 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
                             {"profile_max_error", profile.maxAbsError()},
                             {"scheduler", schedulerConfigJson(*resolved.config)},
                             {"warnings", resolved.warnings}};
-  const int64_t id =
-      store.createTrace({.kind = TraceKind::Simulation,
-                         .label = o.label.empty() ? trace->label + " (simulated)" : o.label,
-                         .target = "tgi-sim " + profile.name,
-                         .parametersJson = parameters.dump(),
-                         .serverInfoJson = serverInfo.dump(),
-                         .sourceTraceId = o.trace});
+  const int64_t id = store.createTrace(
+      {.kind = TraceKind::Simulation,
+       .label = !o.label.empty()       ? o.label
+                : trace->label.empty() ? "trace " + std::to_string(o.trace) + " (simulated)"
+                                       : trace->label + " (simulated)",
+       .target = "tgi-sim " + profile.name,
+       .parametersJson = parameters.dump(),
+       .serverInfoJson = serverInfo.dump(),
+       .sourceTraceId = o.trace});
   store.append(id, simulated);
   store.appendSamples(id, stepSamples(result.steps));
 
