@@ -11,9 +11,12 @@
 // `--cpus shared` leaves the placement to the kernel. `--priority realtime` runs the replayer's
 // sending thread under SCHED_FIFO, as `tracetune replay --realtime` does (root or CAP_SYS_NICE).
 // `--repeat N` runs every configuration N times and summarises the p99 of each run.
+// `--input-tokens N` sends prompts synthesized to N tokens (over 500 KB at 150,000) instead of
+// short recorded ones: the runner builds each while it waits for its send time, so the build
+// should stay out of the send lag.
 //
 // replay_bench [--rates 500,2000,5000] [--seconds 3] [--tokens 8] [--time-scale 1]
-//              [--cpus split|shared] [--priority normal|realtime] [--repeat N]
+//              [--cpus split|shared] [--priority normal|realtime] [--repeat N] [--input-tokens N]
 #include "core/clock.h"
 #include "core/percentile.h"
 #include "core/realtime.h"
@@ -43,9 +46,10 @@ namespace {
 
 struct Args {
   std::vector<int> rates = {500, 2000, 5000};
-  double seconds = 3;   // of sending, per run
-  int tokens = 8;       // max_new_tokens of every request
-  double timeScale = 1; // tgi-sim's: real time; at 5,000 req/s a stream lasts about 2 s
+  double seconds = 3;      // of sending, per run
+  int tokens = 8;          // max_new_tokens of every request
+  int64_t inputTokens = 0; // > 0: synthesized prompts of this many tokens
+  double timeScale = 1;    // tgi-sim's: real time; at 5,000 req/s a stream lasts about 2 s
   int maxConnections = 12'000;
   bool splitCpus = true;
   bool realtime = false;
@@ -76,6 +80,8 @@ Args parseArgs(int argc, char** argv) {
       a.splitCpus = value == "split";
     } else if (flag == "--priority" && (value == "normal" || value == "realtime")) {
       a.realtime = value == "realtime";
+    } else if (flag == "--input-tokens") {
+      a.inputTokens = std::stoll(value);
     } else if (flag == "--repeat") {
       a.repeat = std::max(1, std::stoi(value));
     } else {
@@ -127,9 +133,16 @@ Result runOnce(const Args& args, int rate, bool preopen) {
   if (args.splitCpus) {
     pinTo(args.serverCpu); // tgi-sim inherits it
   }
-  test::ChildProcess sim({TGI_SIM_BIN, "--hostname", "127.0.0.1", "--port", "0", "--time-scale",
-                          std::to_string(args.timeScale), "--max-concurrent-requests", "100000",
-                          "--kv-tokens", "4000000"});
+  std::vector<std::string> simArgs = {TGI_SIM_BIN, "--hostname", "127.0.0.1", "--port", "0"};
+  simArgs.insert(simArgs.end(), {"--time-scale", std::to_string(args.timeScale),
+                                 "--max-concurrent-requests", "100000", "--kv-tokens", "4000000"});
+  if (args.inputTokens > 0) { // room for the long prompts (the tokenizer's count may differ)
+    const std::string input = std::to_string(2 * args.inputTokens);
+    const std::string total = std::to_string(2 * args.inputTokens + args.tokens);
+    simArgs.insert(simArgs.end(), {"--max-input-tokens", input, "--max-batch-prefill-tokens", input,
+                                   "--max-total-tokens", total});
+  }
+  test::ChildProcess sim(simArgs);
   if (args.splitCpus) {
     pinTo(args.replayerCpu);
   }
@@ -153,9 +166,13 @@ Result runOnce(const Args& args, int rate, bool preopen) {
     e.endpoint = Endpoint::GenerateStream;
     e.stream = true;
     e.requestHeaders = {{"content-type", "application/json"}};
-    e.requestBody = R"({"inputs":"replay benchmark request )" + std::to_string(i) +
-                    R"( with a short prompt","parameters":{"max_new_tokens":)" +
-                    std::to_string(args.tokens) + "}}";
+    if (args.inputTokens > 0) {
+      e.inputTokens = args.inputTokens; // no body: the prompt is synthesized to this length
+    } else {
+      e.requestBody = R"({"inputs":"replay benchmark request )" + std::to_string(i) +
+                      R"( with a short prompt","parameters":{"max_new_tokens":)" +
+                      std::to_string(args.tokens) + "}}";
+    }
     e.maxNewTokens = args.tokens;
     planSources.push_back({e.sentUs, -1});
   }
@@ -239,10 +256,13 @@ int main(int argc, char** argv) {
   getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
-  std::printf("fd limit %llu; %g s per run, max_new_tokens %d, tgi-sim --time-scale %g, %s, "
-              "replayer priority %s\n",
-              static_cast<unsigned long long>(limit.rlim_cur), args.seconds, args.tokens,
-              args.timeScale,
+  std::printf("fd limit %llu; %g s per run, %s prompts, max_new_tokens %d, tgi-sim --time-scale "
+              "%g, %s, replayer priority %s\n",
+              static_cast<unsigned long long>(limit.rlim_cur), args.seconds,
+              args.inputTokens > 0
+                  ? ("synthesized " + std::to_string(args.inputTokens) + "-token").c_str()
+                  : "short recorded",
+              args.tokens, args.timeScale,
               args.splitCpus ? "tgi-sim and the replayer on a CPU each" : "CPUs shared",
               args.realtime ? "real-time (SCHED_FIFO)" : "normal");
   std::printf("| req/s | connections | requests | ok | max open streams | mean stream s | "
