@@ -14,6 +14,7 @@ struct TextTable {
   std::vector<bool> numeric; // per column
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> notes; // printed under the table
+  std::vector<std::string> lines; // printed as they are under the title (commands to copy)
 };
 
 // The report as terminal tables: the traces side by side, replay deltas, curves with fits,

@@ -275,7 +275,7 @@ TEST_CASE("journey: commands that fail say so in one line and leave the database
   expectFailure(with({"--window", "5:2"}), 2, "--window 5:2: the end must come after the start");
   expectFailure(with({"--bogus"}), 2, "(see tracetune replay --help)");
   expectFailure(with({}), 1, "cannot reach http://127.0.0.1:9");
-  expectFailure({"recommend", "--db", db}, 2, "unknown command 'recommend'");
+  expectFailure({"recomend", "--db", db}, 2, "unknown command 'recomend'");
   CHECK(traceCount() == 1);
 }
 

@@ -1,7 +1,7 @@
 #include "replay/import.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "tools/common/what_if.h"
+#include "tune/what_if.h"
 #include "tools/tracetune/simulate_command.h"
 
 #include "tests/support/run_process.h"
@@ -54,9 +54,9 @@ TEST_CASE("simulate stores a simulation trace that agrees with the engine, reque
   REQUIRE(simulated.size() == original.size());
 
   // The same run, straight from the engine.
-  const auto plan = replay::buildPlan(cli::planSources(original),
+  const auto plan = replay::buildPlan(tune::planSources(original),
                                       {.mode = replay::RateMode::Speed, .value = 4.0, .seed = 1});
-  const auto requests = cli::engineRequests(original, plan, 0);
+  const auto requests = tune::engineRequests(original, plan, 0);
   std::string error;
   const auto config = sim::resolveConfig(*options.flags.resolve(&error)).config;
   const auto engine =

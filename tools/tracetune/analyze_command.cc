@@ -15,34 +15,6 @@
 #include <stdexcept>
 
 namespace tt::cli {
-namespace {
-
-void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& out) {
-  bool first = true;
-  for (const auto& t : tables) {
-    if (!first) {
-      out << "\n";
-    }
-    first = false;
-    out << t.title << "\n";
-    if (!t.columns.empty()) {
-      std::vector<Table::Column> columns;
-      for (size_t i = 0; i < t.columns.size(); ++i) {
-        columns.push_back({t.columns[i], t.numeric[i] ? Table::Align::Right : Table::Align::Left});
-      }
-      Table table(std::move(columns));
-      for (const auto& row : t.rows) {
-        table.addRow(row);
-      }
-      table.print(out);
-    }
-    for (const auto& note : t.notes) {
-      out << "  note: " << note << "\n";
-    }
-  }
-}
-
-} // namespace
 
 void setupAnalyze(CLI::App& app, Runner& runner) {
   auto options = std::make_shared<AnalyzeOptions>();

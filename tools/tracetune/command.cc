@@ -5,6 +5,7 @@
 #include "tools/tracetune/import_command.h"
 #include "tools/tracetune/merge_command.h"
 #include "tools/tracetune/proxy_command.h"
+#include "tools/tracetune/recommend_command.h"
 #include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
 #include "tools/tracetune/traces_command.h"
@@ -32,6 +33,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupReplay(app, runner);
   setupMerge(app, runner);
   setupSimulate(app, runner);
+  setupRecommend(app, runner);
   setupAnalyze(app, runner);
   setupTraces(app, runner);
 }

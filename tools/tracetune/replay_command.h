@@ -36,8 +36,8 @@ struct ReplayOptions {
   std::string shard;                // "i/N"
   std::optional<double> startAt;    // unix seconds
   bool quiet = false;
-  bool realtime = false; // the sending thread under SCHED_FIFO (core/realtime.h)
-  bool allRoutes = false; // also replay what generates nothing (/info, /health, /tokenize, ...)
+  bool realtime = false;     // the sending thread under SCHED_FIFO (core/realtime.h)
+  bool allRoutes = false;    // also replay what generates nothing (/info, /health, /tokenize, ...)
   double maxErrorRate = 0.5; // a run with a larger share of failed requests exits 1
 };
 

@@ -2,8 +2,8 @@
 
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "tools/common/what_if.h"
 #include "tools/tracetune/table.h"
+#include "tune/what_if.h"
 
 #include <chrono>
 #include <iostream>
@@ -105,8 +105,8 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   if (source.empty()) {
     throw StoreError("trace " + std::to_string(o.trace) + " has no requests: nothing to simulate");
   }
-  const auto plan = replay::buildPlan(planSources(source), planOptions(o));
-  const auto requests = engineRequests(source, plan, blockTokensOf(*trace));
+  const auto plan = replay::buildPlan(tune::planSources(source), planOptions(o));
+  const auto requests = tune::engineRequests(source, plan, blockTokensOf(*trace));
 
   const auto began = std::chrono::steady_clock::now();
   sim::EngineOptions engine;
@@ -116,7 +116,7 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   const double wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
-  std::vector<Exchange> simulated = simulatedExchanges(source, plan, result);
+  std::vector<Exchange> simulated = tune::simulatedExchanges(source, plan, result);
   nlohmann::json parameters{{"source_trace", o.trace},
                             {"mode", replay::rateModeName(planOptions(o).mode)},
                             {"copies", o.copies},

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "analyze/report_table.h"
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -23,6 +25,9 @@ private:
   std::vector<Column> columns_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// Tables in order, a blank line between them, each with its title and its notes.
+void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& out);
 
 // "850ms", "12.3s", "4m05s", "2h03m": a duration for people.
 std::string formatDurationUs(long long us);

@@ -1,11 +1,11 @@
-#include "tools/common/what_if.h"
+#include "tune/what_if.h"
 
 #include "core/tgi_request.h"
 
 #include <map>
 #include <string>
 
-namespace tt::cli {
+namespace tt::tune {
 
 int64_t promptTokensOf(const Exchange& e) {
   if (e.inputTokens) {
@@ -111,4 +111,4 @@ std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const
   return out;
 }
 
-} // namespace tt::cli
+} // namespace tt::tune

@@ -10,7 +10,7 @@
 
 // A what-if run: a stored trace, scheduled by a replay plan, through the simulated TGI in
 // virtual time, turned back into exchanges that analysis reads like a replay's.
-namespace tt::cli {
+namespace tt::tune {
 
 // Prompt tokens of a recorded request: as recorded (imports), else TGI's x-prompt-tokens, else
 // the prompt's bytes / 4, the usual ratio for English text with Llama-family tokenizers.
@@ -28,4 +28,4 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
 std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const replay::Plan& plan,
                                          const sim::EngineResult& result);
 
-} // namespace tt::cli
+} // namespace tt::tune

@@ -1,0 +1,93 @@
+// Recommendations on constructed workloads whose bottleneck is known.
+#include "tune/recommendation.h"
+
+#include "sim/profile_source.h"
+#include "tests/tune/tune_fixtures.h"
+
+#include <catch2/catch.hpp>
+
+using namespace tt;
+
+namespace {
+
+tune::Recommendation recommendFor(const tune::WhatIfTrace& trace,
+                                  const sim::LauncherConfig& current, const analyze::Slo& slo) {
+  tune::RecommendOptions options;
+  options.slo = slo;
+  options.capacity.maxLoad = 16;
+  const auto model = sim::resolveProfile("h100-llama3-8b").model;
+  return tune::recommend(trace, tune::describeWorkload(trace.requests, 1.0), current, model,
+                         options);
+}
+
+} // namespace
+
+TEST_CASE("concurrency-bound: long streams against few permits raise --max-concurrent-requests") {
+  // 10 req/s of 400-token answers: about 40 streams at once, against 16 permits.
+  const tune::WhatIfTrace trace = test::steadyTrace(300, 100'000, 200, 400);
+  sim::LauncherConfig current;
+  current.maxConcurrentRequests = 16;
+  analyze::Slo slo;
+  slo.e2eUs = 600e6; // only the 429s miss
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+  INFO(r.current.binding);
+  CHECK(r.current.binding.find("concurrency") != std::string::npos);
+  CHECK(r.current.atTraceLoad.overloaded > 0);
+  CHECK(r.recommended.launcher.maxConcurrentRequests > 16);
+  CHECK(r.recommended.capacity.load > r.current.capacity.load);
+  CHECK(r.recommended.atTraceLoad.overloaded == 0);
+}
+
+TEST_CASE("prefill-bound: long prompts under a TTFT objective raise the prefill budget") {
+  // 7,000-token prompts, 2 a second, against 512 prompt tokens per forward.
+  const tune::WhatIfTrace trace = test::steadyTrace(120, 500'000, 7000, 20);
+  sim::LauncherConfig current;
+  current.maxBatchPrefillTokens = 512;
+  analyze::Slo slo;
+  slo.ttftUs = 400'000;
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+  INFO(r.current.binding);
+  CHECK(r.current.binding.find("prefill budget") != std::string::npos);
+  REQUIRE(r.recommended.launcher.maxBatchPrefillTokens);
+  CHECK(*r.recommended.launcher.maxBatchPrefillTokens > 512);
+  CHECK(r.recommended.capacity.load > r.current.capacity.load);
+}
+
+TEST_CASE("settings TGI would refuse are never recommended, and counted") {
+  // Without chunking TGI needs max_batch_prefill_tokens >= max_input_tokens (8191 here).
+  const tune::WhatIfTrace trace = test::steadyTrace(100, 200'000, 3000, 50);
+  sim::LauncherConfig current;
+  current.prefillChunking = false;
+  current.maxTotalTokens = 8192;
+  current.maxBatchPrefillTokens = 8192;
+  analyze::Slo slo;
+  slo.ttftUs = 2e6;
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+  CHECK(r.refused > 0);
+  CHECK(sim::resolveConfig(r.recommended.launcher).config.has_value());
+  for (const auto& alternative : r.alternatives) {
+    CHECK(sim::resolveConfig(alternative.launcher).config.has_value());
+  }
+  for (const auto& s : r.sensitivity) {
+    if (s.flag == "--max-batch-prefill-tokens" && s.value && *s.value < 8191) {
+      CHECK(s.refused);
+    }
+  }
+  // In this mode the decode batch and the admission gates matter: they are searched.
+  const auto dims = tune::searchSpace(current);
+  CHECK(std::any_of(dims.begin(), dims.end(),
+                    [](const tune::Dimension& d) { return d.flag == "--waiting-served-ratio"; }));
+  CHECK(r.ineffective.size() == 1); // only --max-batch-total-tokens, which v3 ignores
+}
+
+TEST_CASE("with prefill chunking, the flags TGI ignores are reported and not searched") {
+  const sim::LauncherConfig chunking;
+  const auto ignored = tune::ineffectiveFlags(chunking);
+  REQUIRE(ignored.size() == 3);
+  CHECK(ignored[0].find("--waiting-served-ratio, --max-waiting-tokens") == 0);
+  for (const auto& d : tune::searchSpace(chunking)) {
+    CHECK(d.flag != "--waiting-served-ratio");
+    CHECK(d.flag != "--max-waiting-tokens");
+    CHECK(d.flag != "--max-batch-size");
+  }
+}

@@ -1,0 +1,144 @@
+#include "tools/tracetune/recommend_command.h"
+
+#include "analyze/reader.h"
+#include "analyze/slo.h"
+#include "schema/store.h"
+#include "sim/profile_source.h"
+#include "tools/tracetune/table.h"
+#include "tune/recommend_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace tt::cli {
+namespace {
+
+// The fewest generation requests from which a capacity means anything: with fewer, one request
+// more or less moves the attainment by more than the tolerance of the search.
+constexpr int64_t kMinRequests = 20;
+
+int64_t blockTokensOf(const TraceInfo& trace) {
+  const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
+  return parameters.is_object() ? parameters.value("block_tokens", int64_t{0}) : 0;
+}
+
+// The settings the trace's server ran with, from its /info, for what the user did not give.
+void currentFromServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
+                           sim::LauncherConfig& launcher) {
+  const auto take = [&](const char* key, const char* flag, auto apply) {
+    if (info.contains(key) && info[key].is_number_integer() && given.count(flag) == 0) {
+      apply(info[key].get<int64_t>());
+    }
+  };
+  take("max_concurrent_requests", "--max-concurrent-requests",
+       [&](int64_t v) { launcher.maxConcurrentRequests = v; });
+  take("max_input_tokens", "--max-input-tokens", [&](int64_t v) { launcher.maxInputTokens = v; });
+  take("max_total_tokens", "--max-total-tokens", [&](int64_t v) { launcher.maxTotalTokens = v; });
+  // TGI v3's KV capacity after warmup (the proxy adds it from the batch token gauge).
+  take("max_batch_total_tokens", "--kv-tokens",
+       [&](int64_t v) { launcher.model.kvCapacityTokens = v; });
+}
+
+} // namespace
+
+void setupRecommend(CLI::App& app, Runner& runner) {
+  auto o = std::make_shared<RecommendOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "recommend", "Recommend TGI launcher settings for a trace under SLOs, with the evidence");
+  sub->add_option("--db", o->db, "Database file")->required();
+  sub->add_option("--trace", o->trace, "Trace to tune for (a capture or an import)")->required();
+  sub->add_option("--slo", o->slo, "Objectives every request must meet, e.g. ttft=2s,itl=100ms")
+      ->required();
+  sub->add_option("--attainment", o->attainment,
+                  "Share of requests that must meet every objective (429s and 422s miss)")
+      ->check(CLI::Range(0.5, 1.0))
+      ->capture_default_str();
+  sub->add_option("--format", o->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  addLauncherFlags(*sub, o->flags, /*fromEnvironment=*/false);
+  sub->callback([o, sub, &runner] {
+    for (const CLI::Option* option : sub->get_options()) {
+      if (option->count() > 0) {
+        o->given.insert(option->get_name());
+      }
+    }
+    runner = [o] { return runRecommend(*o, std::cout); };
+  });
+}
+
+int runRecommend(const RecommendOptions& o, std::ostream& out) {
+  tune::RecommendOptions options;
+  try {
+    options.slo = analyze::parseSlo(o.slo);
+  } catch (const analyze::SloError& e) {
+    std::cerr << "tracetune: --slo: " << e.what() << " (see tracetune recommend --help)\n";
+    return kExitUsage;
+  }
+  options.capacity.attainment = o.attainment;
+  const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
+
+  Store store(o.db, Store::Access::Read);
+  const auto trace = store.findTrace(o.trace);
+  if (!trace) {
+    throw StoreError("no trace " + std::to_string(o.trace) + " in " + o.db +
+                     ": list them with tracetune traces --db " + o.db);
+  }
+  const double timeScale = analyze::serverTimeScale(*trace);
+  const tune::WhatIfTrace whatIf =
+      tune::whatIfTrace(store.exchanges(o.trace), timeScale, blockTokensOf(*trace));
+  if (static_cast<int64_t>(whatIf.requests.size()) < kMinRequests) {
+    throw std::runtime_error(
+        "trace " + std::to_string(o.trace) + " has " + std::to_string(whatIf.requests.size()) +
+        " generation requests: a recommendation needs at least " + std::to_string(kMinRequests) +
+        " (capture longer, or import a public trace)");
+  }
+
+  std::string error;
+  auto current = o.flags.resolve(&error);
+  if (!current) {
+    std::cerr << "tracetune: " << error << "\n";
+    return kExitUsage;
+  }
+  const auto info = nlohmann::json::parse(trace->serverInfoJson, nullptr, false);
+  if (info.is_object()) {
+    currentFromServerInfo(info, o.given, *current);
+  }
+  const sim::ResolvedConfig resolved = sim::resolveConfig(*current);
+  if (!resolved.config) {
+    std::cerr << "tracetune: the current settings are not valid for TGI: " << resolved.error
+              << "\n";
+    return kExitUsage;
+  }
+
+  const tune::Workload workload = tune::describeWorkload(whatIf.requests, 1.0);
+  const tune::Recommendation r =
+      tune::recommend(whatIf, workload, *current, profile.model, options);
+  tune::ReportContext context;
+  context.traceId = o.trace;
+  context.profile = profile.name;
+  context.profileError = profile.maxAbsError();
+  context.timeScale = timeScale;
+  context.attainment = o.attainment;
+  context.slo = options.slo.describe();
+  if (info.is_object()) {
+    context.modelId = info.value("model_id", context.modelId);
+    context.tgiVersion = info.value("version", context.tgiVersion);
+  }
+  if (o.format == "json") {
+    out << tune::recommendJson(r, context).dump(2) << "\n";
+  } else {
+    printTables(tune::recommendTables(r, context), out);
+  }
+  if (r.recommended.capacity.belowRange()) {
+    std::cerr << "tracetune: no setting tried meets " << context.slo << " for "
+              << o.attainment * 100 << "% of requests at any load down to "
+              << options.capacity.minLoad << "x: the table shows the closest\n";
+    return kExitRuntimeError;
+  }
+  return 0;
+}
+
+} // namespace tt::cli

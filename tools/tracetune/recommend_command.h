@@ -1,0 +1,27 @@
+#pragma once
+
+#include "tools/common/launcher_flags.h"
+#include "tools/tracetune/command.h"
+
+#include <cstdint>
+#include <ostream>
+#include <set>
+#include <string>
+
+namespace tt::cli {
+
+struct RecommendOptions {
+  std::string db;
+  int64_t trace = 0;
+  std::string slo;
+  double attainment = 0.95;
+  std::string format = "table";
+  LauncherFlags flags;         // the current settings, where the user gives them
+  std::set<std::string> given; // the launcher flags given on the command line
+};
+
+void setupRecommend(CLI::App& app, Runner& runner);
+// Recommends launcher settings for a stored trace; returns the exit status.
+int runRecommend(const RecommendOptions& options, std::ostream& out);
+
+} // namespace tt::cli

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "analyze/report_table.h"
+#include "tune/recommendation.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tt::tune {
+
+// Who the recommendation is for: the trace, the model's name and TGI's version (from the
+// server's /info where the trace has it), the objectives and the cost model.
+struct ReportContext {
+  int64_t traceId = 0;
+  std::string modelId = "<your model>";
+  std::string tgiVersion = "3.3.6";
+  std::string profile;     // the cost model's name
+  double profileError = 0; // its worst relative error on its own profile rows
+  double timeScale = 1;    // the trace was read in the server's time, scaled by this
+  double attainment = 0.95;
+  std::string slo; // "ttft=2s,itl=100ms"
+};
+
+// The recommendation as terminal tables, in reading order: the workload, current against
+// recommended, the launch line, alternatives, sensitivity, what was left alone, the search.
+std::vector<analyze::TextTable> recommendTables(const Recommendation& r,
+                                                const ReportContext& context);
+nlohmann::json recommendJson(const Recommendation& r, const ReportContext& context);
+
+} // namespace tt::tune

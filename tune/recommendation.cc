@@ -1,0 +1,66 @@
+#include "tune/recommendation.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace tt::tune {
+namespace {
+
+Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostModel& model,
+                const RecommendOptions& options) {
+  const sim::SchedulerConfig config = *sim::resolveConfig(e.launcher).config;
+  Assessed a;
+  a.launcher = e.launcher;
+  a.capacity = e.capacity;
+  a.atTraceLoad = runAtLoad(trace, config, model, options.slo, 1.0);
+  if (a.capacity.failedLoad > 0) {
+    a.binding =
+        bindingConstraint(runAtLoad(trace, config, model, options.slo, a.capacity.failedLoad));
+  }
+  if (a.capacity.load > 0) {
+    a.replicas = static_cast<int>(std::max(1.0, std::ceil(1.0 / a.capacity.load - 1e-9)));
+  }
+  return a;
+}
+
+} // namespace
+
+Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
+                         const sim::LauncherConfig& current, const sim::CostModel& model,
+                         const RecommendOptions& options) {
+  const auto began = std::chrono::steady_clock::now();
+  Recommendation r;
+  r.workload = workload;
+  const sim::SchedulerConfig config = *sim::resolveConfig(current).config;
+  // The searched flags written out as TGI resolves them, so that a candidate equal to a default
+  // is recognised as the current setting; the token limits too, which otherwise follow the
+  // prefill budget without chunking: the search must not reject requests the server accepts.
+  sim::LauncherConfig explicitCurrent = current;
+  explicitCurrent.maxBatchPrefillTokens = config.maxBatchPrefillTokens;
+  explicitCurrent.maxInputTokens = config.maxInputTokens;
+  explicitCurrent.maxTotalTokens = config.maxTotalTokens;
+  if (current.router == sim::RouterVersion::V2) {
+    explicitCurrent.maxBatchTotalTokens = config.maxBatchTotalTokens;
+  }
+  const Capacity currentCapacity =
+      findCapacity(trace, config, model, options.slo, options.capacity);
+  SearchResult search = searchSettings(trace, explicitCurrent, currentCapacity, model, options.slo,
+                                       options.capacity, options.passes);
+  r.current = assess(trace, {explicitCurrent, currentCapacity}, model, options);
+  r.recommended = assess(trace, search.best, model, options);
+  if (r.recommended.capacity.load > 0) {
+    const double load = r.recommended.capacity.load;
+    r.recommended.atNewCapacity = r.recommended.capacity.at;
+    r.current.atNewCapacity = runAtLoad(trace, config, model, options.slo, load);
+  }
+  r.alternatives = std::move(search.alternatives);
+  r.sensitivity = std::move(search.sensitivity);
+  r.ineffective = ineffectiveFlags(current);
+  r.candidates = search.candidates;
+  r.refused = search.refused;
+  r.runs = currentCapacity.runs + search.runs;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return r;
+}
+
+} // namespace tt::tune
