@@ -78,6 +78,14 @@ Headers sendableHeaders(const Headers& recorded, const Headers& extra) {
   return out;
 }
 
+// A recorded body goes out byte for byte unless --endpoint re-targets it.
+// A recorded body goes out as it is unless --endpoint re-targets it; what generates nothing
+// (/info, /tokenize, ...) goes out as recorded, with or without a body.
+bool sendsRecordedBody(const Exchange& source, const SendOptions& options) {
+  const bool sameEndpoint = !options.endpoint || *options.endpoint == source.endpoint;
+  return (!source.requestBody.empty() && sameEndpoint) || !isGeneration(source.endpoint);
+}
+
 } // namespace
 
 std::string bodyFor(Endpoint endpoint, const std::string& prompt,
@@ -112,27 +120,32 @@ std::string bodyFor(Endpoint endpoint, const std::string& prompt,
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::optional<int64_t> sentMaxNewTokens(const Exchange& source, const SendOptions& options) {
+  if (sendsRecordedBody(source, options)) {
+    return source.maxNewTokens;
+  }
+  const auto recorded = source.maxNewTokens ? source.maxNewTokens : source.outputTokens;
+  if (!recorded) {
+    return std::nullopt;
+  }
+  return std::max<int64_t>(1, *recorded);
+}
+
 OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOptions& options) {
   OutgoingRequest out;
-  const bool sameEndpoint = !options.endpoint || *options.endpoint == source.endpoint;
-  // What generates nothing (/info, /tokenize, ...) goes out as recorded, with or without a body.
-  if ((!source.requestBody.empty() && sameEndpoint) || !isGeneration(source.endpoint)) {
+  out.maxNewTokens = sentMaxNewTokens(source, options);
+  if (sendsRecordedBody(source, options)) {
     out.method = source.method;
     out.path = source.path;
     out.headers = sendableHeaders(source.requestHeaders, options.extraHeaders);
     out.body = source.requestBody;
     out.endpoint = source.endpoint;
     out.stream = source.stream;
-    out.maxNewTokens = source.maxNewTokens;
     return out;
   }
   out.endpoint = options.endpoint.value_or(source.endpoint);
   out.path = std::string(pathFor(out.endpoint));
   out.stream = out.endpoint != Endpoint::Generate;
-  const auto recorded = source.maxNewTokens ? source.maxNewTokens : source.outputTokens;
-  if (recorded) {
-    out.maxNewTokens = std::max<int64_t>(1, *recorded);
-  }
   std::optional<std::string> prompt;
   if (!source.requestBody.empty()) {
     prompt = promptOf(source.requestBody);

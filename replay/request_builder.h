@@ -38,6 +38,11 @@ struct OutgoingRequest {
 // `salt` makes synthesized text unique per request.
 OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOptions& options);
 
+// The max_new_tokens (max_tokens) of the request buildRequest makes for `source`: a recorded
+// body's own (none when the body has none), else the recorded one or the recorded output length,
+// at least 1; none when neither is known. `tracetune simulate` asks the simulated TGI for the same.
+std::optional<int64_t> sentMaxNewTokens(const Exchange& source, const SendOptions& options);
+
 // The request on the wire: request line (target prefix + path), Host, headers, Content-Length.
 std::string serializeRequest(const OutgoingRequest& request, const HttpUrl& target);
 

@@ -90,6 +90,12 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
   if (c.chunking) {
     out.warnings.push_back("Model supports prefill chunking. `waiting_served_ratio` and "
                            "`max_waiting_tokens` will be ignored.");
+    if (l.maxBatchSize) {
+      // TGI logs nothing about it: a note of our own (README.md, "Settings a mode ignores").
+      out.warnings.push_back(
+          "`--max-batch-size` limits only a batch formed while none is running: with prefill "
+          "chunking, requests join a running batch whatever its size (TGI does not log this).");
+    }
   }
 
   // §3.4: the router's checks after warmup.

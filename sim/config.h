@@ -73,8 +73,11 @@ struct SchedulerConfig {
 
 struct ResolvedConfig {
   std::optional<SchedulerConfig> config;
-  std::vector<std::string> warnings; // what TGI logs (deprecations, inferred values)
-  std::string error;                 // the fatal start-up message when config is empty
+  // What TGI logs at start-up (deprecations, inferred values, settings the mode ignores), then
+  // notes of our own, ending "(TGI does not log this)", on settings the mode ignores without a
+  // word from TGI. Both front ends print them (README.md, "Settings a mode ignores").
+  std::vector<std::string> warnings;
+  std::string error; // the fatal start-up message when config is empty
 };
 
 // Applies launcher defaults, warmup and the router's start-up validation. On failure `error`

@@ -1,11 +1,30 @@
 #include "tune/what_if.h"
 
 #include "core/tgi_request.h"
+#include "replay/request_builder.h"
 
 #include <map>
 #include <string>
 
 namespace tt::tune {
+namespace {
+
+// Whether the recorded answer stopped before its limit: a finish reason other than `length`
+// (end of sequence, a stop sequence), or, with none recorded, a complete answer of fewer tokens
+// than `asked` (or with no max_new_tokens asked for). Only then does the simulated model stop
+// there again; otherwise it goes on and TGI's length limit decides, which past 1,024 new tokens
+// is the next multiple of 1,024 (sim/README.md, "How long an answer is").
+bool endedOnItsOwn(const Exchange& e, int64_t generated, std::optional<int64_t> asked) {
+  if (generated <= 0 || e.finishReason == "length") {
+    return false;
+  }
+  if (e.finishReason && !e.finishReason->empty()) {
+    return true;
+  }
+  return e.outcome == Outcome::Ok && (!asked || generated < *asked);
+}
+
+} // namespace
 
 int64_t promptTokensOf(const Exchange& e) {
   if (e.inputTokens) {
@@ -40,11 +59,10 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
     sim::EngineRequest r;
     r.arrivalUs = planned.intendedUs;
     r.spec.inputTokens = promptTokensOf(e);
-    r.spec.params.maxNewTokens = e.maxNewTokens;
-    // Where the original ended on its own (end of sequence, stop), end there again; where it
-    // ran out of max_new_tokens, or nothing is known, run to the limit.
-    int64_t generated = e.outputTokens.value_or(static_cast<int64_t>(e.tokenTimesUs.size()));
-    if (e.finishReason != "length" && generated > 0) {
+    // What a replay asks for, so that a what-if and a replay against tgi-sim agree.
+    r.spec.params.maxNewTokens = replay::sentMaxNewTokens(e, {});
+    const int64_t generated = e.outputTokens.value_or(static_cast<int64_t>(e.tokenTimesUs.size()));
+    if (endedOnItsOwn(e, generated, r.spec.params.maxNewTokens)) {
       r.spec.outputTokens = generated;
     }
     if (blockTokens > 0 && !e.prefixHashIds.empty()) {
@@ -75,7 +93,7 @@ std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const
     e.stream = s.stream;
     e.inputBytes = s.inputBytes;
     e.inputTokens = promptTokensOf(s);
-    e.maxNewTokens = s.maxNewTokens;
+    e.maxNewTokens = replay::sentMaxNewTokens(s, {});
     e.parameters = s.parameters;
     e.prefixHashIds = s.prefixHashIds;
     switch (r.outcome) {

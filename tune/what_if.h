@@ -19,8 +19,10 @@ int64_t promptTokensOf(const Exchange& e);
 // The arrival of each source exchange on its trace's axis, with its session numbered.
 std::vector<replay::PlanSource> planSources(std::span<const Exchange> source);
 
-// One engine request per planned request. `blockTokens` is the prompt tokens each prefix hash
-// id stands for (0: the trace has none).
+// One engine request per planned request, asking for the max_new_tokens a replay sends; its
+// answer stops early only where the trace says the recorded one did (sim/README.md, "How long
+// an answer is"). `blockTokens` is the prompt tokens each prefix hash id stands for (0: the
+// trace has none).
 std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
                                                const replay::Plan& plan, int64_t blockTokens);
 

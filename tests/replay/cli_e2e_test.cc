@@ -154,6 +154,73 @@ TEST_CASE("1,000 imported requests replayed against tgi-sim, each recorded with 
   CHECK(linked.size() == 1000); // every source request replayed exactly once
 }
 
+TEST_CASE("a trace simulated and the same trace replayed against tgi-sim give every request the "
+          "same outcome and tokens, past 1,024 tokens too") {
+  test::TempDir dir;
+  const std::string db = dir.file("one-model.db");
+  // Outputs on both sides of TGI's 1,024-token jobs; inputs far from max_total_tokens, so that
+  // every continuation passes validation again.
+  const std::vector<int64_t> outputs{1, 7, 1023, 1024, 1025, 1500, 2047, 2048, 2049, 3000};
+  const std::string file = dir.file("long.jsonl");
+  {
+    std::ofstream f(file);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      f << R"({"timestamp": )" << i * 20 << R"(, "input_length": )" << 40 + i * 7
+        << R"(, "output_length": )" << outputs[i] << R"(, "hash_ids": []})"
+        << "\n";
+    }
+  }
+  REQUIRE(tracetune({"import", "mooncake", file, "--db", db}).status == 0);
+  const Ran simulated = tracetune({"simulate", "--db", db, "--trace", "1"});
+  INFO(simulated.out << simulated.err);
+  REQUIRE(simulated.status == 0);
+  TgiSim sim(200);
+  const Ran replayed =
+      tracetune({"replay", "--db", db, "--trace", "1", "--target", sim.url(), "--quiet"});
+  INFO(replayed.out << replayed.err);
+  REQUIRE(replayed.status == 0);
+  CHECK(sim.stop() == 0);
+
+  Store store(db, Store::Access::Read);
+  std::map<int64_t, int64_t> recordedOutput; // by source request id
+  for (const auto& e : store.exchanges(1)) {
+    recordedOutput[e.id] = e.outputTokens.value_or(-1);
+  }
+  std::map<int64_t, Exchange> simulation; // by source request id
+  for (const auto& t : store.listTraces()) {
+    if (t.kind == TraceKind::Simulation) {
+      for (auto& e : store.exchanges(t.id)) {
+        REQUIRE(e.sourceRequestId);
+        simulation.emplace(*e.sourceRequestId, std::move(e));
+      }
+    }
+  }
+  const auto replay = store.exchanges(onlyReplay(store).id);
+  REQUIRE(recordedOutput.size() == outputs.size());
+  REQUIRE(replay.size() == outputs.size());
+  REQUIRE(simulation.size() == outputs.size());
+  for (const auto& r : replay) {
+    REQUIRE(r.sourceRequestId);
+    const Exchange& s = simulation.at(*r.sourceRequestId);
+    const int64_t recorded = recordedOutput.at(*r.sourceRequestId);
+    // max_new_tokens = the recorded length; a model that does not stop gets TGI's 1,024-token
+    // jobs up to the next multiple of 1,024.
+    const int64_t expected = recorded <= 1024 ? recorded : (recorded + 1023) / 1024 * 1024;
+    INFO("source request " << *r.sourceRequestId << ", " << recorded << " tokens recorded");
+    CHECK(r.outcome == Outcome::Ok);
+    CHECK(s.outcome == r.outcome);
+    CHECK(s.status == r.status);
+    CHECK(r.maxNewTokens == recorded);
+    CHECK(s.maxNewTokens == r.maxNewTokens);
+    CHECK(r.outputTokens == expected);
+    CHECK(s.outputTokens == r.outputTokens);
+    CHECK(static_cast<int64_t>(r.tokenTimesUs.size()) == expected);
+    CHECK(s.tokenTimesUs.size() == r.tokenTimesUs.size());
+    CHECK(r.finishReason == "length");
+    CHECK(s.finishReason == r.finishReason);
+  }
+}
+
 TEST_CASE(
     "replay with --realtime sends every request from a real-time thread, or says why it cannot") {
   test::TempDir dir;

@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 extern char** environ;
@@ -17,11 +19,13 @@ extern char** environ;
 namespace tt::test {
 
 // A program running beside the test, stdin from /dev/null, stdout and stderr on pipes the test
-// reads with deadlines (poll, never sleep). The destructor ends it by its PID (SIGKILL) if it is
-// still running and reaps it, so a failed test leaves nothing behind.
+// reads with deadlines (poll, never sleep), with this process's environment plus `environment`
+// ("NAME=value" entries, each replacing a variable of the same name). The destructor ends it by
+// its PID (SIGKILL) if it is still running and reaps it, so a failed test leaves nothing behind.
 class ChildProcess {
 public:
-  explicit ChildProcess(const std::vector<std::string>& args) {
+  explicit ChildProcess(const std::vector<std::string>& args,
+                        const std::vector<std::string>& environment = {}) {
     int outPipe[2];
     int errPipe[2];
     if (pipe(outPipe) != 0) {
@@ -45,7 +49,21 @@ public:
       argv.push_back(const_cast<char*>(a.c_str()));
     }
     argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string_view entry(*e);
+      const bool replaced = std::any_of(environment.begin(), environment.end(), [&](const auto& v) {
+        return entry.substr(0, entry.find('=') + 1) == v.substr(0, v.find('=') + 1);
+      });
+      if (!replaced) {
+        envp.push_back(*e);
+      }
+    }
+    for (const auto& v : environment) {
+      envp.push_back(const_cast<char*>(v.c_str()));
+    }
+    envp.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(outPipe[1]);
     close(errPipe[1]);

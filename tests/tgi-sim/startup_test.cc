@@ -1,11 +1,15 @@
 // The executable: the launcher's start-up validation as one line and exit 2; `--port 0` prints
-// the bound port in a stable line; SIGTERM stops it cleanly.
+// the bound port in a stable line; SIGTERM stops it cleanly; TGI's start-up lines about the
+// settings and its fallback for a hostname that is not an IP address.
 #include "tests/support/run_process.h"
+#include "tests/tgi-sim/sim_harness.h"
 
 #include <catch2/catch.hpp>
 
 #include <csignal>
 
+using namespace std::chrono_literals;
+using tt::test::ChildProcess;
 using tt::test::runProcess;
 
 namespace {
@@ -75,4 +79,72 @@ TEST_CASE("port 0 prints the bound port, SIGTERM ends the process with 0") {
   waitpid(pid, &status, 0);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
+// Starts tgi-sim, reads its `listening` line, asks for /health on 127.0.0.1, stops it with
+// SIGTERM. Returns the address it said it listens on and its standard error.
+struct Started {
+  std::string address;
+  int health = 0;
+  int exitCode = -1;
+  std::string err;
+};
+Started startAndStop(const std::vector<std::string>& args,
+                     const std::vector<std::string>& environment = {}) {
+  ChildProcess sim(args, environment);
+  Started out;
+  const std::string line = sim.readLine(30s);
+  const std::string prefix = "tgi-sim listening on ";
+  const size_t colon = line.rfind(':');
+  if (line.rfind(prefix, 0) == 0 && colon != std::string::npos) {
+    out.address = line.substr(prefix.size(), colon - prefix.size());
+    out.health = tt::test::get(std::stoi(line.substr(colon + 1)), "/health").status;
+  }
+  sim.signal(SIGTERM);
+  out.exitCode = sim.wait(30s);
+  out.err = sim.err;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a HOSTNAME that is not an IP address, a container's id, gives TGI's fallback to "
+          "0.0.0.0 and its warning") {
+  const Started container = startAndStop({kBin, "--port", "0"}, {"HOSTNAME=some-container-id"});
+  CHECK(container.address == "0.0.0.0");
+  CHECK(container.health == 200); // reachable on 127.0.0.1
+  CHECK(container.exitCode == 0);
+  CHECK_THAT(container.err,
+             Catch::EndsWith("\ntgi-sim: note: Invalid hostname, defaulting to 0.0.0.0\n"));
+
+  const Started name = startAndStop({kBin, "--port", "0", "--hostname", "localhost"});
+  CHECK(name.address == "0.0.0.0"); // TGI does not resolve names either
+  CHECK(name.health == 200);
+  CHECK_THAT(name.err, Catch::Contains("Invalid hostname, defaulting to 0.0.0.0"));
+
+  const Started address = startAndStop({kBin, "--port", "0"}, {"HOSTNAME=127.0.0.1"});
+  CHECK(address.address == "127.0.0.1");
+  CHECK(address.health == 200);
+  CHECK_THAT(address.err, !Catch::Contains("Invalid hostname"));
+}
+
+TEST_CASE("start-up prints the lines TGI logs about the settings, and a note where it logs none") {
+  const Started s = startAndStop({kBin, "--port", "0", "--hostname", "127.0.0.1",
+                                  "--max-batch-size", "8", "--max-batch-total-tokens", "100000"});
+  CHECK(s.health == 200);
+  CHECK(s.err ==
+        "tgi-sim: note: `--max-batch-total-tokens` is deprecated for Flash Attention models.\n"
+        "tgi-sim: note: Inferred max batch total tokens: 400000\n"
+        "tgi-sim: note: Setting max batch total tokens to 400000\n"
+        "tgi-sim: note: Model supports prefill chunking. `waiting_served_ratio` and "
+        "`max_waiting_tokens` will be ignored.\n"
+        "tgi-sim: note: `--max-batch-size` limits only a batch formed while none is running: "
+        "with prefill chunking, requests join a running batch whatever its size (TGI does not "
+        "log this).\n");
+
+  const Started unchunked = startAndStop({kBin, "--port", "0", "--hostname", "127.0.0.1",
+                                          "--prefill-chunking", "off", "--max-batch-size", "8"});
+  CHECK(unchunked.err == "tgi-sim: note: Setting max batch total tokens to 400000\n");
 }

@@ -1,8 +1,9 @@
 #include "replay/import.h"
+#include "replay/request_builder.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "tune/what_if.h"
 #include "tools/tracetune/simulate_command.h"
+#include "tune/what_if.h"
 
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
@@ -140,4 +141,91 @@ TEST_CASE("simulate refuses what TGI's launcher refuses, and unknown traces") {
   const auto both = test::runProcess(
       {TRACETUNE_BIN, "simulate", "--db", db, "--trace", "1", "--speed", "2", "--rate", "3"});
   CHECK(both.exitCode == 2);
+}
+
+TEST_CASE("simulate asks what a replay sends and ends an answer early only where the trace says "
+          "it ended on its own") {
+  // Recorded max_new_tokens, output tokens and finish reason -> tokens TGI gives (its 1,024-token
+  // jobs run to the next multiple of 1,024 unless the model stops first) and the finish.
+  struct Case {
+    std::optional<int64_t> maxNewTokens;
+    std::optional<int64_t> outputTokens;
+    std::string finish;
+    int64_t tokens;
+    sim::FinishReason reason;
+  };
+  using enum sim::FinishReason;
+  const std::vector<Case> cases{
+      {1500, 1500, "", 2048, Length}, // an import: max_new_tokens = its output length
+      {1025, 1025, "", 2048, Length},
+      {3000, 3000, "", 3072, Length},
+      {1024, 1024, "", 1024, Length},
+      {2048, 2048, "", 2048, Length},
+      {std::nullopt, 1500, "", 2048, Length},  // only a length: the replay asks for it
+      {0, 0, "", 1, Length},                   // the replay asks for at least 1
+      {1500, 2048, "length", 2048, Length},    // a capture that ran to TGI's limit
+      {1500, 700, "eos_token", 700, EosToken}, // one that ended on its own
+      {1500, 1200, "", 1200, EosToken},        // fewer tokens than asked for: on its own
+  };
+  std::vector<Exchange> source;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Exchange e;
+    e.id = static_cast<int64_t>(i) + 1;
+    e.sentUs = static_cast<int64_t>(i) * 60'000'000; // one at a time
+    e.method = "POST";
+    e.path = "/generate_stream";
+    e.endpoint = Endpoint::GenerateStream;
+    e.stream = true;
+    e.inputTokens = 100;
+    e.maxNewTokens = cases[i].maxNewTokens;
+    e.outputTokens = cases[i].outputTokens;
+    if (!cases[i].finish.empty()) {
+      e.finishReason = cases[i].finish;
+    }
+    source.push_back(std::move(e));
+  }
+  const auto plan = replay::buildPlan(tune::planSources(source), {});
+  const auto requests = tune::engineRequests(source, plan, 0);
+  const auto config = sim::resolveConfig(sim::LauncherConfig{}).config;
+  REQUIRE(config);
+  const auto result =
+      sim::runEngine(*config, sim::resolveProfile("h100-llama3-8b").model, requests);
+  const auto simulated = tune::simulatedExchanges(source, plan, result);
+  REQUIRE(simulated.size() == cases.size());
+  for (size_t i = 0; i < plan.requests.size(); ++i) {
+    const size_t c = plan.requests[i].source;
+    INFO("case " << c);
+    const auto& r = result.requests[i];
+    REQUIRE(r.outcome == sim::Outcome::Ok);
+    CHECK(static_cast<int64_t>(r.tokenUs.size()) == cases[c].tokens);
+    CHECK(r.finish == cases[c].reason);
+    CHECK(simulated[i].outputTokens == cases[c].tokens);
+    CHECK(simulated[i].maxNewTokens == replay::sentMaxNewTokens(source[c], {}));
+  }
+}
+
+TEST_CASE("simulate prints the lines TGI logs about the settings, and a note where it logs none") {
+  test::TempDir dir;
+  const std::string db = dir.file("t.db");
+  const int64_t source = importAzure(db, 5);
+  cli::SimulateOptions options{.db = db, .trace = source};
+  options.flags.launcher.maxBatchSize = 8;
+  options.flags.launcher.maxBatchTotalTokens = 100'000;
+  std::ostringstream out;
+  REQUIRE(cli::runSimulate(options, out) == 0);
+  CHECK_THAT(out.str(),
+             Catch::Contains("\nnote: `--max-batch-total-tokens` is deprecated for Flash "
+                             "Attention models.\nnote: Inferred max batch total tokens: 400000\n"
+                             "note: Setting max batch total tokens to 400000\n"
+                             "note: Model supports prefill chunking. `waiting_served_ratio` and "
+                             "`max_waiting_tokens` will be ignored.\n"
+                             "note: `--max-batch-size` limits only a batch formed while none is "
+                             "running: with prefill chunking, requests join a running batch "
+                             "whatever its size (TGI does not log this).\n"));
+
+  options.flags.prefillChunking = "off"; // then max_batch_size caps every batch: no note
+  std::ostringstream unchunked;
+  REQUIRE(cli::runSimulate(options, unchunked) == 0);
+  CHECK_THAT(unchunked.str(), !Catch::Contains("--max-batch-size"));
+  CHECK_THAT(unchunked.str(), !Catch::Contains("prefill chunking"));
 }

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "sim/profile_source.h"
 
+#include <arpa/inet.h>
 #include <uv.h>
 
 #include <cstdio>
@@ -27,6 +28,14 @@ std::string defaultModelId(const std::string& profile) {
     stem.resize(dot);
   }
   return "tgi-sim/" + stem;
+}
+
+// TGI's router parses the hostname as an IP address and listens on 0.0.0.0 when it is not one
+// (README.md, "Flags"), as with Docker's HOSTNAME, the container's id.
+bool isIpAddress(const std::string& host) {
+  in6_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
 struct SignalStop {
@@ -72,7 +81,8 @@ void setupTgiSim(CLI::App& app, TgiSimOptions& o) {
       ->capture_default_str();
 }
 
-std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::string* error) {
+std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::string* error,
+                                              std::vector<std::string>* notes) {
   const auto launcher = o.launcher.resolve(error);
   if (!launcher) {
     return std::nullopt;
@@ -83,7 +93,7 @@ std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::strin
     return std::nullopt;
   }
   ServerConfig c;
-  c.hostname = o.hostname;
+  c.hostname = isIpAddress(o.hostname) ? o.hostname : "0.0.0.0";
   c.port = o.port;
   c.scheduler = *resolved.config;
   try {
@@ -98,15 +108,25 @@ std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::strin
   c.eosProbability = o.eosProbability;
   c.payloadLimit = static_cast<uint64_t>(std::max<int64_t>(o.payloadLimit, 0));
   c.maxClientBatchSize = o.maxClientBatchSize;
+  if (notes != nullptr) { // in TGI's order: warmup's lines, then the web server's
+    notes->insert(notes->end(), resolved.warnings.begin(), resolved.warnings.end());
+    if (c.hostname != o.hostname) {
+      notes->push_back("Invalid hostname, defaulting to 0.0.0.0");
+    }
+  }
   return c;
 }
 
 int runTgiSim(const TgiSimOptions& options) {
   std::string error;
-  auto config = buildServerConfig(options, &error);
+  std::vector<std::string> notes;
+  auto config = buildServerConfig(options, &error, &notes);
   if (!config) {
     std::cerr << "tgi-sim: " << error << "\n";
     return 2;
+  }
+  for (const auto& note : notes) {
+    std::cerr << "tgi-sim: note: " << note << "\n";
   }
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tt::tgisim {
 
@@ -28,8 +29,11 @@ struct TgiSimOptions {
 void setupTgiSim(CLI::App& app, TgiSimOptions& options);
 
 // Resolves the options as the launcher, the shard's warmup and the router would (defaults,
-// start-up validation). On failure returns nullopt and sets `error` to the one line TGI prints.
-std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& options, std::string* error);
+// start-up validation, a hostname that is not an IP address). On failure returns nullopt and
+// sets `error` to the one line TGI prints; otherwise appends to `notes`, when given, the lines
+// TGI logs about the settings (README.md, "Flags").
+std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& options, std::string* error,
+                                              std::vector<std::string>* notes = nullptr);
 
 // Runs the server until SIGINT/SIGTERM; prints `tgi-sim listening on HOST:PORT` once bound.
 // Returns the process exit code: 0, 1 when it cannot listen, 2 for invalid settings.
