@@ -1,8 +1,10 @@
 #include "tools/tracetune/simulate_command.h"
 
+#include "analyze/reader.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
 #include "tools/tracetune/table.h"
+#include "tune/load_run.h"
 #include "tune/what_if.h"
 
 #include <chrono>
@@ -101,11 +103,18 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
     throw StoreError("no trace " + std::to_string(o.trace) + " in " + o.db +
                      ": list them with tracetune traces --db " + o.db);
   }
-  const std::vector<Exchange> source = store.exchanges(o.trace);
+  // What generates nothing (/info, /health, ...) is left out, as a replay leaves it out; a
+  // capture from tgi-sim at --time-scale X arrives in the server's time, as analyze reads it.
+  std::vector<Exchange> stored = store.exchanges(o.trace);
+  const size_t storedCount = stored.size();
+  const tune::WhatIfTrace whatIf =
+      tune::whatIfTrace(std::move(stored), analyze::serverTimeScale(*trace), 0);
+  const std::vector<Exchange>& source = whatIf.requests;
   if (source.empty()) {
-    throw StoreError("trace " + std::to_string(o.trace) + " has no requests: nothing to simulate");
+    throw StoreError("trace " + std::to_string(o.trace) +
+                     " has no generation requests: nothing to simulate");
   }
-  const auto plan = replay::buildPlan(tune::planSources(source), planOptions(o));
+  const auto plan = replay::buildPlan(whatIf.arrivals, planOptions(o));
   const auto requests = tune::engineRequests(source, plan, blockTokensOf(*trace));
 
   const auto began = std::chrono::steady_clock::now();
@@ -156,6 +165,11 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
       << " invalid (422), " << unfinished << " never scheduled; " << result.forwards
       << " forwards over " << formatDurationUs(result.endUs) << " of virtual time in "
       << static_cast<int64_t>(wallSeconds * 1000) << " ms\n";
+  if (const size_t skipped = storedCount - source.size(); skipped > 0) {
+    out << "skipped " << skipped
+        << (skipped == 1 ? " request that generates" : " requests that generate")
+        << " nothing (/info, /health, ...)\n";
+  }
   for (const auto& warning : resolved.warnings) {
     out << "note: " << warning << "\n";
   }
