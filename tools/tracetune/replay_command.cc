@@ -7,12 +7,11 @@
 #include "core/url.h"
 #include "replay/preflight.h"
 #include "replay/runner.h"
-#include "schema/capture_writer.h"
+#include "replay/stored_run.h"
 #include "schema/store.h"
 #include "tools/tracetune/table.h"
 
 #include <nlohmann/json.hpp>
-#include <uv.h>
 
 #include <algorithm>
 #include <chrono>
@@ -527,66 +526,27 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     if (o.startAt) {
       checkStartAt(*o.startAt); // still ahead after the preflight
     }
-    replay::RunStats stats;
-    uint64_t dropped = 0;
-    int64_t traceId = 0;
-    {
-      std::unique_ptr<CaptureWriter> writer;
-      uv_loop_t loop;
-      uv_loop_init(&loop);
-      {
-        replay::Runner runner(&loop, clock, plan, sources, run,
-                              [&writer](Exchange&& e) { writer->submit(std::move(e)); });
-        // Connections opened before the zero keep TCP connects out of the first send lags.
-        const int pool = plan.closedLoop ? plan.concurrency : o.preconnect;
-        if (pool > 0) {
-          const int open = runner.preconnect(pool, 10'000);
-          if (open < std::min(pool, o.maxConnections)) {
-            err << "tracetune: " << open << " of " << std::min(pool, o.maxConnections)
-                << " connections opened before the start\n";
-          }
-        }
-        // The run's zero: the shared --start-at instant, or 20 ms from now, time to set up the
-        // writer and for the runner to open connections for the first requests ahead of them.
-        constexpr int64_t kStartAheadUs = 20'000;
-        int64_t originUnixUs = unixNowUs() + kStartAheadUs;
-        int64_t originNs = clock.nowNs() + kStartAheadUs * 1000;
-        if (o.startAt) {
-          originNs += (std::llround(*o.startAt * 1e6) - originUnixUs) * 1000;
-          originUnixUs = std::llround(*o.startAt * 1e6);
-          if (originUnixUs < unixNowUs()) {
-            err << "tracetune: connecting took past --start-at; requests start late\n";
-          }
-        }
-        traceId = store.createTrace({.kind = TraceKind::Replay,
-                                     .label = label,
-                                     .target = o.target,
-                                     .parametersJson = parameters.dump(),
-                                     .serverInfoJson = serverInfo,
-                                     .sourceTraceId = o.trace,
-                                     .originUnixUs = originUnixUs,
-                                     .state = TraceState::Recording});
-        writer = std::make_unique<CaptureWriter>(o.db, traceId);
-        // After the writer's threads started, so that only this one runs real-time.
-        std::optional<RealtimeScope> realtime;
-        if (o.realtime) {
-          realtime.emplace();
-        }
-        stats = runner.run(originNs);
-      }
-      uv_loop_close(&loop);
-      if (writer) {
-        writer->flush();
-        dropped = writer->counters().dropped + writer->counters().lost;
-      }
+    replay::StoredRunOptions stored{.db = o.db,
+                                    .trace = {.label = label,
+                                              .target = o.target,
+                                              .parametersJson = parameters.dump(),
+                                              .serverInfoJson = serverInfo,
+                                              .sourceTraceId = o.trace},
+                                    .preconnect = o.preconnect,
+                                    .realtime = o.realtime};
+    if (o.startAt) {
+      stored.startAtUnixUs = std::llround(*o.startAt * 1e6);
     }
-    store.setTraceState(traceId,
-                        stats.interrupted ? TraceState::Interrupted : TraceState::Complete);
+    const replay::StoredRun result =
+        replay::runAndStore(store, clock, plan, sources, run, stored, err);
+    const replay::RunStats& stats = result.stats;
+    const int64_t traceId = result.traceId;
     out << "replay trace " << traceId << (point.name.empty() ? "" : " (" + point.name + ")")
         << "\n";
     printSummary(stats, out);
-    if (dropped > 0) {
-      err << "tracetune: " << dropped << " results could not be written to " << o.db << "\n";
+    if (result.unwritten > 0) {
+      err << "tracetune: " << result.unwritten << " results could not be written to " << o.db
+          << "\n";
     }
     if (stats.interrupted) {
       return kExitInterrupted;
@@ -594,7 +554,7 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     const std::string verdict = failureVerdict(stats, o.maxErrorRate);
     if (!verdict.empty()) {
       failedPoints.push_back("replay trace " + std::to_string(traceId) + ": " + verdict);
-      if (stats.outcomes[Outcome::Ok] == 0) {
+      if (!stats.outcomes.contains(Outcome::Ok)) {
         break; // nothing got through: the next points would fail the same way
       }
     }
