@@ -263,4 +263,50 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
             {"seconds", r.seconds}}}};
 }
 
+TextTable validationTable(const std::vector<SettingValidation>& validations, double attainment) {
+  TextTable t;
+  t.title = "Validation: the workload replayed against launched servers, predicted against "
+            "measured (" +
+            format("%.0f%%", attainment * 100) + " must meet the objectives)";
+  t.columns = {"setting", "load", "predicted", "measured", "replay trace"};
+  t.numeric = {false, true, true, true, true};
+  for (const SettingValidation& v : validations) {
+    for (const MeasuredPoint& p : v.points) {
+      t.rows.push_back({v.name, format("%.3gx", p.load), format("%.1f%%", p.predicted * 100),
+                        format("%.1f%%", p.measured * 100), std::to_string(p.traceId)});
+    }
+    std::string line = v.name + ": capacity predicted " + format("%.3gx", v.predictedCapacity);
+    if (v.measuredCapacity) {
+      line += ", measured " + format("%.3gx", *v.measuredCapacity) +
+              format(" (%+.1f%%)", (*v.measuredCapacity / v.predictedCapacity - 1) * 100);
+    } else {
+      line += v.holdsAtEveryPoint ? ", measured above every load of the sweep"
+                                  : ", measured below every load of the sweep";
+    }
+    t.notes.push_back(line + "; server: " + v.command);
+  }
+  return t;
+}
+
+nlohmann::json validationJson(const std::vector<SettingValidation>& validations) {
+  json out = json::array();
+  for (const SettingValidation& v : validations) {
+    json points = json::array();
+    for (const MeasuredPoint& p : v.points) {
+      points.push_back({{"load", p.load},
+                        {"predicted_attainment", p.predicted},
+                        {"measured_attainment", p.measured},
+                        {"trace", p.traceId},
+                        {"time_scale", p.timeScale}});
+    }
+    out.push_back({{"setting", v.name},
+                   {"command", v.command},
+                   {"predicted_capacity", v.predictedCapacity},
+                   {"measured_capacity", v.measuredCapacity ? json(*v.measuredCapacity) : json()},
+                   {"holds_at_every_point", v.holdsAtEveryPoint},
+                   {"points", points}});
+  }
+  return out;
+}
+
 } // namespace tt::tune

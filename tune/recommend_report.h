@@ -2,6 +2,7 @@
 
 #include "analyze/report_table.h"
 #include "tune/recommendation.h"
+#include "tune/validation.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,5 +29,10 @@ struct ReportContext {
 std::vector<analyze::TextTable> recommendTables(const Recommendation& r,
                                                 const ReportContext& context);
 nlohmann::json recommendJson(const Recommendation& r, const ReportContext& context);
+
+// Predicted against measured, per setting: each load of the sweep and the capacities.
+analyze::TextTable validationTable(const std::vector<SettingValidation>& validations,
+                                   double attainment);
+nlohmann::json validationJson(const std::vector<SettingValidation>& validations);
 
 } // namespace tt::tune

@@ -5,15 +5,22 @@
 #include "schema/store.h"
 #include "sim/profile_source.h"
 #include "tools/tracetune/table.h"
+#include "tune/launched_server.h"
 #include "tune/recommend_report.h"
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 namespace tt::cli {
 namespace {
+
+// tgi-sim's pace in a validation: ten times real time keeps a replay of minutes to seconds.
+constexpr int kValidationTimeScale = 10;
 
 // The fewest generation requests from which a capacity means anything: with fewer, one request
 // more or less moves the attainment by more than the tolerance of the search.
@@ -55,6 +62,12 @@ void setupRecommend(CLI::App& app, Runner& runner) {
                   "Share of requests that must meet every objective (429s and 422s miss)")
       ->check(CLI::Range(0.5, 1.0))
       ->capture_default_str();
+  sub->add_flag("--validate", o->validate,
+                "Replay the workload against a server launched with the current and the "
+                "recommended settings, around each predicted capacity");
+  sub->add_option("--launch", o->launch,
+                  "Server command for --validate, with {port} and {flags} (default: tgi-sim with "
+                  "the same cost model, 10x faster than real time)");
   sub->add_option("--format", o->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -68,6 +81,56 @@ void setupRecommend(CLI::App& app, Runner& runner) {
     runner = [o] { return runRecommend(*o, std::cout); };
   });
 }
+
+namespace {
+
+// tgi-sim beside this tracetune, with the cost model and the server facts that were simulated.
+std::string defaultLaunch(const RecommendOptions& o, const sim::LauncherConfig& current) {
+  const std::string tgiSim =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
+  std::string command = tgiSim + " --hostname 127.0.0.1 --port {port} --time-scale " +
+                        std::to_string(kValidationTimeScale) + " --profile " + o.flags.profile +
+                        " --kv-tokens " + std::to_string(current.model.kvCapacityTokens);
+  if (!current.prefillChunking) {
+    command += " --prefill-chunking off";
+  }
+  if (current.router == sim::RouterVersion::V2) {
+    command += " --scheduler v2";
+  }
+  return command + " {flags}";
+}
+
+std::vector<tune::SettingValidation> validate(Store& store, const tune::WhatIfTrace& whatIf,
+                                              const tune::Recommendation& r,
+                                              const sim::CostModel& model,
+                                              const tune::RecommendOptions& options,
+                                              const RecommendOptions& o) {
+  const auto logs =
+      std::filesystem::temp_directory_path() / ("tracetune-validate-" + std::to_string(getpid()));
+  std::filesystem::create_directories(logs);
+  tune::ValidationOptions v;
+  v.db = o.db;
+  v.label = "validate trace " + std::to_string(o.trace);
+  v.launch = o.launch.empty() ? defaultLaunch(o, r.current.launcher) : o.launch;
+  v.logDirectory = logs.string();
+  v.slo = options.slo;
+  v.attainment = o.attainment;
+  v.sourceTraceId = o.trace;
+  std::vector<tune::SettingValidation> out;
+  for (const auto* assessed : {&r.current, &r.recommended}) {
+    if (assessed->capacity.load <= 0) {
+      continue; // nothing predicted to check
+    }
+    const sim::SchedulerConfig config = *sim::resolveConfig(assessed->launcher).config;
+    out.push_back(tune::validateSetting(store, whatIf, assessed->launcher,
+                                        assessed == &r.current ? "current" : "recommended",
+                                        assessed->capacity.load, config, model, v, std::cerr));
+  }
+  std::cerr << "validation: servers' output in " << logs.string() << "\n";
+  return out;
+}
+
+} // namespace
 
 int runRecommend(const RecommendOptions& o, std::ostream& out) {
   tune::RecommendOptions options;
@@ -127,10 +190,27 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     context.modelId = info.value("model_id", context.modelId);
     context.tgiVersion = info.value("version", context.tgiVersion);
   }
+  std::vector<tune::SettingValidation> validations;
+  if (o.validate) {
+    try {
+      validations = validate(store, whatIf, r, profile.model, options, o);
+    } catch (const tune::LaunchError& e) {
+      std::cerr << "tracetune: --validate: " << e.what() << "\n";
+      return kExitRuntimeError;
+    }
+  }
   if (o.format == "json") {
-    out << tune::recommendJson(r, context).dump(2) << "\n";
+    nlohmann::json report = tune::recommendJson(r, context);
+    if (o.validate) {
+      report["validation"] = tune::validationJson(validations);
+    }
+    out << report.dump(2) << "\n";
   } else {
-    printTables(tune::recommendTables(r, context), out);
+    auto tables = tune::recommendTables(r, context);
+    if (o.validate) {
+      tables.push_back(tune::validationTable(validations, o.attainment));
+    }
+    printTables(tables, out);
   }
   if (r.recommended.capacity.belowRange()) {
     std::cerr << "tracetune: no setting tried meets " << context.slo << " for "

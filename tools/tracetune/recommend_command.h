@@ -16,6 +16,8 @@ struct RecommendOptions {
   std::string slo;
   double attainment = 0.95;
   std::string format = "table";
+  bool validate = false;
+  std::string launch;          // command template with {port} and {flags}; empty: tgi-sim
   LauncherFlags flags;         // the current settings, where the user gives them
   std::set<std::string> given; // the launcher flags given on the command line
 };

@@ -1,0 +1,133 @@
+#include "tune/validation.h"
+
+#include "analyze/reader.h"
+#include "analyze/trace_metrics.h"
+#include "core/clock.h"
+#include "replay/preflight.h"
+#include "replay/stored_run.h"
+#include "tune/launched_server.h"
+#include "tune/launcher_line.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace tt::tune {
+namespace {
+
+// The share of a stored replay's requests that met every objective, in the server's time.
+double measuredAttainment(Store& store, int64_t traceId, double timeScale,
+                          const analyze::Slo& slo) {
+  int64_t all = 0;
+  int64_t met = 0;
+  analyze::forEachRecord(store, traceId, timeScale,
+                         [&](const analyze::RequestRecord& r, std::span<const int64_t>) {
+                           ++all;
+                           met += analyze::meetsSlo(r, slo, /*fromIntended=*/false) ? 1 : 0;
+                         });
+  return all > 0 ? static_cast<double>(met) / static_cast<double>(all) : 0;
+}
+
+// Where the measured attainment crosses `target` between the sweep's points, by linear
+// interpolation between the last point that holds and the next.
+std::optional<double> crossing(const std::vector<MeasuredPoint>& points, double target) {
+  for (size_t i = 0; i + 1 < points.size(); ++i) {
+    const MeasuredPoint& a = points[i];
+    const MeasuredPoint& b = points[i + 1];
+    if (a.measured >= target && b.measured < target) {
+      return a.load + (b.load - a.load) * (a.measured - target) / (a.measured - b.measured);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string line;
+  for (const std::string& w : words) {
+    line += (line.empty() ? "" : " ") + w;
+  }
+  return line;
+}
+
+} // namespace
+
+SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
+                                  const sim::LauncherConfig& launcher, const std::string& name,
+                                  double predictedCapacity, const sim::SchedulerConfig& config,
+                                  const sim::CostModel& model, const ValidationOptions& options,
+                                  std::ostream& progress) {
+  SettingValidation v;
+  v.name = name;
+  v.predictedCapacity = predictedCapacity;
+  LaunchedServer server(options.launch, joined(launcherArguments(launcher)),
+                        options.logDirectory + "/" + name + "-server.log",
+                        std::chrono::seconds(120));
+  v.command = server.command();
+
+  replay::RunOptions run;
+  run.target.host = "127.0.0.1";
+  run.target.port = static_cast<uint16_t>(server.port());
+  std::string error;
+  if (replay::resolveTarget(run.target, run.address, error) != 0) {
+    throw LaunchError(error);
+  }
+  const MonotonicClock clock;
+  const Exchange info =
+      replay::fetchOnce(run.target, run.address, clock, "GET", "/info", "", 5'000);
+  const std::string serverInfo =
+      info.status == 200 && nlohmann::json::accept(info.responseBody) ? info.responseBody : "{}";
+  const double timeScale =
+      analyze::serverTimeScale({.kind = TraceKind::Replay, .serverInfoJson = serverInfo});
+  const bool synthesize = std::any_of(trace.requests.begin(), trace.requests.end(),
+                                      [](const Exchange& e) { return e.requestBody.empty(); });
+  if (synthesize) {
+    std::vector<int64_t> lengths;
+    for (const Exchange& e : trace.requests) {
+      if (e.inputTokens && lengths.size() < 5) {
+        lengths.push_back(*e.inputTokens);
+      }
+    }
+    const int blockTokens = trace.blockTokens > 0 ? static_cast<int>(trace.blockTokens) : 512;
+    run.send.synth.blockTokens = blockTokens;
+    run.send.synth.tokensPerWord =
+        replay::calibrateSynthesis(run.target, run.address, clock, lengths, blockTokens)
+            .tokensPerWord;
+  }
+
+  for (const double multiple : options.sweep) {
+    const double load = predictedCapacity * multiple;
+    replay::PlanOptions plan;
+    plan.mode = replay::RateMode::Speed;
+    plan.value = load * timeScale; // the trace is in the server's time; the server runs faster
+    char loadText[32];
+    std::snprintf(loadText, sizeof loadText, "%.3g", load);
+    progress << "validating " << name << " settings at " << loadText << "x the trace's load\n";
+    const nlohmann::json parameters{
+        {"validation", name}, {"load", load}, {"mode", "speed"}, {"value", plan.value}};
+    const replay::StoredRun stored = replay::runAndStore(
+        store, clock, replay::buildPlan(trace.arrivals, plan), trace.requests, run,
+        {.db = options.db,
+         .trace = {.label = options.label + " " + name + " load=" + loadText,
+                   .target = server.url(),
+                   .parametersJson = parameters.dump(),
+                   .serverInfoJson = serverInfo,
+                   .sourceTraceId = options.sourceTraceId}},
+        progress);
+    MeasuredPoint point;
+    point.load = load;
+    point.traceId = stored.traceId;
+    point.timeScale = timeScale;
+    point.predicted = runAtLoad(trace, config, model, options.slo, load).attainment();
+    point.measured = measuredAttainment(store, stored.traceId, timeScale, options.slo);
+    v.points.push_back(point);
+  }
+  server.stop();
+  v.measuredCapacity = crossing(v.points, options.attainment);
+  v.holdsAtEveryPoint = std::all_of(v.points.begin(), v.points.end(), [&](const MeasuredPoint& p) {
+    return p.measured >= options.attainment;
+  });
+  return v;
+}
+
+} // namespace tt::tune

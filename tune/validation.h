@@ -1,0 +1,55 @@
+#pragma once
+
+#include "analyze/slo.h"
+#include "schema/store.h"
+#include "sim/config.h"
+#include "tune/load_run.h"
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tt::tune {
+
+// One replay of the workload against a launched server at a load.
+struct MeasuredPoint {
+  double load = 0;
+  int64_t traceId = 0;  // the replay trace stored
+  double predicted = 0; // the simulated attainment at this load
+  double measured = 0;  // the replay's: requests that met every objective, of all sent
+  double timeScale = 1; // of the server (tgi-sim's --time-scale, from its /info)
+};
+
+// A setting's capacity as predicted and as measured on a sweep of loads around the prediction.
+struct SettingValidation {
+  std::string name; // "current" or "recommended"
+  std::string command;
+  double predictedCapacity = 0;
+  std::vector<MeasuredPoint> points;
+  // The load where the measured attainment crosses the target, interpolated between the sweep's
+  // points; nullopt when every point holds or every point fails (see the points).
+  std::optional<double> measuredCapacity;
+  bool holdsAtEveryPoint = false;
+};
+
+struct ValidationOptions {
+  std::string db;           // the replays are stored here, as a family labelled `label`
+  std::string label;        // "validate trace 2": each replay "<label> <name> load=<x>"
+  std::string launch;       // command template with {port} and {flags}
+  std::string logDirectory; // where each server's output goes
+  std::vector<double> sweep = {0.8, 1.0, 1.2}; // multiples of the predicted capacity
+  analyze::Slo slo;
+  double attainment = 0.95;
+  int64_t sourceTraceId = 0;
+};
+
+// Launches the server with `launcher`'s flags, replays `trace` at each sweep load and measures
+// the attainment; the server is stopped before this returns, also on errors (LaunchError).
+SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
+                                  const sim::LauncherConfig& launcher, const std::string& name,
+                                  double predictedCapacity, const sim::SchedulerConfig& config,
+                                  const sim::CostModel& model, const ValidationOptions& options,
+                                  std::ostream& progress);
+
+} // namespace tt::tune
