@@ -42,6 +42,48 @@ std::optional<double> crossing(const std::vector<MeasuredPoint>& points, double 
   return std::nullopt;
 }
 
+// A launched server as a replay target: its address, its /info (and so its time scale), and
+// synthesized prompts calibrated to its tokenizer when the trace has no bodies.
+struct Target {
+  replay::RunOptions run;
+  std::string serverInfo = "{}";
+  double timeScale = 1;
+};
+
+Target targetOf(const LaunchedServer& server, const WhatIfTrace& trace) {
+  Target t;
+  t.run.target.host = "127.0.0.1";
+  t.run.target.port = static_cast<uint16_t>(server.port());
+  std::string error;
+  if (replay::resolveTarget(t.run.target, t.run.address, error) != 0) {
+    throw LaunchError(error);
+  }
+  const MonotonicClock clock;
+  const Exchange info =
+      replay::fetchOnce(t.run.target, t.run.address, clock, "GET", "/info", "", 5'000);
+  if (info.status == 200 && nlohmann::json::accept(info.responseBody)) {
+    t.serverInfo = info.responseBody;
+  }
+  t.timeScale =
+      analyze::serverTimeScale({.kind = TraceKind::Replay, .serverInfoJson = t.serverInfo});
+  const bool synthesize = std::any_of(trace.requests.begin(), trace.requests.end(),
+                                      [](const Exchange& e) { return e.requestBody.empty(); });
+  if (synthesize) {
+    std::vector<int64_t> lengths;
+    for (const Exchange& e : trace.requests) {
+      if (e.inputTokens && lengths.size() < 5) {
+        lengths.push_back(*e.inputTokens);
+      }
+    }
+    const int blockTokens = trace.blockTokens > 0 ? static_cast<int>(trace.blockTokens) : 512;
+    t.run.send.synth.blockTokens = blockTokens;
+    t.run.send.synth.tokensPerWord =
+        replay::calibrateSynthesis(t.run.target, t.run.address, clock, lengths, blockTokens)
+            .tokensPerWord;
+  }
+  return t;
+}
+
 std::string joined(const std::vector<std::string>& words) {
   std::string line;
   for (const std::string& w : words) {
@@ -60,42 +102,20 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
   SettingValidation v;
   v.name = name;
   v.predictedCapacity = predictedCapacity;
-  LaunchedServer server(options.launch, joined(launcherArguments(launcher)),
-                        options.logDirectory + "/" + name + "-server.log",
-                        std::chrono::seconds(120));
-  v.command = server.command();
-
-  replay::RunOptions run;
-  run.target.host = "127.0.0.1";
-  run.target.port = static_cast<uint16_t>(server.port());
-  std::string error;
-  if (replay::resolveTarget(run.target, run.address, error) != 0) {
-    throw LaunchError(error);
-  }
-  const MonotonicClock clock;
-  const Exchange info =
-      replay::fetchOnce(run.target, run.address, clock, "GET", "/info", "", 5'000);
-  const std::string serverInfo =
-      info.status == 200 && nlohmann::json::accept(info.responseBody) ? info.responseBody : "{}";
-  const double timeScale =
-      analyze::serverTimeScale({.kind = TraceKind::Replay, .serverInfoJson = serverInfo});
-  const bool synthesize = std::any_of(trace.requests.begin(), trace.requests.end(),
-                                      [](const Exchange& e) { return e.requestBody.empty(); });
-  if (synthesize) {
-    std::vector<int64_t> lengths;
-    for (const Exchange& e : trace.requests) {
-      if (e.inputTokens && lengths.size() < 5) {
-        lengths.push_back(*e.inputTokens);
-      }
-    }
-    const int blockTokens = trace.blockTokens > 0 ? static_cast<int>(trace.blockTokens) : 512;
-    run.send.synth.blockTokens = blockTokens;
-    run.send.synth.tokensPerWord =
-        replay::calibrateSynthesis(run.target, run.address, clock, lengths, blockTokens)
-            .tokensPerWord;
-  }
-
+  // A fresh server for every load: the one before would hold the same prompts in its prefix
+  // cache, which the prediction, starting empty, does not.
   for (const double multiple : options.sweep) {
+    LaunchedServer server(options.launch, joined(launcherArguments(launcher)),
+                          options.logDirectory + "/" + name + "-server.log",
+                          std::chrono::seconds(120));
+    v.command = server.command();
+
+    const Target target = targetOf(server, trace);
+    const replay::RunOptions& run = target.run;
+    const std::string& serverInfo = target.serverInfo;
+    const double timeScale = target.timeScale;
+    const MonotonicClock clock;
+
     const double load = predictedCapacity * multiple;
     replay::PlanOptions plan;
     plan.mode = replay::RateMode::Speed;
@@ -121,8 +141,8 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
     point.predicted = runAtLoad(trace, config, model, options.slo, load).attainment();
     point.measured = measuredAttainment(store, stored.traceId, timeScale, options.slo);
     v.points.push_back(point);
+    server.stop();
   }
-  server.stop();
   v.measuredCapacity = crossing(v.points, options.attainment);
   v.holdsAtEveryPoint = std::all_of(v.points.begin(), v.points.end(), [&](const MeasuredPoint& p) {
     return p.measured >= options.attainment;

@@ -279,4 +279,51 @@ TEST_CASE("journey: commands that fail say so in one line and leave the database
   CHECK(traceCount() == 1);
 }
 
+TEST_CASE("journey: recommend on a public trace, validated against tgi-sim within 10%") {
+  TempDir dir;
+  const std::string db = dir.file("recommend.db");
+  // The first 300 requests of the Azure conversation trace (a minute of production traffic).
+  const std::string slice = dir.file("azure.csv");
+  {
+    std::ifstream in(std::string(TT_SHARED_DIR) + "/traces/azure-llm-2023-conv/head-1000.csv");
+    std::ofstream out(slice);
+    std::string line;
+    for (int i = 0; i < 301 && std::getline(in, line); ++i) {
+      out << line << "\n";
+    }
+  }
+  REQUIRE(tracetune({"import", "azure", slice, "--db", db}).exitCode == 0);
+  const std::string launch = std::string(TT_BINARY_DIR) +
+                             "/tgi-sim --hostname 127.0.0.1 --port {port} --time-scale 5 {flags}";
+  const RunResult r =
+      tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "ttft=2s,itl=100ms",
+                 "--validate", "--launch", launch, "--format", "json"});
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);
+  const auto report = nlohmann::json::parse(r.out);
+  CHECK_THAT(report["launcher_command"].get<std::string>(),
+             Catch::StartsWith("text-generation-launcher --model-id "));
+  REQUIRE(report["validation"].size() == 2);
+  for (const auto& setting : report["validation"]) {
+    INFO(setting.dump());
+    REQUIRE(setting["measured_capacity"].is_number());
+    const double predicted = setting["predicted_capacity"];
+    const double measured = setting["measured_capacity"];
+    CHECK(std::abs(measured / predicted - 1) <= 0.10);
+    REQUIRE(setting["points"].size() == 3);
+  }
+  // The validation replays are stored beside the trace, one per load, each linked to it.
+  Store store(db, Store::Access::Read);
+  int replays = 0;
+  for (const auto& t : store.listTraces()) {
+    if (t.kind == TraceKind::Replay) {
+      ++replays;
+      CHECK(t.sourceTraceId == 1);
+      CHECK(t.label.starts_with("validate trace 1 "));
+      CHECK(t.state == TraceState::Complete);
+    }
+  }
+  CHECK(replays == 6);
+}
+
 } // namespace tt::test
