@@ -1,9 +1,10 @@
-# One command for a new user: `make test` installs what is missing, builds and runs every test.
+# Two commands for a new user: `make demo` installs what is missing, builds and runs the whole
+# journey on a real public trace; `make test` builds and runs every test.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build test bench clean
+.PHONY: all deps build demo test bench clean
 
 all: build
 
@@ -16,6 +17,10 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 
+demo: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j$(JOBS) --target tracetune tgi-sim
+	@$(BUILD)/tracetune demo --dir tracetune-demo
+
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
@@ -23,4 +28,4 @@ bench: build
 	@bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan tracetune-demo

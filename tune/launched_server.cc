@@ -98,15 +98,13 @@ LaunchedServer::LaunchedServer(const std::string& command, const std::string& fl
   posix_spawn_file_actions_addopen(&actions, 1, logPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP); // its own group, to stop it all
-  posix_spawnattr_setpgroup(&attributes, 0);
-  const char* argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
-  const int rc =
-      posix_spawn(&pid_, "/bin/sh", &actions, &attributes, const_cast<char* const*>(argv), environ);
+  // `exec`: the shell becomes the server, so that its PID is the server's. It stays in our
+  // process group, so that Ctrl-C at a terminal reaches it as it reaches us.
+  const std::string shellCommand = "exec " + command_;
+  const char* argv[] = {"/bin/sh", "-c", shellCommand.c_str(), nullptr};
+  const int rc = posix_spawn(&pid_, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv),
+                             environ);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
     pid_ = -1;
     throw LaunchError("cannot run /bin/sh for '" + command_ + "'");
@@ -152,13 +150,12 @@ bool LaunchedServer::stop() {
   if (pid_ <= 0) {
     return true;
   }
-  kill(-pid_, SIGTERM);
-  bool clean = reaped(pid_, std::chrono::seconds(10));
+  kill(pid_, SIGTERM);
+  const bool clean = reaped(pid_, std::chrono::seconds(10));
   if (!clean) {
-    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
     reaped(pid_, std::chrono::seconds(10));
   }
-  kill(-pid_, SIGKILL); // whatever the shell started and left behind
   pid_ = -1;
   return clean;
 }

@@ -21,10 +21,10 @@ std::string fillLaunchTemplate(const std::string& command, int port, const std::
 int freeLoopbackPort();
 
 // A server started for a validation run or the demo: `command` (a template, see
-// fillLaunchTemplate) run by /bin/sh in a process group of its own, its output in `logPath`.
-// The constructor returns once GET /health on 127.0.0.1:port answers 200, and throws
-// LaunchError when the command exits first or the time runs out. The destructor stops the whole
-// group (SIGTERM, then SIGKILL after 10 s), so that no server is left running.
+// fillLaunchTemplate) run by `/bin/sh -c 'exec COMMAND'`, its output in `logPath`. The
+// constructor returns once GET /health on 127.0.0.1:port answers 200, and throws LaunchError when
+// the command exits first or the time runs out. The destructor stops it (SIGTERM, then SIGKILL
+// after 10 s), so that no server is left running.
 class LaunchedServer {
 public:
   LaunchedServer(const std::string& command, const std::string& flags, const std::string& logPath,
@@ -36,7 +36,7 @@ public:
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& command() const { return command_; }
-  // Stops the group and waits for it; true when the server exited by itself on SIGTERM.
+  // Stops the server and waits for it; true when it exited by itself on SIGTERM.
   bool stop();
 
 private:

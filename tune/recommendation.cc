@@ -25,6 +25,25 @@ Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostMod
 
 } // namespace
 
+void applyServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
+                     sim::LauncherConfig& launcher) {
+  if (!info.is_object()) {
+    return;
+  }
+  const auto take = [&](const char* key, const char* flag, auto apply) {
+    if (info.contains(key) && info[key].is_number_integer() && given.count(flag) == 0) {
+      apply(info[key].get<int64_t>());
+    }
+  };
+  take("max_concurrent_requests", "--max-concurrent-requests",
+       [&](int64_t v) { launcher.maxConcurrentRequests = v; });
+  take("max_input_tokens", "--max-input-tokens", [&](int64_t v) { launcher.maxInputTokens = v; });
+  take("max_total_tokens", "--max-total-tokens", [&](int64_t v) { launcher.maxTotalTokens = v; });
+  // TGI v3's KV capacity after warmup (the proxy adds it from the batch token gauge).
+  take("max_batch_total_tokens", "--kv-tokens",
+       [&](int64_t v) { launcher.model.kvCapacityTokens = v; });
+}
+
 Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
                          const sim::LauncherConfig& current, const sim::CostModel& model,
                          const RecommendOptions& options) {

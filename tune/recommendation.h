@@ -3,6 +3,9 @@
 #include "tune/search.h"
 #include "tune/workload.h"
 
+#include <nlohmann/json.hpp>
+
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,11 @@ struct Recommendation {
   int64_t runs = 0;
   double seconds = 0; // wall time of the search
 };
+
+// The settings a trace's server ran with, from its /info (TGI's limits, and the KV capacity the
+// proxy adds from the batch token gauge), for the flags not in `given`.
+void applyServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
+                     sim::LauncherConfig& launcher);
 
 // The recommendation for `trace` from `current` settings (already valid: sim::resolveConfig).
 Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,

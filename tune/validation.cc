@@ -84,6 +84,20 @@ Target targetOf(const LaunchedServer& server, const WhatIfTrace& trace) {
   return t;
 }
 
+// The server's /info with the launcher flags it was started with: TGI's /info leaves out most
+// of them (the prefill budget among them), and analysis tells configurations apart by it.
+std::string withLauncher(const std::string& serverInfo, const sim::LauncherConfig& launcher) {
+  nlohmann::json info = nlohmann::json::parse(serverInfo, nullptr, false);
+  if (!info.is_object()) {
+    info = nlohmann::json::object();
+  }
+  const std::vector<std::string> args = launcherArguments(launcher);
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    info["launcher"][args[i].substr(2)] = args[i + 1];
+  }
+  return info.dump();
+}
+
 std::string joined(const std::vector<std::string>& words) {
   std::string line;
   for (const std::string& w : words) {
@@ -131,7 +145,7 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
          .trace = {.label = options.label + " " + name + " load=" + loadText,
                    .target = server.url(),
                    .parametersJson = parameters.dump(),
-                   .serverInfoJson = serverInfo,
+                   .serverInfoJson = withLauncher(serverInfo, launcher),
                    .sourceTraceId = options.sourceTraceId}},
         progress);
     MeasuredPoint point;
@@ -148,6 +162,40 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
     return p.measured >= options.attainment;
   });
   return v;
+}
+
+std::string tgiSimLaunch(const std::string& path, const std::string& profile,
+                         const sim::LauncherConfig& launcher, double timeScale) {
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "%g", timeScale);
+  std::string command = path + " --hostname 127.0.0.1 --port {port} --time-scale " + scale +
+                        " --profile " + profile + " --kv-tokens " +
+                        std::to_string(launcher.model.kvCapacityTokens);
+  if (!launcher.prefillChunking) {
+    command += " --prefill-chunking off";
+  }
+  if (launcher.router == sim::RouterVersion::V2) {
+    command += " --scheduler v2";
+  }
+  return command + " {flags}";
+}
+
+std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIfTrace& trace,
+                                                      const Recommendation& r,
+                                                      const sim::CostModel& model,
+                                                      const ValidationOptions& options,
+                                                      std::ostream& progress) {
+  std::vector<SettingValidation> out;
+  for (const auto& [name, assessed] : {std::pair{"current", &r.current},
+                                       std::pair{"recommended", &r.recommended}}) {
+    if (assessed->capacity.load <= 0) {
+      continue; // nothing predicted to check
+    }
+    const sim::SchedulerConfig config = *sim::resolveConfig(assessed->launcher).config;
+    out.push_back(validateSetting(store, trace, assessed->launcher, name,
+                                  assessed->capacity.load, config, model, options, progress));
+  }
+  return out;
 }
 
 } // namespace tt::tune

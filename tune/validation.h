@@ -4,6 +4,7 @@
 #include "schema/store.h"
 #include "sim/config.h"
 #include "tune/load_run.h"
+#include "tune/recommendation.h"
 
 #include <optional>
 #include <ostream>
@@ -51,5 +52,17 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
                                   double predictedCapacity, const sim::SchedulerConfig& config,
                                   const sim::CostModel& model, const ValidationOptions& options,
                                   std::ostream& progress);
+
+// The command that launches tgi-sim at `path` as the simulated server: the same cost model and
+// server facts, `timeScale` times faster than real time, {port} and {flags} left to fill.
+std::string tgiSimLaunch(const std::string& path, const std::string& profile,
+                         const sim::LauncherConfig& launcher, double timeScale);
+
+// Validates the current and the recommended settings of `r` (those with a capacity).
+std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIfTrace& trace,
+                                                      const Recommendation& r,
+                                                      const sim::CostModel& model,
+                                                      const ValidationOptions& options,
+                                                      std::ostream& progress);
 
 } // namespace tt::tune

@@ -7,7 +7,7 @@
 #include "analyze/report_table.h"
 #include "analyze/slo.h"
 #include "schema/store.h"
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 
 #include <fstream>
 #include <iostream>
@@ -71,7 +71,7 @@ int runAnalyze(const AnalyzeOptions& options, std::ostream& out) {
   } else if (options.format == "csv") {
     analyze::writeCsv(report, out);
   } else {
-    printTables(analyze::tableReport(report), out);
+    analyze::printTables(analyze::tableReport(report), out);
     if (!options.html.empty()) {
       out << "\nHTML report: " << options.html << "\n";
     }

@@ -1,6 +1,7 @@
 #include "tools/tracetune/command.h"
 
 #include "tools/tracetune/analyze_command.h"
+#include "tools/tracetune/demo_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
 #include "tools/tracetune/merge_command.h"
@@ -36,6 +37,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupRecommend(app, runner);
   setupAnalyze(app, runner);
   setupTraces(app, runner);
+  setupDemo(app, runner);
 }
 
 int runMain(int argc, char** argv) {

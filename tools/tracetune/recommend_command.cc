@@ -4,7 +4,7 @@
 #include "analyze/slo.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 #include "tune/launched_server.h"
 #include "tune/recommend_report.h"
 
@@ -29,23 +29,6 @@ constexpr int64_t kMinRequests = 20;
 int64_t blockTokensOf(const TraceInfo& trace) {
   const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
   return parameters.is_object() ? parameters.value("block_tokens", int64_t{0}) : 0;
-}
-
-// The settings the trace's server ran with, from its /info, for what the user did not give.
-void currentFromServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
-                           sim::LauncherConfig& launcher) {
-  const auto take = [&](const char* key, const char* flag, auto apply) {
-    if (info.contains(key) && info[key].is_number_integer() && given.count(flag) == 0) {
-      apply(info[key].get<int64_t>());
-    }
-  };
-  take("max_concurrent_requests", "--max-concurrent-requests",
-       [&](int64_t v) { launcher.maxConcurrentRequests = v; });
-  take("max_input_tokens", "--max-input-tokens", [&](int64_t v) { launcher.maxInputTokens = v; });
-  take("max_total_tokens", "--max-total-tokens", [&](int64_t v) { launcher.maxTotalTokens = v; });
-  // TGI v3's KV capacity after warmup (the proxy adds it from the batch token gauge).
-  take("max_batch_total_tokens", "--kv-tokens",
-       [&](int64_t v) { launcher.model.kvCapacityTokens = v; });
 }
 
 } // namespace
@@ -82,56 +65,6 @@ void setupRecommend(CLI::App& app, Runner& runner) {
   });
 }
 
-namespace {
-
-// tgi-sim beside this tracetune, with the cost model and the server facts that were simulated.
-std::string defaultLaunch(const RecommendOptions& o, const sim::LauncherConfig& current) {
-  const std::string tgiSim =
-      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
-  std::string command = tgiSim + " --hostname 127.0.0.1 --port {port} --time-scale " +
-                        std::to_string(kValidationTimeScale) + " --profile " + o.flags.profile +
-                        " --kv-tokens " + std::to_string(current.model.kvCapacityTokens);
-  if (!current.prefillChunking) {
-    command += " --prefill-chunking off";
-  }
-  if (current.router == sim::RouterVersion::V2) {
-    command += " --scheduler v2";
-  }
-  return command + " {flags}";
-}
-
-std::vector<tune::SettingValidation> validate(Store& store, const tune::WhatIfTrace& whatIf,
-                                              const tune::Recommendation& r,
-                                              const sim::CostModel& model,
-                                              const tune::RecommendOptions& options,
-                                              const RecommendOptions& o) {
-  const auto logs =
-      std::filesystem::temp_directory_path() / ("tracetune-validate-" + std::to_string(getpid()));
-  std::filesystem::create_directories(logs);
-  tune::ValidationOptions v;
-  v.db = o.db;
-  v.label = "validate trace " + std::to_string(o.trace);
-  v.launch = o.launch.empty() ? defaultLaunch(o, r.current.launcher) : o.launch;
-  v.logDirectory = logs.string();
-  v.slo = options.slo;
-  v.attainment = o.attainment;
-  v.sourceTraceId = o.trace;
-  std::vector<tune::SettingValidation> out;
-  for (const auto* assessed : {&r.current, &r.recommended}) {
-    if (assessed->capacity.load <= 0) {
-      continue; // nothing predicted to check
-    }
-    const sim::SchedulerConfig config = *sim::resolveConfig(assessed->launcher).config;
-    out.push_back(tune::validateSetting(store, whatIf, assessed->launcher,
-                                        assessed == &r.current ? "current" : "recommended",
-                                        assessed->capacity.load, config, model, v, std::cerr));
-  }
-  std::cerr << "validation: servers' output in " << logs.string() << "\n";
-  return out;
-}
-
-} // namespace
-
 int runRecommend(const RecommendOptions& o, std::ostream& out) {
   tune::RecommendOptions options;
   try {
@@ -167,7 +100,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   }
   const auto info = nlohmann::json::parse(trace->serverInfoJson, nullptr, false);
   if (info.is_object()) {
-    currentFromServerInfo(info, o.given, *current);
+    tune::applyServerInfo(info, o.given, *current);
   }
   const sim::ResolvedConfig resolved = sim::resolveConfig(*current);
   if (!resolved.config) {
@@ -193,7 +126,23 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   std::vector<tune::SettingValidation> validations;
   if (o.validate) {
     try {
-      validations = validate(store, whatIf, r, profile.model, options, o);
+      const auto logs = std::filesystem::temp_directory_path() /
+                        ("tracetune-validate-" + std::to_string(getpid()));
+      std::filesystem::create_directories(logs);
+      const std::string tgiSim =
+          (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
+      const tune::ValidationOptions v{
+          .db = o.db,
+          .label = "validate trace " + std::to_string(o.trace),
+          .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, o.flags.profile,
+                                                          r.current.launcher, kValidationTimeScale)
+                                     : o.launch,
+          .logDirectory = logs.string(),
+          .slo = options.slo,
+          .attainment = o.attainment,
+          .sourceTraceId = o.trace};
+      validations = tune::validateRecommendation(store, whatIf, r, profile.model, v, std::cerr);
+      std::cerr << "validation: the servers' output is in " << logs.string() << "\n";
     } catch (const tune::LaunchError& e) {
       std::cerr << "tracetune: --validate: " << e.what() << "\n";
       return kExitRuntimeError;
@@ -210,7 +159,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     if (o.validate) {
       tables.push_back(tune::validationTable(validations, o.attainment));
     }
-    printTables(tables, out);
+    analyze::printTables(tables, out);
   }
   if (r.recommended.capacity.belowRange()) {
     std::cerr << "tracetune: no setting tried meets " << context.slo << " for "

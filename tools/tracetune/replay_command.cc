@@ -9,7 +9,7 @@
 #include "replay/runner.h"
 #include "replay/stored_run.h"
 #include "schema/store.h"
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 
 #include <nlohmann/json.hpp>
 
@@ -188,8 +188,8 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
                 static_cast<double>(s.sent) / spanS, static_cast<double>(s.outputTokens) / spanS,
                 s.interrupted ? " (interrupted)" : "");
   out << line;
-  using Align = Table::Align;
-  Table table({{"ms"},
+  using Align = analyze::Table::Align;
+  analyze::Table table({{"ms"},
                {"p50", Align::Right},
                {"p90", Align::Right},
                {"p99", Align::Right},

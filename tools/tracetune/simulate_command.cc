@@ -3,7 +3,7 @@
 #include "analyze/reader.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 #include "tune/load_run.h"
 #include "tune/what_if.h"
 
@@ -163,7 +163,7 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   out << "simulation trace " << id << " (from trace " << o.trace << "): " << simulated.size()
       << " requests, " << ok << " ok, " << overloaded << " overloaded (429), " << invalid
       << " invalid (422), " << unfinished << " never scheduled; " << result.forwards
-      << " forwards over " << formatDurationUs(result.endUs) << " of virtual time in "
+      << " forwards over " << analyze::formatDurationUs(result.endUs) << " of virtual time in "
       << static_cast<int64_t>(wallSeconds * 1000) << " ms\n";
   if (const size_t skipped = storedCount - source.size(); skipped > 0) {
     out << "skipped " << skipped

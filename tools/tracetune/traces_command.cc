@@ -1,7 +1,7 @@
 #include "tools/tracetune/traces_command.h"
 
 #include "schema/store.h"
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 
 #include <nlohmann/json.hpp>
 
@@ -57,8 +57,8 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
     out << "no traces in " << options.db << "\n";
     return 0;
   }
-  using Align = Table::Align;
-  Table table({{"id", Align::Right},
+  using Align = analyze::Table::Align;
+  analyze::Table table({{"id", Align::Right},
                {"kind"},
                {"label"},
                {"created"},
@@ -71,7 +71,7 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
     const auto span = spanUs(t);
     table.addRow({std::to_string(t.id), std::string(traceKindName(t.kind)), t.label, t.created,
                   std::string(traceStateName(t.state)), std::to_string(t.requests),
-                  span ? formatDurationUs(*span) : "-",
+                  span ? analyze::formatDurationUs(*span) : "-",
                   t.sourceTraceId ? std::to_string(*t.sourceTraceId) : "-", t.target});
   }
   table.print(out);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tt::cli {
+namespace tt::analyze {
 
 // An aligned plain-text table: left-aligned text columns, right-aligned numeric ones.
 class Table {
@@ -27,9 +27,9 @@ private:
 };
 
 // Tables in order, a blank line between them, each with its title and its notes.
-void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& out);
+void printTables(const std::vector<TextTable>& tables, std::ostream& out);
 
 // "850ms", "12.3s", "4m05s", "2h03m": a duration for people.
 std::string formatDurationUs(long long us);
 
-} // namespace tt::cli
+} // namespace tt::analyze

@@ -1,9 +1,9 @@
-#include "tools/tracetune/table.h"
+#include "analyze/text_table.h"
 
 #include <algorithm>
 #include <cstdio>
 
-namespace tt::cli {
+namespace tt::analyze {
 
 void Table::print(std::ostream& out) const {
   std::vector<size_t> widths(columns_.size());
@@ -50,7 +50,7 @@ std::string formatDurationUs(long long us) {
   return text;
 }
 
-void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& out) {
+void printTables(const std::vector<TextTable>& tables, std::ostream& out) {
   bool first = true;
   for (const auto& t : tables) {
     if (!first) {
@@ -78,4 +78,4 @@ void printTables(const std::vector<analyze::TextTable>& tables, std::ostream& ou
   }
 }
 
-} // namespace tt::cli
+} // namespace tt::analyze
