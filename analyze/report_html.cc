@@ -76,6 +76,16 @@ std::string shortName(const TraceInfo& info) {
 }
 
 void writeTable(const TextTable& t, std::ostream& out) {
+  if (t.columns.empty()) { // a title with lines to copy (commands) and notes
+    out << "<h3>" << escapeXml(t.title) << "</h3>";
+    for (const auto& line : t.lines) {
+      out << "<pre>" << escapeXml(line) << "</pre>";
+    }
+    for (const auto& note : t.notes) {
+      out << "<p class=\"note\">" << escapeXml(note) << "</p>";
+    }
+    return;
+  }
   out << "<div class=\"tablebox\"><table><caption>" << escapeXml(t.title)
       << "</caption><thead><tr>";
   for (size_t i = 0; i < t.columns.size(); ++i) {
@@ -216,7 +226,7 @@ void writeTimelineCharts(const Report& report, std::ostream& out) {
 
 } // namespace
 
-void writeHtml(const Report& report, std::ostream& out) {
+void writeHtml(const Report& report, std::ostream& out, const HtmlSection& leading) {
   out << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>tracetune analyze</title><style>"
@@ -225,6 +235,12 @@ void writeHtml(const Report& report, std::ostream& out) {
       << "; " << report.traces.size() << " trace" << (report.traces.size() == 1 ? "" : "s")
       << (report.slo.any() ? "; SLO " + escapeXml(report.slo.describe()) : std::string("; no SLO"))
       << ". Latencies in milliseconds; percentiles interpolate between ranks as numpy does.</p>";
+  if (!leading.tables.empty()) {
+    out << "<h2>" << escapeXml(leading.heading) << "</h2>";
+    for (const auto& t : leading.tables) {
+      writeTable(t, out);
+    }
+  }
   if (report.curves) {
     writeCurveCharts(*report.curves, out);
   }

@@ -40,8 +40,7 @@ std::string number(const char* pattern, double value) {
 int64_t captureTraffic(Store& store, const DemoOptions& o, const std::string& db,
                        const LaunchedServer& proxy, std::ostream& progress) {
   std::istringstream csv(kDemoTraceCsv);
-  replay::ImportResult imported =
-      replay::importTrace(csv, {.format = replay::TraceFormat::Azure});
+  replay::ImportResult imported = replay::importTrace(csv, {.format = replay::TraceFormat::Azure});
   const int64_t importId = store.createTrace({.kind = TraceKind::Import,
                                               .label = "azure conversation, first 1000",
                                               .target = "tune/demo/azure-conv-first-1000.csv",
@@ -64,8 +63,8 @@ int64_t captureTraffic(Store& store, const DemoOptions& o, const std::string& db
   const std::vector<Exchange> sources = store.exchanges(importId);
   const replay::StoredRun sent = replay::runAndStore(
       store, clock, replay::buildPlan(planSources(sources), plan), sources, run,
-      {.db = db, .trace = {.label = "production clients", .target = proxy.url(),
-                           .sourceTraceId = importId}},
+      {.db = db,
+       .trace = {.label = "production clients", .target = proxy.url(), .sourceTraceId = importId}},
       progress);
   if (sent.stats.interrupted) {
     throw std::runtime_error("interrupted");
@@ -126,8 +125,8 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
               "settings, replaying the capture around each predicted capacity\n";
   const ValidationOptions v{.db = db,
                             .label = "validate trace " + std::to_string(captureId),
-                            .launch = tgiSimLaunch(o.tgiSim, kProfile, r.current.launcher,
-                                                   o.timeScale),
+                            .launch =
+                                tgiSimLaunch(o.tgiSim, kProfile, r.current.launcher, o.timeScale),
                             .logDirectory = dir,
                             .slo = slo,
                             .attainment = o.attainment,
@@ -150,11 +149,11 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
     analyze::printTables(tables, text);
   }
   std::ofstream(dir + "/recommendation.json") << recommendJson(r, context).dump(2) << "\n";
-  const analyze::Report report = analyze::analyzeStore(
-      store, {.traceIds = {captureId}, .family = v.label}, slo);
+  const analyze::Report report =
+      analyze::analyzeStore(store, {.traceIds = {captureId}, .family = v.label}, slo);
   {
     std::ofstream html(dir + "/report.html");
-    analyze::writeHtml(report, html);
+    analyze::writeHtml(report, html, {"Recommendation", tables});
   }
 
   const auto capacityOf = [](const Assessed& a) { return number("%.3gx", a.capacity.load); };
@@ -166,9 +165,9 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   for (const SettingValidation& s : validations) {
     out << "  " << s.name << ": predicted " << number("%.3gx", s.predictedCapacity)
         << ", measured by replay "
-        << (s.measuredCapacity ? number("%.3gx", *s.measuredCapacity)
-                               : s.holdsAtEveryPoint ? "above the loads tried"
-                                                     : "below the loads tried")
+        << (s.measuredCapacity    ? number("%.3gx", *s.measuredCapacity)
+            : s.holdsAtEveryPoint ? "above the loads tried"
+                                  : "below the loads tried")
         << "\n";
   }
   out << "\nFiles in " << dir << ":\n"
@@ -176,9 +175,8 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
       << "  report.html          the capture and the validation replays, with curves\n"
       << "  recommendation.txt   the recommendation with its evidence (also .json)\n"
       << "  *.log                the output of each server\n"
-      << number("Done in %.0f s.\n", std::chrono::duration<double>(
-                                         std::chrono::steady_clock::now() - began)
-                                         .count());
+      << number("Done in %.0f s.\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   return 0;
 }
 

@@ -91,3 +91,46 @@ TEST_CASE("with prefill chunking, the flags TGI ignores are reported and not sea
     CHECK(d.flag != "--max-batch-size");
   }
 }
+
+TEST_CASE("the search finds within 5% of the best capacity of the exhaustive grid") {
+  // Bursts of mixed requests: a minute at 4 req/s with every tenth second at 20 req/s.
+  std::vector<Exchange> requests;
+  int64_t t = 0;
+  for (int i = 0; i < 400; ++i) {
+    const bool burst = (t / 1'000'000) % 10 == 0;
+    t += burst ? 50'000 : 250'000;
+    requests.push_back(test::generation(t, 300 + (i * 733) % 3000, 20 + (i * 97) % 400));
+  }
+  const tune::WhatIfTrace trace = tune::whatIfTrace(std::move(requests), 1.0, 0);
+  analyze::Slo slo;
+  slo.ttftUs = 1'000'000;
+  slo.itlUs = 60'000;
+  const sim::LauncherConfig current;
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+
+  const auto model = sim::resolveProfile("h100-llama3-8b").model;
+  tune::CapacityOptions options;
+  options.maxLoad = 16;
+  const auto dims = tune::searchSpace(current);
+  REQUIRE(dims.size() == 2);
+  double best = 0;
+  int evaluated = 0;
+  for (const auto& prefill : dims[0].values) {
+    for (const auto& concurrency : dims[1].values) {
+      sim::LauncherConfig l = current;
+      tune::setFlag(l, dims[0].flag, prefill);
+      tune::setFlag(l, dims[1].flag, concurrency);
+      const auto resolved = sim::resolveConfig(l);
+      if (!resolved.config) {
+        continue;
+      }
+      ++evaluated;
+      best = std::max(best, tune::findCapacity(trace, *resolved.config, model, slo, options).load);
+    }
+  }
+  INFO("grid best " << best << " over " << evaluated << ", search " << r.recommended.capacity.load
+                    << " with " << r.candidates << " candidates");
+  CHECK(evaluated >= 40);
+  CHECK(r.recommended.capacity.load >= 0.95 * best);
+  CHECK(r.candidates < evaluated); // and it evaluated fewer
+}

@@ -1,10 +1,12 @@
 #include "tools/tracetune/recommend_command.h"
 
+#include "analyze/analysis.h"
 #include "analyze/reader.h"
+#include "analyze/report_html.h"
 #include "analyze/slo.h"
+#include "analyze/text_table.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "analyze/text_table.h"
 #include "tune/launched_server.h"
 #include "tune/recommend_report.h"
 
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -51,6 +54,9 @@ void setupRecommend(CLI::App& app, Runner& runner) {
   sub->add_option("--launch", o->launch,
                   "Server command for --validate, with {port} and {flags} (default: tgi-sim with "
                   "the same cost model, 10x faster than real time)");
+  sub->add_option("--html", o->html,
+                  "Also write an HTML report: the recommendation, the trace's analysis and, "
+                  "with --validate, the validation replays' curves");
   sub->add_option("--format", o->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -148,6 +154,10 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
       return kExitRuntimeError;
     }
   }
+  auto tables = tune::recommendTables(r, context);
+  if (o.validate) {
+    tables.push_back(tune::validationTable(validations, o.attainment));
+  }
   if (o.format == "json") {
     nlohmann::json report = tune::recommendJson(r, context);
     if (o.validate) {
@@ -155,11 +165,23 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     }
     out << report.dump(2) << "\n";
   } else {
-    auto tables = tune::recommendTables(r, context);
-    if (o.validate) {
-      tables.push_back(tune::validationTable(validations, o.attainment));
-    }
     analyze::printTables(tables, out);
+  }
+  if (!o.html.empty()) {
+    analyze::Selection selection{.traceIds = {o.trace}};
+    if (o.validate) {
+      selection.family = "validate trace " + std::to_string(o.trace);
+    }
+    std::ofstream html(o.html, std::ios::binary | std::ios::trunc);
+    if (html) {
+      analyze::writeHtml(analyze::analyzeStore(store, selection, options.slo), html,
+                         {"Recommendation", tables});
+    }
+    if (!html || !html.flush()) {
+      throw std::runtime_error("cannot write the HTML report to " + o.html +
+                               ": check the directory exists and is writable");
+    }
+    std::cerr << "HTML report: " << o.html << "\n";
   }
   if (r.recommended.capacity.belowRange()) {
     std::cerr << "tracetune: no setting tried meets " << context.slo << " for "

@@ -16,6 +16,7 @@ struct RecommendOptions {
   std::string slo;
   double attainment = 0.95;
   std::string format = "table";
+  std::string html; // also write a self-contained HTML report here
   bool validate = false;
   std::string launch;          // command template with {port} and {flags}; empty: tgi-sim
   LauncherFlags flags;         // the current settings, where the user gives them
