@@ -46,8 +46,8 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
       now = requests[order[next]].arrivalUs;
       continue;
     }
-    if (options.recordSteps) {
-      out.steps.push_back(*forward);
+    if (options.onForward) {
+      options.onForward(*forward);
     }
     ++out.forwards;
     now += forward->durationUs;
@@ -66,7 +66,8 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
         result.admittedUs = scheduler.admittedUs(e.id);
         result.jobs = scheduler.jobs(e.id);
         result.cachedTokens = scheduler.cachedTokens(e.id);
-        scheduler.release(e.id); // the scheduler keeps state only for requests in flight
+        result.tokenUs.shrink_to_fit(); // the run holds every token time: no growth slack
+        scheduler.release(e.id);        // the scheduler keeps state only for requests in flight
       }
     }
     out.endUs = now;
