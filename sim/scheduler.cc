@@ -231,8 +231,10 @@ const ForwardRecord* Scheduler::beginForward(int64_t nowUs) {
       prefillBudget = std::max<int64_t>(prefillBudget - currentTokens(), 0);
     } else {
       if (waitingTokens_ < config_.maxWaitingTokens) {
-        minSize = static_cast<int64_t>(
-            std::floor(static_cast<double>(batchSize) * config_.waitingServedRatio));
+        // In single precision, as TGI computes it (sim/README.md): floor(90 * 0.7) is 63 in f32
+        // and 62 in double.
+        const float ratio = static_cast<float>(config_.waitingServedRatio);
+        minSize = static_cast<int64_t>(std::floor(static_cast<float>(batchSize) * ratio));
       }
       if (config_.maxBatchSize) {
         maxSize = std::max<int64_t>(*config_.maxBatchSize - batchSize, 0);

@@ -1,0 +1,33 @@
+// TGI's decisions where a scheduler under pressure shows them: a full concurrency limit, a tight
+// v2 budget, a small KV cache, a large running batch (sim/README.md, "Faithful to TGI").
+// Hand-computed with the flat cost model: eager forwards 10 ms, graph decodes 5 ms.
+#include "sim/engine.h"
+#include "tests/sim/sim_test_util.h"
+
+#include <catch2/catch.hpp>
+
+using namespace tt::sim;
+using namespace tt::sim::testing;
+using K = ForwardKind;
+
+TEST_CASE("waiting_served_ratio is an f32: 90 running at 0.7 need 63 waiting, not 62") {
+  auto cfg = smallConfig();
+  cfg.chunking = false;
+  cfg.maxBatchPrefillTokens = 1000;
+  cfg.waitingServedRatio = 0.7;
+  cfg.maxConcurrentRequests = 200;
+  // floor(90f * 0.7f) = 63 (in double, 62). 62 requests wait from 10 ms: too few until
+  // max_waiting_tokens (20) forwards without admission, the prefill and 19 eager decodes of 90.
+  std::vector<EngineRequest> reqs;
+  for (int i = 0; i < 90; ++i) {
+    reqs.push_back(request(0, 10, 100));
+  }
+  for (int i = 0; i < 62; ++i) {
+    reqs.push_back(request(10'000, 10, 1));
+  }
+  const auto r = runTraced(cfg, flatModel(), reqs);
+  CHECK(r.steps[1].kind == K::Decode);
+  CHECK(r.steps[20].kind == K::Prefill);
+  CHECK(r.steps[20].admitted == 62);
+  CHECK(r.requests[90].admittedUs == 200'000);
+}
