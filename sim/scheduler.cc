@@ -131,7 +131,9 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
         queue_.push_front(job); // head-of-line blocking
         break;
       }
-      r.reservedTokens = prefill + decode;
+      // The batch's max_tokens is the shard's figure, one token less than the router's
+      // arithmetic: the first token has no past (sim/README.md).
+      r.reservedTokens = roundUp(job.inputLength + job.maxNewTokens - 1 + config_.speculate, bs);
       r.nextChunk = job.inputLength;
     } else {
       jobKeys(job, r.keys, r.unitTokens);

@@ -10,6 +10,22 @@ using namespace tt::sim;
 using namespace tt::sim::testing;
 using K = ForwardKind;
 
+TEST_CASE("v2: a running request counts input + max_new_tokens - 1 in the batch's max_tokens") {
+  auto cfg = smallConfig();
+  cfg.router = RouterVersion::V2;
+  cfg.chunking = false;
+  cfg.prefixCaching = false;
+  cfg.maxBatchPrefillTokens = 1000;
+  cfg.maxBatchTotalTokens = 40;
+  // The shard sizes A as 10 + 10 - 1 = 19 tokens: the budget left is 40 - 19 = 21, and B
+  // (router arithmetic 10 + 11 = 21) fits at once, pausing A for its prefill.
+  const std::vector<EngineRequest> reqs = {request(0, 10, 10), request(10'000, 10, 11)};
+  const auto r = runTraced(cfg, flatModel(), reqs);
+  CHECK(r.requests[1].admittedUs == 10'000);
+  CHECK(r.requests[1].firstTokenUs == 20'000);
+  CHECK(r.requests[0].endUs == 20'000 + 9 * 5'000);
+}
+
 TEST_CASE("waiting_served_ratio is an f32: 90 running at 0.7 need 63 waiting, not 62") {
   auto cfg = smallConfig();
   cfg.chunking = false;

@@ -182,7 +182,8 @@ TEST_CASE("v2 admits by token budget") {
   cfg.blockSize = 16;
   cfg.maxBatchPrefillTokens = 1000;
   cfg.maxBatchTotalTokens = 100;
-  // Each reserves ceil16(20) + ceil16(20) = 64 of 100 tokens: B waits for A.
+  // Running, A counts ceil16(20 + 20 - 1) = 48 of 100 tokens; B needs ceil16(20) + ceil16(20) =
+  // 64 > 100 - 48 and waits for A.
   const std::vector<EngineRequest> reqs = {request(0, 20, 20), request(0, 20, 20)};
   const auto r = runTraced(cfg, flatModel(), reqs);
   CHECK(r.requests[1].admittedUs == r.requests[0].endUs);
