@@ -82,8 +82,9 @@ struct SchedulerOptions {
 // TGI's router and shard batching, driven one forward at a time (reference/tgi.md §2, §8).
 // Real-time use: submit() each arrival; when idle call beginForward(now), run a timer for the
 // returned duration, then endForward() delivers the tokens. Virtual time: see engine.h.
-// Arrivals submitted between beginForward and endForward wait for the next beginForward, as in
-// TGI; the effects of a forward (tokens, frees, permits) happen in endForward.
+// An arrival submitted between beginForward and endForward takes its permit and its place in the
+// queue at once and waits for the next beginForward, as in TGI; the effects of a forward (tokens,
+// frees, permits, continuation jobs) happen in endForward.
 class Scheduler {
 public:
   Scheduler(SchedulerConfig config, CostModel model, SchedulerOptions options = {});

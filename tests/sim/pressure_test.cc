@@ -10,6 +10,35 @@ using namespace tt::sim;
 using namespace tt::sim::testing;
 using K = ForwardKind;
 
+TEST_CASE("an arrival during a forward takes its permit when it arrives") {
+  auto cfg = smallConfig();
+  cfg.maxConcurrentRequests = 1;
+  // A holds the only permit until its stream ends with the prefill at 10 ms; B arrives at 5 ms,
+  // when the HTTP handler's try_acquire fails: 429 at once.
+  const std::vector<EngineRequest> reqs = {request(0, 10, 1), request(5'000, 10, 1)};
+  const auto r = runTraced(cfg, flatModel(), reqs);
+  CHECK(r.requests[0].outcome == Outcome::Ok);
+  CHECK(r.requests[1].outcome == Outcome::Overloaded);
+  CHECK(r.requests[1].endUs == 5'000);
+}
+
+TEST_CASE("an arrival during a forward queues ahead of a continuation made at its end") {
+  auto cfg = smallConfig();
+  cfg.prefixCaching = false;
+  // A's first job: prefill at 10 ms, 1023 graph decodes, the last one ends at
+  // 10 + 1023 * 5 = 5125 ms, where its continuation (1034 tokens) joins the queue. B arrived at
+  // 5124 ms, so it is ahead: next_batch takes B's 60 tokens, then a 40-token chunk of A's job.
+  const std::vector<EngineRequest> reqs = {request(0, 10, 1500), request(5'124'000, 60, 1)};
+  const auto r = runTraced(cfg, flatModel(), reqs);
+  REQUIRE(r.steps.size() > 1024);
+  CHECK(r.steps[1024].startUs == 5'125'000);
+  CHECK(r.steps[1024].kind == K::Prefill);
+  CHECK(r.steps[1024].admitted == 2);
+  CHECK(r.steps[1024].prefillTokens == 100);
+  CHECK(r.requests[1].admittedUs == 5'125'000);
+  CHECK(r.requests[1].tokenUs == std::vector<int64_t>{5'135'000});
+}
+
 TEST_CASE("v2: a running request counts input + max_new_tokens - 1 in the batch's max_tokens") {
   auto cfg = smallConfig();
   cfg.router = RouterVersion::V2;
