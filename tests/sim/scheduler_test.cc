@@ -56,7 +56,8 @@ TEST_CASE("KV exhaustion blocks the head of the queue and everything behind it")
   CHECK(r.requests[2].admittedUs == aEnd);
   CHECK(r.steps.front().blocksInUse == 69);
   CHECK(r.steps[30].kind == K::Prefill);
-  CHECK(r.steps[30].blocksInUse == 69 + 9);
+  // A's 40 prompt blocks stayed cached (they count as in use); B and C took 9 + 9 of them.
+  CHECK(r.steps[30].blocksInUse == 100);
   CHECK(r.requests[2].firstTokenUs == aEnd + 10'000);
 }
 
@@ -80,7 +81,8 @@ TEST_CASE("more than 1024 new tokens run as successive jobs") {
   auto cfg = smallConfig();
   cfg.maxBatchPrefillTokens = 4096;
   // 1500 asked: job 1 makes 1024, job 2 is validated again (1124 + 1024 <= 4000) and makes
-  // 1024 more (it gets min(1500, 1024) again: 2048 in all, tgi.md §8.4).
+  // 1024 more (it gets min(1500, 1024) again: 2048 in all, sim/README.md). Job 2 finds the
+  // original 100 prompt tokens in the cache and computes the 1024 generated ones.
   const std::vector<EngineRequest> reqs = {request(0, 100, 1500)};
   const auto r = runTraced(cfg, flatModel(), reqs);
   const auto& q = r.requests[0];
@@ -88,7 +90,7 @@ TEST_CASE("more than 1024 new tokens run as successive jobs") {
   CHECK(q.tokenUs.size() == 2048);
   CHECK(q.tokenUs[1023] == 10'000 + 1023 * 5'000);
   CHECK(q.tokenUs[1024] == q.tokenUs[1023] + 10'000); // the continuation's prefill
-  CHECK(r.steps[1024].prefillTokens == 1124);
+  CHECK(r.steps[1024].prefillTokens == 1024);
   CHECK(q.endUs == q.tokenUs[1024] + 1023 * 5'000);
   CHECK(q.finish == FinishReason::Length);
 }
@@ -114,7 +116,7 @@ TEST_CASE("EOS on the last slot of a job ends it with length and comes again") {
   CHECK(r.requests[0].jobs == 2);
   CHECK(r.requests[0].tokenUs.size() == 1025);
   CHECK(r.requests[0].finish == FinishReason::EosToken);
-  CHECK(r.steps[1024].prefillTokens == 100 + 1023);
+  CHECK(r.steps[1024].prefillTokens == 1023); // the prompt (100) is cached
 }
 
 TEST_CASE("a prefix-cache hit shortens the prefill and is counted") {
