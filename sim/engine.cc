@@ -19,11 +19,13 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
   byId.reserve(requests.size());
 
   size_t next = 0;
-  int64_t now = requests.empty() ? 0 : requests[order[0]].arrivalUs;
-  while (true) {
-    // Arrivals up to now, after the effects of the forward that ended at now (tgi.md §8.6).
-    for (; next < order.size() && requests[order[next]].arrivalUs <= now; ++next) {
+  // Submits the arrivals before `untilUs` (up to it when `inclusive`), each at its own time.
+  const auto arrive = [&](int64_t untilUs, bool inclusive) {
+    for (; next < order.size(); ++next) {
       const EngineRequest& r = requests[order[next]];
+      if (r.arrivalUs > untilUs || (!inclusive && r.arrivalUs == untilUs)) {
+        break;
+      }
       RequestResult& result = out.requests[order[next]];
       result.arrivalUs = r.arrivalUs;
       const Admission a = scheduler.submit(r.spec, r.arrivalUs);
@@ -38,6 +40,11 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
         result.endUs = r.arrivalUs;
       }
     }
+  };
+  int64_t now = requests.empty() ? 0 : requests[order[0]].arrivalUs;
+  while (true) {
+    // Arrivals up to now, after the effects of the forward that ended at now (sim/README.md).
+    arrive(now, true);
     const ForwardRecord* forward = scheduler.beginForward(now);
     if (forward == nullptr) {
       if (next == order.size()) {
@@ -46,11 +53,15 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
       now = requests[order[next]].arrivalUs;
       continue;
     }
-    if (options.recordSteps) {
-      out.steps.push_back(*forward);
+    if (options.onForward) {
+      options.onForward(*forward);
     }
     ++out.forwards;
-    now += forward->durationUs;
+    // Arrivals during the forward take their permits and queue places as they come, as TGI's
+    // HTTP handlers do; they wait for the next next_batch.
+    const int64_t end = now + forward->durationUs;
+    arrive(end, false);
+    now = end;
     for (const TokenEvent& e : scheduler.endForward()) {
       RequestResult& result = out.requests[byId[static_cast<size_t>(e.id)]];
       if (result.firstTokenUs < 0) {
@@ -66,7 +77,8 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
         result.admittedUs = scheduler.admittedUs(e.id);
         result.jobs = scheduler.jobs(e.id);
         result.cachedTokens = scheduler.cachedTokens(e.id);
-        scheduler.release(e.id); // the scheduler keeps state only for requests in flight
+        result.tokenUs.shrink_to_fit(); // the run holds every token time: no growth slack
+        scheduler.release(e.id);        // the scheduler keeps state only for requests in flight
       }
     }
     out.endUs = now;

@@ -2,6 +2,7 @@
 
 #include "sim/scheduler.h"
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,14 +35,16 @@ struct RequestResult {
 };
 
 struct EngineOptions {
-  bool recordSteps = true;
   bool recordTokenTimes = true;
   SchedulerOptions scheduler;
+  // Sees every forward as it begins (the record is valid during the call). The engine keeps no
+  // forward records, so what a caller wants of them (a timeline, totals) is up to it and its
+  // memory does not grow with the run.
+  std::function<void(const ForwardRecord&)> onForward;
 };
 
 struct EngineResult {
   std::vector<RequestResult> requests; // in the order of the input
-  std::vector<ForwardRecord> steps;
   int64_t forwards = 0;
   int64_t endUs = 0; // when the last forward ended
 };

@@ -1,6 +1,6 @@
 #include "sim/scheduler.h"
 
-#include "sim/prefix_hash.h"
+#include "sim/prompt_identity.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,9 +11,6 @@ namespace {
 int64_t roundUp(int64_t value, int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
-
-// Salt for the hashes of generated tokens, which only a request's own continuation can match.
-constexpr uint64_t kGeneratedSalt = 0x6a09e667f3bcc908ULL;
 
 } // namespace
 
@@ -50,14 +47,18 @@ Admission Scheduler::submit(const RequestSpec& spec, int64_t nowUs) {
   r.maxTotalNewTokens = v.request->maxTotalNewTokens;
   r.eosAt = spec.outputTokens;
   ++inFlight_;
-  enqueue(out.id, slot, v.request->inputLength, v.request->maxNewTokensChunk);
+  enqueue(out.id, slot, spec.inputTokens, v.request->inputLength, v.request->maxNewTokensChunk);
   return out;
 }
 
-void Scheduler::enqueue(RequestId id, uint32_t slot, int64_t inputLength, int64_t maxNewTokens) {
+void Scheduler::enqueue(RequestId id, uint32_t slot, int64_t promptTokens, int64_t inputLength,
+                        int64_t maxNewTokens) {
   ++slots_[slot].jobs;
-  queue_.push_back(
-      Job{.id = id, .slot = slot, .inputLength = inputLength, .maxNewTokens = maxNewTokens});
+  queue_.push_back(Job{.id = id,
+                       .slot = slot,
+                       .promptTokens = promptTokens,
+                       .inputLength = inputLength,
+                       .maxNewTokens = maxNewTokens});
 }
 
 const Scheduler::RequestState* Scheduler::find(RequestId id) const {
@@ -65,36 +66,25 @@ const Scheduler::RequestState* Scheduler::find(RequestId id) const {
   return it == slotOf_.end() ? nullptr : &slots_[it->second];
 }
 
-void Scheduler::jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const {
-  keys.clear();
-  unitTokens = 0;
+std::vector<TokenRun> Scheduler::jobPrompt(const Job& job) const {
   const RequestSpec& spec = slots_[job.slot].spec;
-  const int64_t hashTokens = spec.hashBlockTokens;
-  const bool truncated = spec.params.truncate && *spec.params.truncate < spec.inputTokens;
-  if (!config_.prefixCaching || hashTokens <= 0 || truncated) {
-    return;
+  if (!config_.prefixCaching || spec.decoderInputDetails) {
+    return {};
   }
-  unitTokens = unitTokensFor(hashTokens, config_.blockSize);
-  if (unitTokens == 0) {
-    return;
+  return promptRuns({.request = job.id,
+                     .originalTokens = spec.inputTokens,
+                     .hashes = spec.blockHashes,
+                     .hashTokens = spec.hashBlockTokens,
+                     .jobPromptTokens = job.promptTokens,
+                     .jobInputTokens = job.inputLength});
+}
+
+void Scheduler::dropHeld(Job& job) {
+  if (job.held) {
+    allocator_.free(*job.held, job.heldPrompt);
+    job.held.reset();
+    job.heldPrompt = {};
   }
-  if (job.inputLength <= spec.inputTokens) {
-    keys = unitKeys(spec.blockHashes, hashTokens, unitTokens, job.inputLength);
-    return;
-  }
-  // A continuation: the prompt is the original one plus the generated text.
-  const size_t promptBlocks =
-      std::min(spec.blockHashes.size(), static_cast<size_t>(spec.inputTokens / hashTokens));
-  std::vector<uint64_t> hashes(spec.blockHashes.begin(),
-                               spec.blockHashes.begin() +
-                                   static_cast<std::ptrdiff_t>(promptBlocks));
-  if (promptBlocks * static_cast<size_t>(hashTokens) == static_cast<size_t>(spec.inputTokens)) {
-    const size_t total = static_cast<size_t>(job.inputLength / hashTokens);
-    for (size_t b = promptBlocks; b < total; ++b) {
-      hashes.push_back(mixHash(kGeneratedSalt ^ static_cast<uint64_t>(job.id), b));
-    }
-  }
-  keys = unitKeys(hashes, hashTokens, unitTokens, job.inputLength);
 }
 
 bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64_t prefillBudget,
@@ -114,13 +104,13 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
   int64_t prefillTokens = 0;
   int64_t decodeTokens = 0;
   while (!queue_.empty()) {
-    const Job job = queue_.front();
+    Job job = std::move(queue_.front());
     queue_.pop_front();
     if (job.cancelled) {
-      continue; // the client went away: dropped (tgi.md §2.2)
+      dropHeld(job); // the client went away: dropped with what it holds (sim/README.md)
+      continue;
     }
     Running r;
-    r.job = job;
     if (config_.router == RouterVersion::V2) {
       const int64_t prefill = roundUp(job.inputLength, bs);
       const int64_t decode = roundUp(job.maxNewTokens, bs);
@@ -128,17 +118,19 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
       decodeTokens += decode;
       if (prefillTokens > prefillBudget ||
           prefillTokens + decodeTokens + config_.speculate > tokenBudget) {
-        queue_.push_front(job); // head-of-line blocking
+        queue_.push_front(std::move(job)); // head-of-line blocking
         break;
       }
-      r.reservedTokens = prefill + decode;
+      // The batch's max_tokens is the shard's figure, one token less than the router's
+      // arithmetic: the first token has no past (sim/README.md).
+      r.reservedTokens = roundUp(job.inputLength + job.maxNewTokens - 1 + config_.speculate, bs);
       r.nextChunk = job.inputLength;
     } else {
-      jobKeys(job, r.keys, r.unitTokens);
+      r.prompt = jobPrompt(job);
       const int64_t tokens = job.inputLength + job.maxNewTokens + config_.speculate - 1;
-      const auto alloc = allocator_.allocate(tokens, r.keys, r.unitTokens);
+      const auto alloc = allocator_.allocate(tokens, r.prompt);
       if (!alloc) {
-        queue_.push_front(job);
+        queue_.push_front(std::move(job));
         break;
       }
       r.alloc = *alloc;
@@ -147,20 +139,24 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
       r.computed = std::min(alloc->prefixTokens, job.inputLength - 1);
       const int64_t postfix = job.inputLength - r.computed;
       r.nextChunk = postfix;
-      if (prefillTokens + postfix > prefillBudget) {
-        const int64_t chunk = prefillBudget - prefillTokens;
-        if (!config_.chunking || chunk <= 0) {
-          // The allocation is dropped: its prompt still enters the cache (tgi.md §8.3).
-          allocator_.free(r.alloc, r.keys, r.unitTokens, job.inputLength);
-          queue_.push_front(job);
-          break;
-        }
-        r.nextChunk = chunk;
+      const bool over = prefillTokens + postfix > prefillBudget;
+      if (over && (!config_.chunking || prefillBudget - prefillTokens <= 0)) {
+        // The new allocation is dropped: its prompt still enters the cache (sim/README.md).
+        allocator_.free(r.alloc, r.prompt);
+        queue_.push_front(std::move(job));
+        break;
+      }
+      // The entry takes the new allocation: one it held from an earlier try is dropped.
+      dropHeld(job);
+      if (over) {
+        r.nextChunk = prefillBudget - prefillTokens;
+        r.job = std::move(job);
         running_.push_back(std::move(r));
         break;
       }
       prefillTokens += postfix;
     }
+    r.job = std::move(job);
     running_.push_back(std::move(r));
     if (maxSize > 0 && static_cast<int64_t>(running_.size() - first) == maxSize) {
       break;
@@ -171,15 +167,15 @@ bool Scheduler::nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64
     return false;
   }
   if (minSize > 0 && admitted < minSize) {
-    for (size_t i = first; i < running_.size(); ++i) {
-      if (config_.router == RouterVersion::V3) {
-        const Running& r = running_[i];
-        allocator_.free(r.alloc, r.keys, r.unitTokens, r.job.inputLength);
-      }
-    }
+    // Back to the queue in their order, each entry keeping its allocation (sim/README.md).
     for (size_t i = running_.size(); i-- > first;) {
-      queue_.push_front(running_[i].job);
-      slots_[running_[i].job.slot].status = RequestStatus::Queued;
+      Running& r = running_[i];
+      if (config_.router == RouterVersion::V3) {
+        r.job.held = r.alloc;
+        r.job.heldPrompt = std::move(r.prompt);
+      }
+      slots_[r.job.slot].status = RequestStatus::Queued;
+      queue_.push_front(std::move(r.job));
     }
     running_.resize(first);
     return false;
@@ -231,8 +227,10 @@ const ForwardRecord* Scheduler::beginForward(int64_t nowUs) {
       prefillBudget = std::max<int64_t>(prefillBudget - currentTokens(), 0);
     } else {
       if (waitingTokens_ < config_.maxWaitingTokens) {
-        minSize = static_cast<int64_t>(
-            std::floor(static_cast<double>(batchSize) * config_.waitingServedRatio));
+        // In single precision, as TGI computes it (sim/README.md): floor(90 * 0.7) is 63 in f32
+        // and 62 in double.
+        const float ratio = static_cast<float>(config_.waitingServedRatio);
+        minSize = static_cast<int64_t>(std::floor(static_cast<float>(batchSize) * ratio));
       }
       if (config_.maxBatchSize) {
         maxSize = std::max<int64_t>(*config_.maxBatchSize - batchSize, 0);
@@ -306,7 +304,7 @@ void Scheduler::planForward(int64_t nowUs, ForwardKind kind, size_t first, int32
 
 void Scheduler::computeNextChunks(size_t first) {
   // The shard's rule (flash_causal_lm.generate_token): the batch is walked newest first and
-  // the budget counts every request of the forward, finished ones included (tgi.md §8.1, §8.2).
+  // the budget counts every request of the forward, finished ones included (sim/README.md).
   int64_t budget =
       config_.maxBatchPrefillTokens - (static_cast<int64_t>(running_.size() - first) - 1);
   for (size_t i = running_.size(); i-- > first;) {
@@ -335,7 +333,7 @@ std::span<const TokenEvent> Scheduler::endForward() {
       }
     }
     if (r.dropped) {
-      // Its token finds the client gone: counted as dropped, treated as stopped (tgi.md §2.4).
+      // Its token finds the client gone: counted as dropped, treated as stopped (sim/README.md).
       r.finished = true;
       continue;
     }
@@ -343,7 +341,7 @@ std::span<const TokenEvent> Scheduler::endForward() {
     ++r.generated;
     ++req.generated;
     TokenEvent event{.id = r.job.id};
-    // The shard checks the length before EOS (tgi.md §2.4, §8.5).
+    // The shard checks the length before EOS (sim/README.md).
     if (r.generated >= r.job.maxNewTokens) {
       r.finished = true;
       r.reason = FinishReason::Length;
@@ -355,7 +353,7 @@ std::span<const TokenEvent> Scheduler::endForward() {
       event.reason = r.reason;
       event.last = true;
       if (r.reason == FinishReason::Length && req.generated < req.maxTotalNewTokens) {
-        // Continuation (tgi.md §1.3): the generated text joins the prompt and is validated
+        // Continuation (sim/README.md): the generated text joins the prompt and is validated
         // again; EOS on the job's last slot is special (not in the text) and comes again.
         const bool eosHere = req.eosAt > 0 && req.generated == req.eosAt;
         const int64_t prompt = req.spec.inputTokens + req.generated - (eosHere ? 1 : 0);
@@ -365,6 +363,7 @@ std::span<const TokenEvent> Scheduler::endForward() {
             ++req.eosAt;
           }
           event.last = false;
+          r.nextPrompt = prompt;
           r.nextInput = v.request->inputLength;
           r.nextMaxNewTokens = v.request->maxNewTokensChunk;
         }
@@ -393,14 +392,14 @@ std::span<const TokenEvent> Scheduler::endForward() {
 
 void Scheduler::finishJob(Running& r) {
   if (config_.router == RouterVersion::V3) {
-    allocator_.free(r.alloc, r.keys, r.unitTokens, r.job.inputLength);
+    allocator_.free(r.alloc, r.prompt);
   }
   batchMaxTokens_ -= r.reservedTokens;
   if (r.dropped) {
     return; // the permit went back at cancel()
   }
-  if (r.nextInput > 0) {
-    enqueue(r.job.id, r.job.slot, r.nextInput, r.nextMaxNewTokens);
+  if (r.nextPrompt > 0) {
+    enqueue(r.job.id, r.job.slot, r.nextPrompt, r.nextInput, r.nextMaxNewTokens);
     slots_[r.job.slot].status = RequestStatus::Queued;
   } else {
     slots_[r.job.slot].status = RequestStatus::Finished;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -23,8 +24,13 @@ struct RequestSpec {
   int64_t inputTokens = 0;
   GenerateParams params;    // max_new_tokens, truncate, ... (validated as TGI does)
   int64_t outputTokens = 0; // the end-of-sequence token is token number outputTokens (0: never)
-  std::vector<uint64_t> blockHashes; // prefix identity, one per hashBlockTokens (prefix_hash.h)
-  int64_t hashBlockTokens = 0;       // 0: no prefix information, the cache is not used
+  // Prefix identity: ids the trace gives the prompt's blocks of hashBlockTokens tokens (Mooncake
+  // `hash_ids`, hashTokenBlocks of prefix_hash.h), the last one possibly partial. Requests with
+  // the same ids share those tokens; tokens no id covers are the request's own
+  // (prompt_identity.h). Empty, or hashBlockTokens 0: the whole prompt is the request's own.
+  std::vector<uint64_t> blockHashes;
+  int64_t hashBlockTokens = 0;
+  bool decoderInputDetails = false; // TGI then gives the allocator no token ids: no prefix cache
 };
 
 enum class FinishReason { Length, EosToken };
@@ -79,11 +85,12 @@ struct SchedulerOptions {
   uint64_t seed = 0;
 };
 
-// TGI's router and shard batching, driven one forward at a time (reference/tgi.md §2, §8).
+// TGI's router and shard batching, driven one forward at a time (sim/README.md).
 // Real-time use: submit() each arrival; when idle call beginForward(now), run a timer for the
 // returned duration, then endForward() delivers the tokens. Virtual time: see engine.h.
-// Arrivals submitted between beginForward and endForward wait for the next beginForward, as in
-// TGI; the effects of a forward (tokens, frees, permits) happen in endForward.
+// An arrival submitted between beginForward and endForward takes its permit and its place in the
+// queue at once and waits for the next beginForward, as in TGI; the effects of a forward (tokens,
+// frees, permits, continuation jobs) happen in endForward.
 class Scheduler {
 public:
   Scheduler(SchedulerConfig config, CostModel model, SchedulerOptions options = {});
@@ -99,9 +106,9 @@ public:
   std::span<const TokenEvent> endForward();
 
   // The client of a queued or running request went away. As TGI does when the response channel
-  // is closed (reference/tgi.md §1.7, §2.2, §2.4): the permit goes back at once (the handler
-  // holding it is dropped); a queued job stays in the queue (queueLength() counts it, as
-  // tgi_queue_size does) until next_batch pops it and skips it, without budget or blocks;
+  // is closed (sim/README.md): the permit goes back at once (the handler holding it is
+  // dropped); a queued job stays in the queue (queueLength() counts it, as tgi_queue_size does)
+  // until next_batch pops it and skips it, without budget or blocks;
   // a running job stays in the batch and is computed until the end of the next forward that
   // would give it a token (a sequence still prefilling gives none), where it is removed and its
   // KV blocks freed (its prompt joins the prefix cache) like a finished one, emitting nothing.
@@ -162,36 +169,43 @@ private:
   };
   struct Job { // a queue entry
     RequestId id = -1;
-    uint32_t slot = 0; // its RequestState in slots_ (not read once cancelled)
+    uint32_t slot = 0;        // its RequestState in slots_ (not read once cancelled)
+    int64_t promptTokens = 0; // before truncation
     int64_t inputLength = 0;
     int64_t maxNewTokens = 0;
     bool cancelled = false; // the client went away: next_batch skips it
+    // The allocation of a try next_batch gave up for want of min_size: TGI's entry keeps it
+    // until it gets a new one or is dropped.
+    std::optional<Allocation> held;
+    std::vector<TokenRun> heldPrompt;
   };
   struct Running {
     Job job;
     Allocation alloc;
-    std::vector<uint64_t> keys; // cache units of the job's prompt
-    int64_t unitTokens = 0;
-    int64_t reservedTokens = 0; // what the job adds to the batch's max_tokens
-    int64_t computed = 0;       // prompt tokens in the KV cache
-    int64_t nextChunk = 0;      // prompt tokens the next forward computes (while prefilling)
-    int64_t generated = 0;      // tokens of this job
+    std::vector<TokenRun> prompt; // the prompt's token identities (empty: no token ids)
+    int64_t reservedTokens = 0;   // what the job adds to the batch's max_tokens
+    int64_t computed = 0;         // prompt tokens in the KV cache
+    int64_t nextChunk = 0;        // prompt tokens the next forward computes (while prefilling)
+    int64_t generated = 0;        // tokens of this job
     bool finished = false;
     bool dropped = false; // cancelled: removed, silently, at its next token
     FinishReason reason = FinishReason::Length;
-    int64_t nextInput = -1; // > 0: a continuation job follows with this prompt
+    int64_t nextPrompt = -1; // > 0: a continuation job follows with this prompt (and input)
+    int64_t nextInput = 0;
     int64_t nextMaxNewTokens = 0;
   };
   enum class Phase { Idle, IterationStart, DecodeDue };
 
   bool nextBatch(int64_t nowUs, int64_t minSize, int64_t maxSize, int64_t prefillBudget,
                  int64_t tokenBudget); // appends to running_; minSize/maxSize < 0: unset
-  void enqueue(RequestId id, uint32_t slot, int64_t inputLength, int64_t maxNewTokens);
+  void enqueue(RequestId id, uint32_t slot, int64_t promptTokens, int64_t inputLength,
+               int64_t maxNewTokens);
   const RequestState* find(RequestId id) const;
   RequestState* find(RequestId id) {
     return const_cast<RequestState*>(std::as_const(*this).find(id));
   }
-  void jobKeys(const Job& job, std::vector<uint64_t>& keys, int64_t& unitTokens) const;
+  std::vector<TokenRun> jobPrompt(const Job& job) const;
+  void dropHeld(Job& job); // frees the allocation the entry holds, if any
   void planForward(int64_t nowUs, ForwardKind kind, size_t first, int32_t admitted);
   void computeNextChunks(size_t first);
   int64_t currentTokens() const;

@@ -102,8 +102,8 @@ LaunchedServer::LaunchedServer(const std::string& command, const std::string& fl
   // process group, so that Ctrl-C at a terminal reaches it as it reaches us.
   const std::string shellCommand = "exec " + command_;
   const char* argv[] = {"/bin/sh", "-c", shellCommand.c_str(), nullptr};
-  const int rc = posix_spawn(&pid_, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv),
-                             environ);
+  const int rc =
+      posix_spawn(&pid_, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     pid_ = -1;

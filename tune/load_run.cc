@@ -27,37 +27,48 @@ analyze::RequestRecord recordOf(const sim::RequestResult& r) {
   return record;
 }
 
-Pressure pressureOf(const std::vector<sim::ForwardRecord>& steps,
-                    const sim::SchedulerConfig& config) {
-  Pressure p;
-  if (steps.empty()) {
+// Counts, forward by forward as the engine runs them, the limits that held requests back.
+class PressureCounter {
+public:
+  explicit PressureCounter(const sim::SchedulerConfig& config)
+      : config_(config), blocks_(static_cast<double>(config.maxBatchTotalTokens) /
+                                 static_cast<double>(config.blockSize)) {}
+
+  void add(const sim::ForwardRecord& f) {
+    ++forwards_;
+    if (f.queueLength == 0) {
+      return;
+    }
+    ++queued_;
+    kv_ += static_cast<double>(f.blocksInUse) >= 0.95 * blocks_ ? 1 : 0;
+    prefill_ += static_cast<double>(f.prefillTokens) >=
+                        0.9 * static_cast<double>(config_.maxBatchPrefillTokens)
+                    ? 1
+                    : 0;
+    batch_ += config_.maxBatchSize && f.batchSize >= *config_.maxBatchSize ? 1 : 0;
+  }
+
+  Pressure pressure() const {
+    Pressure p;
+    if (forwards_ > 0) {
+      const double n = static_cast<double>(forwards_);
+      p.kvFull = static_cast<double>(kv_) / n;
+      p.prefillBudget = static_cast<double>(prefill_) / n;
+      p.batchFull = static_cast<double>(batch_) / n;
+      p.queued = static_cast<double>(queued_) / n;
+    }
     return p;
   }
-  const double blocks =
-      static_cast<double>(config.maxBatchTotalTokens) / static_cast<double>(config.blockSize);
-  int64_t kv = 0;
-  int64_t prefill = 0;
-  int64_t batch = 0;
-  int64_t queued = 0;
-  for (const sim::ForwardRecord& s : steps) {
-    if (s.queueLength == 0) {
-      continue;
-    }
-    ++queued;
-    kv += static_cast<double>(s.blocksInUse) >= 0.95 * blocks ? 1 : 0;
-    prefill += static_cast<double>(s.prefillTokens) >=
-                       0.9 * static_cast<double>(config.maxBatchPrefillTokens)
-                   ? 1
-                   : 0;
-    batch += config.maxBatchSize && s.batchSize >= *config.maxBatchSize ? 1 : 0;
-  }
-  const double n = static_cast<double>(steps.size());
-  p.kvFull = static_cast<double>(kv) / n;
-  p.prefillBudget = static_cast<double>(prefill) / n;
-  p.batchFull = static_cast<double>(batch) / n;
-  p.queued = static_cast<double>(queued) / n;
-  return p;
-}
+
+private:
+  const sim::SchedulerConfig& config_;
+  double blocks_;
+  int64_t forwards_ = 0;
+  int64_t queued_ = 0;
+  int64_t kv_ = 0;
+  int64_t prefill_ = 0;
+  int64_t batch_ = 0;
+};
 
 } // namespace
 
@@ -90,7 +101,10 @@ LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
   options.value = load;
   const replay::Plan plan = replay::buildPlan(trace.arrivals, options);
   const auto requests = engineRequests(trace.requests, plan, trace.blockTokens);
-  const sim::EngineResult result = sim::runEngine(config, model, requests);
+  PressureCounter pressure(config);
+  sim::EngineOptions engine;
+  engine.onForward = [&pressure](const sim::ForwardRecord& f) { pressure.add(f); };
+  const sim::EngineResult result = sim::runEngine(config, model, requests, engine);
 
   LoadRun run;
   run.load = load;
@@ -127,7 +141,7 @@ LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
   run.ttftUs = analyze::summarize(ttft);
   run.tpotUs = analyze::summarize(tpot);
   run.e2eUs = analyze::summarize(e2e);
-  run.pressure = pressureOf(result.steps, config);
+  run.pressure = pressure.pressure();
   run.pressure.overloaded = run.overloaded;
   return run;
 }

@@ -186,14 +186,14 @@ std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIf
                                                       const ValidationOptions& options,
                                                       std::ostream& progress) {
   std::vector<SettingValidation> out;
-  for (const auto& [name, assessed] : {std::pair{"current", &r.current},
-                                       std::pair{"recommended", &r.recommended}}) {
+  for (const auto& [name, assessed] :
+       {std::pair{"current", &r.current}, std::pair{"recommended", &r.recommended}}) {
     if (assessed->capacity.load <= 0) {
       continue; // nothing predicted to check
     }
     const sim::SchedulerConfig config = *sim::resolveConfig(assessed->launcher).config;
-    out.push_back(validateSetting(store, trace, assessed->launcher, name,
-                                  assessed->capacity.load, config, model, options, progress));
+    out.push_back(validateSetting(store, trace, assessed->launcher, name, assessed->capacity.load,
+                                  config, model, options, progress));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 namespace tt::tune {
 namespace {
@@ -75,58 +76,50 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
   return requests;
 }
 
-std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const replay::Plan& plan,
-                                         const sim::EngineResult& result) {
-  std::vector<Exchange> out;
-  out.reserve(plan.requests.size());
-  for (size_t i = 0; i < plan.requests.size(); ++i) {
-    const Exchange& s = source[plan.requests[i].source];
-    const sim::RequestResult& r = result.requests[i];
-    Exchange e;
-    e.sourceRequestId = s.id;
-    e.session = s.session;
-    e.intendedUs = r.arrivalUs;
-    e.sentUs = r.arrivalUs;
-    e.method = s.method;
-    e.path = s.path;
-    e.endpoint = s.endpoint;
-    e.stream = s.stream;
-    e.inputBytes = s.inputBytes;
-    e.inputTokens = promptTokensOf(s);
-    e.maxNewTokens = replay::sentMaxNewTokens(s, {});
-    e.parameters = s.parameters;
-    e.prefixHashIds = s.prefixHashIds;
-    switch (r.outcome) {
-    case sim::Outcome::Ok:
-      e.status = 200;
-      e.outcome = Outcome::Ok;
-      // A stream's headers leave at once; a plain answer's with its body.
-      e.responseHeadersUs = s.stream ? r.arrivalUs : r.endUs;
-      e.tokenTimesUs = r.tokenUs;
-      e.endUs = r.endUs;
-      e.outputTokens = static_cast<int64_t>(r.tokenUs.size());
-      e.finishReason = r.finish == sim::FinishReason::EosToken ? "eos_token" : "length";
-      e.tgi.queueUs = r.admittedUs - r.arrivalUs;
-      e.tgi.inferenceUs = r.endUs - r.admittedUs;
-      e.tgi.promptTokens = e.inputTokens;
-      e.tgi.generatedTokens = e.outputTokens;
-      break;
-    case sim::Outcome::Overloaded:
-    case sim::Outcome::Invalid:
-      e.status = r.outcome == sim::Outcome::Overloaded ? 429 : 422;
-      e.outcome = Outcome::HttpError;
-      e.responseHeadersUs = r.arrivalUs;
-      e.endUs = r.arrivalUs;
-      e.error = r.error;
-      break;
-    case sim::Outcome::Unfinished:
-      e.outcome = Outcome::Timeout;
-      e.error = "never scheduled: the request needs more KV cache than the server has";
-      break;
-    }
-    out.push_back(std::move(e));
+Exchange simulatedExchange(const Exchange& s, sim::RequestResult&& r) {
+  Exchange e;
+  e.sourceRequestId = s.id;
+  e.session = s.session;
+  e.intendedUs = r.arrivalUs;
+  e.sentUs = r.arrivalUs;
+  e.method = s.method;
+  e.path = s.path;
+  e.endpoint = s.endpoint;
+  e.stream = s.stream;
+  e.inputBytes = s.inputBytes;
+  e.inputTokens = promptTokensOf(s);
+  e.maxNewTokens = replay::sentMaxNewTokens(s, {});
+  e.parameters = s.parameters;
+  e.prefixHashIds = s.prefixHashIds;
+  switch (r.outcome) {
+  case sim::Outcome::Ok:
+    e.status = 200;
+    e.outcome = Outcome::Ok;
+    // A stream's headers leave at once; a plain answer's with its body.
+    e.responseHeadersUs = s.stream ? r.arrivalUs : r.endUs;
+    e.outputTokens = static_cast<int64_t>(r.tokenUs.size());
+    e.tokenTimesUs = std::move(r.tokenUs);
+    e.endUs = r.endUs;
+    e.finishReason = r.finish == sim::FinishReason::EosToken ? "eos_token" : "length";
+    e.tgi.queueUs = r.admittedUs - r.arrivalUs;
+    e.tgi.inferenceUs = r.endUs - r.admittedUs;
+    e.tgi.promptTokens = e.inputTokens;
+    e.tgi.generatedTokens = e.outputTokens;
+    break;
+  case sim::Outcome::Overloaded:
+  case sim::Outcome::Invalid:
+    e.status = r.outcome == sim::Outcome::Overloaded ? 429 : 422;
+    e.outcome = Outcome::HttpError;
+    e.responseHeadersUs = r.arrivalUs;
+    e.endUs = r.arrivalUs;
+    e.error = r.error;
+    break;
+  case sim::Outcome::Unfinished:
+    e.outcome = Outcome::Timeout;
+    e.error = "never scheduled: the request needs more KV cache than the server has";
+    break;
   }
-  return out;
+  return e;
 }
 
 } // namespace tt::tune

@@ -26,8 +26,8 @@ std::vector<replay::PlanSource> planSources(std::span<const Exchange> source);
 std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
                                                const replay::Plan& plan, int64_t blockTokens);
 
-// The engine's results as exchanges (same order as the plan), each pointing to its source.
-std::vector<Exchange> simulatedExchanges(std::span<const Exchange> source, const replay::Plan& plan,
-                                         const sim::EngineResult& result);
+// The engine's result for a request as an exchange pointing to its source; the token times move
+// into it.
+Exchange simulatedExchange(const Exchange& source, sim::RequestResult&& result);
 
 } // namespace tt::tune

@@ -1,4 +1,4 @@
-// Scheduler::cancel: a client that went away (reference/tgi.md §1.7, §2.2, §2.4). Hand-computed
+// Scheduler::cancel: a client that went away (sim/README.md). Hand-computed
 // with the flat cost model: eager forwards 10 ms, graph decodes 5 ms.
 #include "sim/scheduler.h"
 #include "tests/sim/sim_test_util.h"
@@ -110,13 +110,15 @@ TEST_CASE("cancel: a queued request is skipped and the one behind it is admitted
   CHECK(s.status(c) == RequestStatus::Finished);
   CHECK(s.generated(b) == 0);
   CHECK(s.inFlight() == 0);
-  CHECK(s.allocator().blocksInUse() == 0);
+  // What stays is the prompts of A and C in the prefix cache; B never had an allocation.
+  CHECK(s.allocator().cachedBlocks() == 40 + 5);
+  CHECK(s.allocator().blocksInUse() == 40 + 5);
 }
 
 TEST_CASE("cancel: a running request is computed once more, then removed with its blocks") {
   Scheduler s(smallConfig(), flatModel());
   Stepper st{s};
-  // Each reserves 10+100-1 = 109 blocks (no prefix hashes: nothing is cached).
+  // Each reserves 10+100-1 = 109 blocks; a job that ends leaves its 10 prompt tokens cached.
   const RequestId a = s.submit(spec(10, 100), 0).id;
   const RequestId b = s.submit(spec(10, 100), 0).id;
   REQUIRE(st.step()); // prefill of both: first tokens at 10 ms
@@ -136,11 +138,11 @@ TEST_CASE("cancel: a running request is computed once more, then removed with it
     CHECK(st.now == 20'000);
     CHECK(st.events.size() == 1);
     CHECK(st.emitted(b));
-    CHECK(s.allocator().blocksInUse() == 109);
+    CHECK(s.allocator().blocksInUse() == 109 + 10);
     REQUIRE(st.begin());
     CHECK(st.last.batchSize == 1);
     CHECK(st.last.graphBatch == 1);
-    CHECK(st.last.blocksInUse == 109);
+    CHECK(st.last.blocksInUse == 109 + 10);
     st.end();
   }
   SECTION("during a forward: it takes effect in endForward") {
@@ -152,7 +154,7 @@ TEST_CASE("cancel: a running request is computed once more, then removed with it
     st.end();
     CHECK(st.events.size() == 1);
     CHECK(st.emitted(b));
-    CHECK(s.allocator().blocksInUse() == 109);
+    CHECK(s.allocator().blocksInUse() == 109 + 10);
   }
   CHECK(s.generated(a) == 2); // the tokens sent before the cancel
   while (st.step()) {
@@ -160,13 +162,14 @@ TEST_CASE("cancel: a running request is computed once more, then removed with it
   }
   CHECK(s.generated(b) == 100);
   CHECK(s.status(b) == RequestStatus::Finished);
-  CHECK(s.allocator().blocksInUse() == 0);
+  CHECK(s.allocator().blocksInUse() == 10 + 10);
+  CHECK(s.allocator().cachedBlocks() == 10 + 10);
   CHECK(s.inFlight() == 0);
 }
 
 TEST_CASE("cancel: a request still prefilling is removed after its last chunk") {
   // The shard returns no generation for a sequence that is still prefilling, so the router only
-  // sees the closed channel once the prompt is done (tgi.md §2.3, §2.4).
+  // sees the closed channel once the prompt is done (sim/README.md).
   auto cfg = smallConfig();
   cfg.prefixCaching = false;
   Scheduler s(cfg, flatModel());
@@ -253,5 +256,5 @@ TEST_CASE("cancel: a continuation job waiting in the queue is dropped") {
   CHECK_FALSE(st.begin());
   CHECK(s.queueLength() == 0);
   CHECK(s.inFlight() == 0);
-  CHECK(s.allocator().blocksInUse() == 0); // no prefix hashes: nothing cached
+  CHECK(s.allocator().blocksInUse() == 100); // the first job's prompt, cached
 }

@@ -36,7 +36,7 @@ TEST_CASE("the engine is deterministic for a seed") {
   const auto a = runEngine(cfg, model, reqs, opts);
   const auto b = runEngine(cfg, model, reqs, opts);
   CHECK(allTokenTimes(a) == allTokenTimes(b));
-  CHECK(a.steps.size() == b.steps.size());
+  CHECK(a.forwards == b.forwards);
   opts.scheduler.seed = 8;
   const auto c = runEngine(cfg, model, reqs, opts);
   CHECK(allTokenTimes(a) != allTokenTimes(c));
@@ -46,7 +46,7 @@ TEST_CASE("every token is accounted for") {
   const auto model = resolveProfile(kDefaultProfile).model;
   const auto cfg = resolveConfig(LauncherConfig{}).config.value();
   const auto reqs = workload();
-  const auto r = runEngine(cfg, model, reqs);
+  const auto r = runTraced(cfg, model, reqs);
   int64_t tokens = 0;
   int64_t emitted = 0;
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -63,4 +63,18 @@ TEST_CASE("every token is accounted for") {
   }
   // Every token but the first of each request comes from a decoding sequence.
   CHECK(emitted == tokens - static_cast<int64_t>(reqs.size()));
+}
+
+TEST_CASE("the engine hands each forward to onForward as it begins, and keeps none") {
+  // A prefill (10 ms) and two graph decodes (5 ms) with the flat model.
+  std::vector<std::pair<int64_t, ForwardKind>> seen;
+  EngineOptions opts;
+  opts.onForward = [&seen](const ForwardRecord& f) { seen.emplace_back(f.startUs, f.kind); };
+  const auto r =
+      runEngine(smallConfig(), flatModel(), std::vector<EngineRequest>{request(0, 10, 3)}, opts);
+  CHECK(seen == std::vector<std::pair<int64_t, ForwardKind>>{{0, ForwardKind::Prefill},
+                                                             {10'000, ForwardKind::Decode},
+                                                             {15'000, ForwardKind::Decode}});
+  CHECK(r.forwards == 3);
+  CHECK(r.endUs == 20'000);
 }

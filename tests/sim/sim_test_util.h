@@ -2,6 +2,8 @@
 
 #include "sim/engine.h"
 
+#include <span>
+#include <utility>
 #include <vector>
 
 namespace tt::sim::testing {
@@ -40,7 +42,22 @@ inline EngineRequest request(int64_t arrivalUs, int64_t input, int64_t maxNew, i
   return r;
 }
 
-inline std::vector<ForwardKind> kinds(const EngineResult& result) {
+// The engine's result with every forward it ran, for schedules checked forward by forward.
+struct TracedRun : EngineResult {
+  std::vector<ForwardRecord> steps;
+};
+
+inline TracedRun runTraced(const SchedulerConfig& config, const CostModel& model,
+                           std::span<const EngineRequest> requests, EngineOptions options = {}) {
+  std::vector<ForwardRecord> steps;
+  options.onForward = [&steps](const ForwardRecord& f) { steps.push_back(f); };
+  TracedRun out;
+  static_cast<EngineResult&>(out) = runEngine(config, model, requests, options);
+  out.steps = std::move(steps);
+  return out;
+}
+
+inline std::vector<ForwardKind> kinds(const TracedRun& result) {
   std::vector<ForwardKind> out;
   for (const auto& s : result.steps) {
     out.push_back(s.kind);

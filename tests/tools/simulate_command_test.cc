@@ -190,7 +190,11 @@ TEST_CASE("simulate asks what a replay sends and ends an answer early only where
   REQUIRE(config);
   const auto result =
       sim::runEngine(*config, sim::resolveProfile("h100-llama3-8b").model, requests);
-  const auto simulated = tune::simulatedExchanges(source, plan, result);
+  std::vector<Exchange> simulated;
+  for (size_t i = 0; i < plan.requests.size(); ++i) {
+    simulated.push_back(tune::simulatedExchange(source[plan.requests[i].source],
+                                                sim::RequestResult(result.requests[i])));
+  }
   REQUIRE(simulated.size() == cases.size());
   for (size_t i = 0; i < plan.requests.size(); ++i) {
     const size_t c = plan.requests[i].source;

@@ -122,7 +122,8 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
   sim::RequestSpec spec;
   spec.inputTokens = static_cast<int64_t>(pieces.size());
   spec.params = r.params;
-  if (server_.config().prefixBlockTokens > 0 && !r.decoderInputDetails) {
+  spec.decoderInputDetails = r.decoderInputDetails;
+  if (server_.config().prefixBlockTokens > 0) {
     std::vector<uint32_t> ids;
     ids.reserve(pieces.size());
     for (const auto& piece : pieces) {

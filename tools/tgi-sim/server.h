@@ -44,7 +44,7 @@ struct ServerConfig {
   double eosProbability = 0; // per token after the first; 0: never
   uint64_t payloadLimit = 2'000'000;
   int64_t maxClientBatchSize = 4;
-  int64_t prefixBlockTokens = 16; // prompt tokens per prefix-cache hash (0: no prefix cache)
+  int64_t prefixBlockTokens = 16; // prompt tokens per prefix id (0: every prompt its own)
   double keepAliveSeconds = 15;   // axum's SSE keep-alive, in virtual time
 };
 

@@ -6,8 +6,8 @@
 #include "analyze/report_json.h"
 #include "analyze/report_table.h"
 #include "analyze/slo.h"
-#include "schema/store.h"
 #include "analyze/text_table.h"
+#include "schema/store.h"
 
 #include <fstream>
 #include <iostream>

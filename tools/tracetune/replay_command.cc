@@ -1,5 +1,6 @@
 #include "tools/tracetune/replay_command.h"
 
+#include "analyze/text_table.h"
 #include "core/clock.h"
 #include "core/http_headers.h"
 #include "core/percentile.h"
@@ -9,7 +10,6 @@
 #include "replay/runner.h"
 #include "replay/stored_run.h"
 #include "schema/store.h"
-#include "analyze/text_table.h"
 
 #include <nlohmann/json.hpp>
 
@@ -190,10 +190,10 @@ void printSummary(const replay::RunStats& s, std::ostream& out) {
   out << line;
   using Align = analyze::Table::Align;
   analyze::Table table({{"ms"},
-               {"p50", Align::Right},
-               {"p90", Align::Right},
-               {"p99", Align::Right},
-               {"max", Align::Right}});
+                        {"p50", Align::Right},
+                        {"p90", Align::Right},
+                        {"p99", Align::Right},
+                        {"max", Align::Right}});
   const std::vector<std::pair<std::string, const std::vector<int64_t>*>> rows = {
       {"send lag", &s.sendLagUs},
       {"ttft", &s.ttftUs},

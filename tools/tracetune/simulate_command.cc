@@ -1,9 +1,10 @@
 #include "tools/tracetune/simulate_command.h"
 
 #include "analyze/reader.h"
+#include "analyze/text_table.h"
 #include "schema/store.h"
 #include "sim/profile_source.h"
-#include "analyze/text_table.h"
+#include "tune/forward_sampler.h"
 #include "tune/load_run.h"
 #include "tune/what_if.h"
 
@@ -39,25 +40,6 @@ int64_t blockTokensOf(const TraceInfo& trace) {
     return parameters["block_tokens"].get<int64_t>();
   }
   return 0;
-}
-
-// The scheduler's state over time, one sample per metric per 100 ms of virtual time (the last
-// forward's), so a timeline reads it as it would TGI's scraped metrics.
-std::vector<Sample> stepSamples(const std::vector<sim::ForwardRecord>& steps) {
-  constexpr int64_t kEveryUs = 100'000;
-  std::vector<Sample> samples;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const auto& s = steps[i];
-    const bool lastInWindow =
-        i + 1 == steps.size() || steps[i + 1].startUs / kEveryUs != s.startUs / kEveryUs;
-    if (lastInWindow) {
-      samples.push_back(
-          {s.startUs, "tgi_batch_current_size", "", static_cast<double>(s.batchSize)});
-      samples.push_back({s.startUs, "tgi_queue_size", "", static_cast<double>(s.queueLength)});
-      samples.push_back({s.startUs, "kv_blocks_in_use", "", static_cast<double>(s.blocksInUse)});
-    }
-  }
-  return samples;
 }
 
 } // namespace
@@ -115,17 +97,29 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
                      " has no generation requests: nothing to simulate");
   }
   const auto plan = replay::buildPlan(whatIf.arrivals, planOptions(o));
-  const auto requests = tune::engineRequests(source, plan, blockTokensOf(*trace));
+  std::vector<sim::EngineRequest> requests =
+      tune::engineRequests(source, plan, blockTokensOf(*trace));
 
   const auto began = std::chrono::steady_clock::now();
+  tune::ForwardSampler sampler;
   sim::EngineOptions engine;
   engine.scheduler.seed = o.flags.seed;
-  const sim::EngineResult result =
-      sim::runEngine(*resolved.config, profile.model, requests, engine);
+  engine.onForward = [&sampler](const sim::ForwardRecord& f) { sampler.add(f); };
+  sim::EngineResult result = sim::runEngine(*resolved.config, profile.model, requests, engine);
   const double wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  requests = {};
 
-  std::vector<Exchange> simulated = tune::simulatedExchanges(source, plan, result);
+  int64_t ok = 0;
+  int64_t overloaded = 0;
+  int64_t invalid = 0;
+  int64_t unfinished = 0;
+  for (const auto& r : result.requests) {
+    ok += r.outcome == sim::Outcome::Ok;
+    overloaded += r.outcome == sim::Outcome::Overloaded;
+    invalid += r.outcome == sim::Outcome::Invalid;
+    unfinished += r.outcome == sim::Outcome::Unfinished;
+  }
   nlohmann::json parameters{{"source_trace", o.trace},
                             {"mode", replay::rateModeName(planOptions(o).mode)},
                             {"copies", o.copies},
@@ -147,20 +141,22 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
        .parametersJson = parameters.dump(),
        .serverInfoJson = serverInfo.dump(),
        .sourceTraceId = o.trace});
-  store.append(id, simulated);
-  store.appendSamples(id, stepSamples(result.steps));
-
-  int64_t ok = 0;
-  int64_t overloaded = 0;
-  int64_t invalid = 0;
-  int64_t unfinished = 0;
-  for (const auto& r : result.requests) {
-    ok += r.outcome == sim::Outcome::Ok;
-    overloaded += r.outcome == sim::Outcome::Overloaded;
-    invalid += r.outcome == sim::Outcome::Invalid;
-    unfinished += r.outcome == sim::Outcome::Unfinished;
+  // Written in slices, each slice's token times freed once stored.
+  constexpr size_t kPerWrite = 4096;
+  std::vector<Exchange> simulated;
+  for (size_t i = 0; i < plan.requests.size(); ++i) {
+    simulated.push_back(
+        tune::simulatedExchange(source[plan.requests[i].source], std::move(result.requests[i])));
+    if (simulated.size() == kPerWrite || i + 1 == plan.requests.size()) {
+      store.append(id, simulated);
+      simulated.clear();
+    }
   }
-  out << "simulation trace " << id << " (from trace " << o.trace << "): " << simulated.size()
+  constexpr size_t kWindowsPerWrite = 4096;
+  for (size_t first = 0; first < sampler.windows(); first += kWindowsPerWrite) {
+    store.appendSamples(id, sampler.samples(first, kWindowsPerWrite));
+  }
+  out << "simulation trace " << id << " (from trace " << o.trace << "): " << plan.requests.size()
       << " requests, " << ok << " ok, " << overloaded << " overloaded (429), " << invalid
       << " invalid (422), " << unfinished << " never scheduled; " << result.forwards
       << " forwards over " << analyze::formatDurationUs(result.endUs) << " of virtual time in "

@@ -1,7 +1,7 @@
 #include "tools/tracetune/traces_command.h"
 
-#include "schema/store.h"
 #include "analyze/text_table.h"
+#include "schema/store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -59,14 +59,14 @@ int runTraces(const TracesOptions& options, std::ostream& out) {
   }
   using Align = analyze::Table::Align;
   analyze::Table table({{"id", Align::Right},
-               {"kind"},
-               {"label"},
-               {"created"},
-               {"state"},
-               {"requests", Align::Right},
-               {"span", Align::Right},
-               {"source", Align::Right},
-               {"target"}});
+                        {"kind"},
+                        {"label"},
+                        {"created"},
+                        {"state"},
+                        {"requests", Align::Right},
+                        {"span", Align::Right},
+                        {"source", Align::Right},
+                        {"target"}});
   for (const auto& t : traces) {
     const auto span = spanUs(t);
     table.addRow({std::to_string(t.id), std::string(traceKindName(t.kind)), t.label, t.created,
