@@ -61,12 +61,17 @@ int runMain(int argc, char** argv) {
     app.exit(e, std::cout, std::cerr);
     return kExitUsage;
   }
-  return guarded(runner);
+  const auto chosen = app.get_subcommands();
+  return guarded(runner, chosen.empty() ? "" : chosen.front()->get_name());
 }
 
-int guarded(const std::function<int()>& body) {
+int guarded(const std::function<int()>& body, const std::string& command) {
   try {
     return body();
+  } catch (const UsageError& e) {
+    std::cerr << "tracetune: " << e.what() << " (see tracetune "
+              << (command.empty() ? "" : command + " ") << "--help)\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "tracetune: " << e.what() << "\n";
     return kExitRuntimeError;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace tt::cli {
@@ -20,7 +21,14 @@ void setupApp(CLI::App& app, Runner& runner);
 // Parses and runs; every error a user can cause ends as one line on stderr and an exit status.
 int runMain(int argc, char** argv);
 
-// Runs `body`, turning the exceptions a user can cause into "tracetune: <what>" and status 1.
-int guarded(const std::function<int()>& body);
+// A mistake in the command line that the parser cannot see (a bad value, flags that conflict).
+class UsageError : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Runs `body`, turning the exceptions a user can cause into one line: "tracetune: <what>" and
+// status 1, or for a UsageError "tracetune: <what> (see tracetune COMMAND --help)" and status 2.
+int guarded(const std::function<int()>& body, const std::string& command = "");
 
 } // namespace tt::cli

@@ -34,7 +34,7 @@ void setupImport(CLI::App& app, Runner& runner) {
 int runImport(const ImportOptions& options, std::ostream& out) {
   const auto format = replay::traceFormatFromName(options.format);
   if (!format) {
-    throw std::invalid_argument("unknown format " + options.format);
+    throw UsageError("unknown format " + options.format);
   }
   std::ifstream in(options.file, std::ios::binary);
   if (!in) {

@@ -53,9 +53,8 @@ std::optional<HostPort> parseHostPort(const std::string& text, const std::string
   return hp;
 }
 
-int usage(const std::string& line) {
-  std::cerr << "tracetune proxy: " << line << "\n";
-  return kExitUsage;
+UsageError usage(const std::string& line) {
+  return UsageError(line);
 }
 
 } // namespace
@@ -141,22 +140,22 @@ int serve(const ProxyOptions& o, const proxy::Config& config, const std::optiona
 int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady) {
   const auto listen = parseHostPort(o.listen, "");
   if (!listen) {
-    return usage("--listen '" + o.listen + "': expected HOST:PORT, e.g. 0.0.0.0:8080");
+    throw usage("--listen '" + o.listen + "': expected HOST:PORT, e.g. 0.0.0.0:8080");
   }
   const UrlResult upstream = parseHttpUrl(o.upstream);
   if (!upstream.url) {
-    return usage("--upstream '" + o.upstream + "': " + upstream.error);
+    throw usage("--upstream '" + o.upstream + "': " + upstream.error);
   }
   std::optional<HostPort> admin;
   if (!o.admin.empty()) {
     admin = parseHostPort(o.admin, "127.0.0.1");
     if (!admin) {
-      return usage("--admin '" + o.admin + "': expected [HOST:]PORT, e.g. 127.0.0.1:9091");
+      throw usage("--admin '" + o.admin + "': expected [HOST:]PORT, e.g. 127.0.0.1:9091");
     }
   }
   const auto redact = proxy::redactFromName(o.redact);
   if (!redact) {
-    return usage("--redact must be none, prompts or bodies");
+    throw usage("--redact must be none, prompts or bodies");
   }
 
   proxy::Config config;

@@ -76,8 +76,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   try {
     options.slo = analyze::parseSlo(o.slo);
   } catch (const analyze::SloError& e) {
-    std::cerr << "tracetune: --slo: " << e.what() << " (see tracetune recommend --help)\n";
-    return kExitUsage;
+    throw UsageError(std::string("--slo: ") + e.what());
   }
   options.capacity.attainment = o.attainment;
   const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
@@ -101,8 +100,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   std::string error;
   auto current = o.flags.resolve(&error);
   if (!current) {
-    std::cerr << "tracetune: " << error << "\n";
-    return kExitUsage;
+    throw UsageError(error);
   }
   const auto info = nlohmann::json::parse(trace->serverInfoJson, nullptr, false);
   if (info.is_object()) {
@@ -110,9 +108,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   }
   const sim::ResolvedConfig resolved = sim::resolveConfig(*current);
   if (!resolved.config) {
-    std::cerr << "tracetune: the current settings are not valid for TGI: " << resolved.error
-              << "\n";
-    return kExitUsage;
+    throw UsageError("the current settings are not valid for TGI: " + resolved.error);
   }
 
   const tune::Workload workload = tune::describeWorkload(whatIf.requests, 1.0);

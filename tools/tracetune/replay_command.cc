@@ -37,8 +37,8 @@ struct SweepPoint {
   std::string name; // "speed=2", or "" for a single run
 };
 
-std::invalid_argument usage(const std::string& what) {
-  return std::invalid_argument(what);
+UsageError usage(const std::string& what) {
+  return UsageError(what);
 }
 
 double parseNumber(const std::string& text, const std::string& what) {
@@ -353,16 +353,7 @@ void setupReplay(CLI::App& app, Runner& runner) {
                   "Exit 1 when more than this share of the requests sent failed")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  sub->callback([o, &runner] {
-    runner = [o] {
-      try {
-        return runReplay(*o, std::cout, std::cerr);
-      } catch (const std::invalid_argument& e) {
-        std::cerr << "tracetune: " << e.what() << " (see tracetune replay --help)\n";
-        return kExitUsage;
-      }
-    };
-  });
+  sub->callback([o, &runner] { runner = [o] { return runReplay(*o, std::cout, std::cerr); }; });
 }
 
 int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {

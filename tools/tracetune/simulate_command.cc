@@ -74,8 +74,7 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   const sim::ResolvedConfig resolved =
       launcher ? sim::resolveConfig(*launcher) : sim::ResolvedConfig{.error = error};
   if (!resolved.config) {
-    std::cerr << "tracetune: " << resolved.error << "\n";
-    return kExitUsage;
+    throw UsageError(resolved.error);
   }
   const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
 
