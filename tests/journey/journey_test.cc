@@ -294,7 +294,7 @@ TEST_CASE("journey: recommend on a public trace, validated against tgi-sim withi
   }
   REQUIRE(tracetune({"import", "azure", slice, "--db", db}).exitCode == 0);
   const std::string launch = std::string(TT_BINARY_DIR) +
-                             "/tgi-sim --hostname 127.0.0.1 --port {port} --time-scale 5 {flags}";
+                             "/tgi-sim --hostname 127.0.0.1 --port {port} --time-scale 2 {flags}";
   const RunResult r =
       tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "ttft=2s,itl=100ms",
                  "--validate", "--launch", launch, "--format", "json"});
