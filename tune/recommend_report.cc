@@ -130,6 +130,12 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   side.rows.push_back({"what binds past capacity",
                        r.current.binding.empty() ? "-" : r.current.binding,
                        r.recommended.binding.empty() ? "-" : r.recommended.binding});
+  if (r.recommended.capacity.aboveRange()) {
+    side.notes.push_back("the objectives hold at every load tried, up to " +
+                         format("%gx", r.recommended.capacity.load) +
+                         " the trace's: the server is far from its limit here; tighter objectives "
+                         "or a heavier trace would tell settings apart");
+  }
   const LoadRun* invalidRun = &r.current.atTraceLoad;
   if (invalidRun->invalid > 0) {
     side.notes.push_back(std::to_string(invalidRun->invalid) +
