@@ -299,6 +299,7 @@ void Scheduler::planForward(int64_t nowUs, ForwardKind kind, size_t first, int32
   record_.graphBatch = s.graphBatch;
   record_.blocksInUse = config_.router == RouterVersion::V3 ? allocator_.blocksInUse()
                                                             : batchMaxTokens_ / config_.blockSize;
+  record_.cachedBlocks = config_.router == RouterVersion::V3 ? allocator_.cachedBlocks() : 0;
   record_.admitted = admitted;
 }
 

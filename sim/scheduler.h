@@ -69,6 +69,7 @@ struct ForwardRecord {
   int64_t kvTokens = 0;      // KV tokens those sequences attend over
   int64_t graphBatch = 0;    // CUDA graph size used, 0 when eager
   int64_t blocksInUse = 0;   // KV blocks reserved or cached when the forward starts
+  int64_t cachedBlocks = 0;  // of those, the prefix cache's (evictable unless a job holds them)
   int32_t queueLength = 0;   // jobs waiting when the forward starts
   int32_t admitted = 0;      // jobs the forward took from the queue
 };

@@ -81,24 +81,25 @@ int64_t captureTraffic(Store& store, const DemoOptions& o, const std::string& db
 
 int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   const auto began = std::chrono::steady_clock::now();
+  const analyze::Slo slo = analyze::parseSlo(o.slo); // before anything of a last run is removed
   fs::create_directories(o.directory);
   const std::string dir = fs::absolute(o.directory).string();
   const std::string db = dir + "/demo.db";
   for (const char* suffix : {"", "-wal", "-shm"}) {
     fs::remove(db + suffix);
   }
-  const analyze::Slo slo = analyze::parseSlo(o.slo);
   const std::string scale = number("%g", o.timeScale);
 
   progress << "[1/5] starting tgi-sim with TGI's default settings (" << scale
            << "x real time) and tracetune proxy in front of it\n";
   int64_t captureId = 0;
   {
-    LaunchedServer production(o.tgiSim + " --hostname 127.0.0.1 --port {port} --time-scale " +
-                                  scale + " --profile " + kProfile,
+    LaunchedServer production(shellQuoted(o.tgiSim) +
+                                  " --hostname 127.0.0.1 --port {port} --time-scale " + scale +
+                                  " --profile " + kProfile,
                               "", dir + "/production-tgi-sim.log", std::chrono::seconds(60));
-    LaunchedServer proxy(o.tracetune + " proxy --listen 127.0.0.1:{port} --upstream " +
-                             production.url() + " --db " + db + " --label production",
+    LaunchedServer proxy(shellQuoted(o.tracetune) + " proxy --listen 127.0.0.1:{port} --upstream " +
+                             production.url() + " --db " + shellQuoted(db) + " --label production",
                          "", dir + "/proxy.log", std::chrono::seconds(60));
     progress << "[2/5] sending the first 1,000 requests of the Azure conversation trace (3.6 "
                 "minutes of production) through the proxy\n";

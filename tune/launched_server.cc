@@ -52,6 +52,10 @@ std::string fillLaunchTemplate(const std::string& command, int port, const std::
   return replaced(replaced(command, "{port}", std::to_string(port)), "{flags}", flags);
 }
 
+std::string shellQuoted(const std::string& text) {
+  return "'" + replaced(text, "'", "'\\''") + "'";
+}
+
 int freeLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

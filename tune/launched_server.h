@@ -17,6 +17,9 @@ public:
 // `command` with every `{port}` replaced by `port` and every `{flags}` by `flags`.
 std::string fillLaunchTemplate(const std::string& command, int port, const std::string& flags);
 
+// `text` as one word for /bin/sh (in single quotes).
+std::string shellQuoted(const std::string& text);
+
 // A free TCP port on 127.0.0.1, as the kernel gives one for port 0 (free when this returns).
 int freeLoopbackPort();
 

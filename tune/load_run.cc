@@ -36,11 +36,14 @@ public:
 
   void add(const sim::ForwardRecord& f) {
     ++forwards_;
-    if (f.queueLength == 0) {
+    // queueLength is the queue as the forward began, before it admitted anyone.
+    if (f.queueLength - f.admitted <= 0) {
       return;
     }
     ++queued_;
-    kv_ += static_cast<double>(f.blocksInUse) >= 0.95 * blocks_ ? 1 : 0;
+    // The prefix cache's blocks are evictable on demand: only the rest holds requests back. (The
+    // cached blocks that running jobs hold are left out too: the share is a lower bound.)
+    kv_ += static_cast<double>(f.blocksInUse - f.cachedBlocks) >= 0.95 * blocks_ ? 1 : 0;
     prefill_ += static_cast<double>(f.prefillTokens) >=
                         0.9 * static_cast<double>(config_.maxBatchPrefillTokens)
                     ? 1

@@ -25,10 +25,10 @@ struct WhatIfTrace {
 // Keeps the generation requests of `all`, times multiplied by `timeScale`.
 WhatIfTrace whatIfTrace(std::vector<Exchange> all, double timeScale, int64_t blockTokens);
 
-// What held a server back in a run: the share of its forwards that started with requests waiting
-// while each limit was reached. Each share is of all forwards.
+// What held a server back in a run: the share of its forwards after which requests were still
+// waiting while each limit was reached. Each share is of all forwards.
 struct Pressure {
-  double kvFull = 0;        // the KV blocks in use were at least 95% of the cache
+  double kvFull = 0;        // blocks held by jobs (not the prefix cache) were 95% of the KV cache
   double prefillBudget = 0; // the forward's prompt tokens filled 90% of --max-batch-prefill-tokens
   double batchFull = 0;     // the batch held --max-batch-size sequences
   double queued = 0;        // any request waited

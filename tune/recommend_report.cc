@@ -124,6 +124,14 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   side.numeric = {false, true, true};
   side.rows.push_back({"capacity (x the trace's load)", capacityText(r.current.capacity),
                        capacityText(r.recommended.capacity)});
+  const auto halvesText = [](const Assessed& a) {
+    const auto one = [](const std::optional<double>& c) {
+      return c ? format("%.3gx", *c) : std::string("none");
+    };
+    return one(a.firstHalf) + " / " + one(a.secondHalf);
+  };
+  side.rows.push_back(
+      {"capacity of each half of the trace", halvesText(r.current), halvesText(r.recommended)});
   side.rows.push_back({"replicas for the trace's load",
                        r.current.replicas > 0 ? std::to_string(r.current.replicas) : "-",
                        r.recommended.replicas > 0 ? std::to_string(r.recommended.replicas) : "-"});
@@ -165,7 +173,10 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
     alt.columns = {"changes from current", "capacity"};
     alt.numeric = {false, true};
     for (const Evaluated& e : r.alternatives) {
-      alt.rows.push_back({changes(r.current.launcher, e.launcher), capacityText(e.capacity)});
+      const bool tie = e.capacity.load >= r.recommended.capacity.load;
+      alt.rows.push_back(
+          {changes(r.current.launcher, e.launcher),
+           capacityText(e.capacity) + (tie ? " (equal within the bisection's 2%)" : "")});
     }
     tables.push_back(alt);
   }
@@ -217,8 +228,10 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
                 {"e2e_us", summary(l.e2eUs)}};
   };
   const auto assessed = [&](const Assessed& a) {
+    const auto half = [](const std::optional<double>& c) { return c ? json(*c) : json(); };
     json j{{"arguments", launcherArguments(a.launcher)},
            {"capacity", capacity(a.capacity)},
+           {"capacity_of_halves", {half(a.firstHalf), half(a.secondHalf)}},
            {"binding", a.binding},
            {"replicas", a.replicas},
            {"at_trace_load", run(a.atTraceLoad)}};

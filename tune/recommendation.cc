@@ -6,6 +6,15 @@
 namespace tt::tune {
 namespace {
 
+// The trace cut in two at its middle request, each half on its own time axis.
+std::pair<WhatIfTrace, WhatIfTrace> halves(const WhatIfTrace& trace) {
+  const size_t middle = trace.requests.size() / 2;
+  std::vector<Exchange> first(trace.requests.begin(), trace.requests.begin() + middle);
+  std::vector<Exchange> second(trace.requests.begin() + middle, trace.requests.end());
+  return {whatIfTrace(std::move(first), 1.0, trace.blockTokens),
+          whatIfTrace(std::move(second), 1.0, trace.blockTokens)};
+}
+
 Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostModel& model,
                 const RecommendOptions& options) {
   const sim::SchedulerConfig config = *sim::resolveConfig(e.launcher).config;
@@ -19,6 +28,13 @@ Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostMod
   }
   if (a.capacity.load > 0) {
     a.replicas = static_cast<int>(std::max(1.0, std::ceil(1.0 / a.capacity.load - 1e-9)));
+  }
+  const auto [first, second] = halves(trace);
+  for (const auto& [half, out] : {std::pair{&first, &a.firstHalf}, {&second, &a.secondHalf}}) {
+    const Capacity c = findCapacity(*half, config, model, options.slo, options.capacity);
+    if (c.load > 0) {
+      *out = c.load;
+    }
   }
   return a;
 }

@@ -25,6 +25,10 @@ struct Assessed {
   LoadRun atTraceLoad;
   std::optional<LoadRun> atNewCapacity;
   std::string binding; // bindingConstraint() of the run just past the capacity
+  // The capacity of each half of the trace on its own: how much it depends on which part of the
+  // traffic is looked at (nullopt for a half that fails at every load tried).
+  std::optional<double> firstHalf;
+  std::optional<double> secondHalf;
   // Replicas needed for the trace's own load (its peaks included), at this capacity; 0 when the
   // objectives fail at every load tried.
   int replicas = 0;

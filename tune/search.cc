@@ -179,29 +179,38 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
     }
   }
 
-  // Sensitivity: every value of every flag around the recommendation, measured in full.
-  for (const Dimension& dim : dims) {
-    auto [values, out] = tryValues(dim, std::nullopt);
-    for (size_t i = 0; i < values.size(); ++i) {
-      Sensitivity s{dim.flag, values[i], std::nullopt, !out[i].has_value()};
-      if (out[i] && out[i]->capacity.load > 0) {
-        s.capacity = out[i]->capacity.load;
-        measured.push_back(*out[i]);
-      }
-      result.sensitivity.push_back(s);
-    }
-  }
+  // Sensitivity: every value of every flag around the recommendation, measured in full. A
+  // setting measured there more than the tolerance above the search's choice replaces it, and
+  // the sensitivity is measured again around it. (Bisections from different starting loads end
+  // anywhere in their last bracket: within the tolerance, the search's choice, with fewer
+  // changes from the current settings, stays.)
   const auto byLoad = [](const Evaluated& a, const Evaluated& b) {
     return a.capacity.load > b.capacity.load;
   };
-  std::sort(measured.begin(), measured.end(), byLoad);
-  // Bisections from different starting loads end anywhere in their last bracket: a setting
-  // measured higher than the search's choice replaces it only by more than the tolerance.
-  if (!measured.empty() &&
-      measured.front().capacity.load > result.best.capacity.load * (1 + options.tolerance)) {
-    std::swap(result.best, measured.front());
-    std::sort(measured.begin(), measured.end(), byLoad);
+  for (int round = 0; round < 2; ++round) {
+    result.sensitivity.clear();
+    std::vector<Evaluated> around;
+    for (const Dimension& dim : dims) {
+      auto [values, out] = tryValues(dim, std::nullopt);
+      for (size_t i = 0; i < values.size(); ++i) {
+        Sensitivity s{dim.flag, values[i], std::nullopt, !out[i].has_value()};
+        if (out[i] && out[i]->capacity.load > 0) {
+          s.capacity = out[i]->capacity.load;
+          around.push_back(*out[i]);
+        }
+        result.sensitivity.push_back(s);
+      }
+    }
+    measured.insert(measured.end(), around.begin(), around.end());
+    std::sort(around.begin(), around.end(), byLoad);
+    if (around.empty() ||
+        around.front().capacity.load <= result.best.capacity.load * (1 + options.tolerance)) {
+      break;
+    }
+    measured.push_back(result.best);
+    result.best = around.front();
   }
+  std::sort(measured.begin(), measured.end(), byLoad);
   for (const Evaluated& e : measured) {
     const bool seen = std::any_of(
         result.alternatives.begin(), result.alternatives.end(), [&](const Evaluated& a) {

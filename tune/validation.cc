@@ -119,9 +119,11 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
   // A fresh server for every load: the one before would hold the same prompts in its prefix
   // cache, which the prediction, starting empty, does not.
   for (const double multiple : options.sweep) {
+    char logName[64];
+    std::snprintf(logName, sizeof logName, "/%s-server-load-%.3g.log", name.c_str(),
+                  predictedCapacity * multiple);
     LaunchedServer server(options.launch, joined(launcherArguments(launcher)),
-                          options.logDirectory + "/" + name + "-server.log",
-                          std::chrono::seconds(120));
+                          options.logDirectory + logName, std::chrono::seconds(120));
     v.command = server.command();
 
     const Target target = targetOf(server, trace);
@@ -168,8 +170,8 @@ std::string tgiSimLaunch(const std::string& path, const std::string& profile,
                          const sim::LauncherConfig& launcher, double timeScale) {
   char scale[32];
   std::snprintf(scale, sizeof scale, "%g", timeScale);
-  std::string command = path + " --hostname 127.0.0.1 --port {port} --time-scale " + scale +
-                        " --profile " + profile + " --kv-tokens " +
+  std::string command = shellQuoted(path) + " --hostname 127.0.0.1 --port {port} --time-scale " +
+                        scale + " --profile " + profile + " --kv-tokens " +
                         std::to_string(launcher.model.kvCapacityTokens);
   if (!launcher.prefillChunking) {
     command += " --prefill-chunking off";
@@ -188,8 +190,8 @@ std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIf
   std::vector<SettingValidation> out;
   for (const auto& [name, assessed] :
        {std::pair{"current", &r.current}, std::pair{"recommended", &r.recommended}}) {
-    if (assessed->capacity.load <= 0) {
-      continue; // nothing predicted to check
+    if (assessed->capacity.load <= 0 || assessed->capacity.aboveRange()) {
+      continue; // no capacity predicted, or only a floor: nothing to check
     }
     const sim::SchedulerConfig config = *sim::resolveConfig(assessed->launcher).config;
     out.push_back(validateSetting(store, trace, assessed->launcher, name, assessed->capacity.load,

@@ -4,10 +4,10 @@
 -- The client's address as the proxy saw it; was a ":peer" entry among the request headers.
 ALTER TABLE requests ADD COLUMN client_address TEXT;
 UPDATE requests
-SET client_address = (SELECT value ->> 1 FROM json_each(request_headers)
-                      WHERE value ->> 0 = ':peer' LIMIT 1),
+SET client_address = (SELECT json_extract(value, '$[1]') FROM json_each(request_headers)
+                      WHERE json_extract(value, '$[0]') = ':peer' LIMIT 1),
     request_headers = (SELECT json_group_array(json(value)) FROM json_each(request_headers)
-                       WHERE value ->> 0 <> ':peer')
+                       WHERE json_extract(value, '$[0]') <> ':peer')
 WHERE request_headers LIKE '%":peer"%';
 
 -- 1 when input_tokens is an estimate (from the prompt's characters), not the server's count.

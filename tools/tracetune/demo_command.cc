@@ -1,5 +1,6 @@
 #include "tools/tracetune/demo_command.h"
 
+#include "analyze/slo.h"
 #include "tune/demo.h"
 
 #include <filesystem>
@@ -15,7 +16,16 @@ void setupDemo(CLI::App& app, Runner& runner) {
               "recommendation validated by replay, a report (what `make demo` runs)");
   sub->add_option("--dir", o->directory, "Where to write the database, report and logs")
       ->capture_default_str();
-  sub->add_option("--slo", o->slo, "Objectives for the recommendation")->capture_default_str();
+  sub->add_option("--slo", o->slo, "Objectives for the recommendation")
+      ->check([](const std::string& text) -> std::string {
+        try {
+          analyze::parseSlo(text);
+          return "";
+        } catch (const analyze::SloError& e) {
+          return e.what();
+        }
+      })
+      ->capture_default_str();
   sub->add_option("--time-scale", o->timeScale, "tgi-sim's pace: times faster than real time")
       ->check(CLI::Range(1.0, 100.0))
       ->capture_default_str();

@@ -79,6 +79,9 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     throw UsageError(std::string("--slo: ") + e.what());
   }
   options.capacity.attainment = o.attainment;
+  if (!o.launch.empty() && o.launch.find("{port}") == std::string::npos) {
+    throw UsageError("--launch must say where the server listens with {port}");
+  }
   const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
 
   Store store(o.db, Store::Access::Read);
@@ -125,34 +128,41 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     context.modelId = info.value("model_id", context.modelId);
     context.tgiVersion = info.value("version", context.tgiVersion);
   }
+  // The recommendation is printed before the validation, which takes minutes with a real server.
+  auto tables = tune::recommendTables(r, context);
+  if (o.format == "table") {
+    analyze::printTables(tables, out);
+    out.flush();
+  }
   std::vector<tune::SettingValidation> validations;
   if (o.validate) {
+    const auto logs =
+        std::filesystem::temp_directory_path() / ("tracetune-validate-" + std::to_string(getpid()));
+    std::filesystem::create_directories(logs);
+    const std::string tgiSim =
+        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
+    const tune::ValidationOptions v{
+        .db = o.db,
+        .label = "validate trace " + std::to_string(o.trace),
+        .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, o.flags.profile, r.current.launcher,
+                                                        kValidationTimeScale)
+                                   : o.launch,
+        .logDirectory = logs.string(),
+        .slo = options.slo,
+        .attainment = o.attainment,
+        .sourceTraceId = o.trace};
     try {
-      const auto logs = std::filesystem::temp_directory_path() /
-                        ("tracetune-validate-" + std::to_string(getpid()));
-      std::filesystem::create_directories(logs);
-      const std::string tgiSim =
-          (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
-      const tune::ValidationOptions v{
-          .db = o.db,
-          .label = "validate trace " + std::to_string(o.trace),
-          .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, o.flags.profile,
-                                                          r.current.launcher, kValidationTimeScale)
-                                     : o.launch,
-          .logDirectory = logs.string(),
-          .slo = options.slo,
-          .attainment = o.attainment,
-          .sourceTraceId = o.trace};
       validations = tune::validateRecommendation(store, whatIf, r, profile.model, v, std::cerr);
-      std::cerr << "validation: the servers' output is in " << logs.string() << "\n";
     } catch (const tune::LaunchError& e) {
       std::cerr << "tracetune: --validate: " << e.what() << "\n";
       return kExitRuntimeError;
     }
-  }
-  auto tables = tune::recommendTables(r, context);
-  if (o.validate) {
+    std::cerr << "validation: the servers' output is in " << logs.string() << "\n";
     tables.push_back(tune::validationTable(validations, o.attainment));
+    if (o.format == "table") {
+      out << "\n";
+      analyze::printTables({tables.back()}, out);
+    }
   }
   if (o.format == "json") {
     nlohmann::json report = tune::recommendJson(r, context);
@@ -160,8 +170,6 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
       report["validation"] = tune::validationJson(validations);
     }
     out << report.dump(2) << "\n";
-  } else {
-    analyze::printTables(tables, out);
   }
   if (!o.html.empty()) {
     analyze::Selection selection{.traceIds = {o.trace}};
