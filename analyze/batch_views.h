@@ -10,9 +10,9 @@
 
 namespace tt::analyze {
 
-// One row of the prefill or decode view of TGI's benchmark tool (reference/loadgen.md §3),
-// rebuilt from records: requests grouped by the batch they ran in, rounded up to a power of two.
-// The batch size is not recorded by the client, so it is estimated from the records:
+// One row of the prefill or decode view of TGI's benchmark tool (docs/metrics.md, "Prefill and
+// decode views"), rebuilt from records: requests grouped by the batch they ran in, rounded up to a
+// power of two. The batch size is not recorded by the client, so it is estimated from the records:
 //  - prefill: requests in flight when this one's first token arrived (the running batch its
 //    prefill joined); latency = TTFT; throughput = batch x input tokens / TTFT (tokens/s);
 //  - decode: requests between first token and end at the midpoint of this one's decode;

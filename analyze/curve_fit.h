@@ -16,9 +16,10 @@ struct FitError {
   double rSquared = 0;     // 1 - SSE / total sum of squares (1 when y is constant and matched)
 };
 
-// Latency against throughput x for a server that saturates (reference/simulation.md §3.3):
-// y = base + scale * x / (capacity - x), the M/M/1-like form of a queue whose waiting time grows
-// as 1 / (1 - rho). base is the latency with no load, capacity the throughput it tends to.
+// Latency against throughput x for a server that saturates (docs/metrics.md, "Curves, fits, knee
+// and capacity"): y = base + scale * x / (capacity - x), the M/M/1-like form of a queue whose
+// waiting time grows as 1 / (1 - rho). base is the latency with no load, capacity the throughput it
+// tends to.
 struct QueueingModel {
   double base = 0;
   double scale = 0;

@@ -6,7 +6,7 @@
 namespace tt {
 
 // Monotonic time in nanoseconds, injected everywhere a timestamp is taken so tests can drive
-// time by hand (reference/style.md §9.9). Read once per callback and reuse the value.
+// time by hand (docs/style.md, "Injected clock"). Read once per callback and reuse the value.
 class Clock {
 public:
   virtual ~Clock() = default;

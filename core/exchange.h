@@ -22,7 +22,7 @@ enum class Outcome {
 std::string_view outcomeName(Outcome outcome);
 std::optional<Outcome> outcomeFromName(std::string_view name);
 
-// The TGI route an exchange went to (reference/tgi.md §1.1); Other for everything else.
+// The TGI route an exchange went to (docs/tgi.md, "Routes"); Other for everything else.
 enum class Endpoint {
   Generate,       // POST /generate
   GenerateStream, // POST /generate_stream
@@ -40,8 +40,8 @@ bool isGeneration(Endpoint endpoint);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// TGI's x-* timing headers on non-streaming answers (reference/tgi.md §1.6), in microseconds
-// (the wire carries milliseconds; x-compute-time carries seconds).
+// TGI's x-* timing headers on non-streaming answers (docs/tgi.md, "Response headers"), in
+// microseconds (the wire carries milliseconds; x-compute-time carries seconds).
 struct TgiTimings {
   std::optional<int64_t> totalUs;
   std::optional<int64_t> validationUs;
@@ -55,8 +55,8 @@ struct TgiTimings {
 };
 
 // One request and its response: the record shared by capture, replay, import and simulation
-// (DESIGN.md, "One record for everything"). Every time is in microseconds on the trace's own
-// time axis, whose zero is the trace's origin (the start of the capture, replay or import).
+// (README.md, "The database"). Every time is in microseconds on the trace's own time axis, whose
+// zero is the trace's origin (the start of the capture, replay or import).
 struct Exchange {
   int64_t id = 0;                         // assigned by the store
   std::optional<int64_t> sourceRequestId; // the request this one re-ran (replay, simulation)

@@ -5,7 +5,7 @@
 
 namespace tt {
 
-// TGI's error kinds (reference/tgi.md §1.7) with their status, error_type and message prefix.
+// TGI's error kinds (docs/tgi.md, "Error bodies") with their status, error_type and message prefix.
 enum class TgiErrorKind {
   Generation,                 // 424 generation "Request failed during generation: "
   Overloaded,                 // 429 overloaded "Model is overloaded"

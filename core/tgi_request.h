@@ -9,7 +9,7 @@
 
 namespace tt {
 
-// The TGI route of a request (reference/tgi.md §1.1); the query string is ignored.
+// The TGI route of a request (docs/tgi.md, "Routes"); the query string is ignored.
 Endpoint endpointFor(std::string_view method, std::string_view target);
 
 // A prompt's tokens estimated from its size, where no tokenizer count is known: characters (or

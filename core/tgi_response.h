@@ -10,7 +10,7 @@
 namespace tt {
 
 // What a non-streaming TGI response body says: /generate, `/` (a one-element array), chat and
-// completions, or a TGI error body (reference/tgi.md §1.4, §1.7).
+// completions, or a TGI error body (docs/tgi.md, "Non-streaming answers", "Error bodies").
 struct TgiResponseInfo {
   bool valid = false; // the body is JSON of a known shape
   std::optional<std::string> finishReason;
@@ -25,8 +25,9 @@ TgiResponseInfo parseTgiResponse(std::string_view body);
 // The same from an nlohmann document: slower, and sure of every body.
 TgiResponseInfo parseTgiResponseDocument(std::string_view body);
 
-// TGI's x-* headers on non-streaming answers (§1.6): ms on the wire, x-compute-time in seconds.
-// x-compute-time (the same total, finer) is preferred over x-total-time when both are present.
+// TGI's x-* headers on non-streaming answers (docs/tgi.md, "Response headers"): ms on the wire,
+// x-compute-time in seconds. x-compute-time (the same total, finer) is preferred over x-total-time
+// when both are present.
 TgiTimings parseTgiTimings(const Headers& headers);
 // TGI's x-compute-characters: the prompt's characters after templating. Streamed answers carry it
 // where non-streamed ones carry x-prompt-tokens.

@@ -19,7 +19,7 @@ enum class TgiEventKind {
 std::string_view tgiEventKindName(TgiEventKind kind);
 
 // What one SSE event's data says, for /generate_stream (and `/` streaming) and for the
-// OpenAI chat and completions chunk formats (reference/tgi.md §1.5, §1.7).
+// OpenAI chat and completions chunk formats (docs/tgi.md, "Streaming bytes", "Error bodies").
 struct TgiEvent {
   TgiEventKind kind = TgiEventKind::Other;
   std::optional<std::string> finishReason;

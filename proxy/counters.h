@@ -6,7 +6,7 @@
 
 namespace tt::proxy {
 
-// Why a connection or an exchange failed, by class (reference/style.md §9.7).
+// Why a connection or an exchange failed, by class (docs/style.md, "Errors by class").
 enum class ErrorKind {
   ClientRead,        // read error on the client leg (reset)
   ClientWrite,       // write error on the client leg

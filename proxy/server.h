@@ -54,7 +54,7 @@ private:
 };
 
 // The capture proxy's listener, its sessions and its upstream pool, on one libuv loop. No
-// globals: two servers can run in one process (reference/style.md §9.2).
+// globals: two servers can run in one process (docs/style.md, "No globals").
 class Server {
 public:
   Server(uv_loop_t* loop, const Config& config, Recorder& recorder, const Clock& clock);
@@ -83,7 +83,8 @@ public:
   size_t sessionCount() const { return sessions_; }
 
   // The per-loop read buffer: every read is consumed inside its callback, so one buffer
-  // serves every connection and a session holds no read buffer of its own (style.md §9.6).
+  // serves every connection and a session holds no read buffer of its own (docs/style.md,
+  // "Buffers and write requests").
   uv_buf_t readBuffer() { return uv_buf_init(readBuffer_, sizeof readBuffer_); }
 
 private:

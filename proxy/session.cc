@@ -16,8 +16,9 @@
 namespace tt::proxy {
 namespace {
 
-// A queued write: the request first, the bytes beside it (style.md §9.6). Only the slow path
-// allocates one: the fast path writes with uv_try_write straight from the session's buffer.
+// A queued write: the request first, the bytes beside it (docs/style.md, "Buffers and write
+// requests"). Only the slow path allocates one: the fast path writes with uv_try_write straight
+// from the session's buffer.
 struct WriteBlock {
   uv_write_t req;
   std::string data;
@@ -413,8 +414,9 @@ void Session::flushUpstream() {
   counters.peakQueuedBytes = std::max<uint64_t>(counters.peakQueuedBytes, conn.queuedBytes());
 }
 
-// The one function that starts and stops reads (style.md §9.5): each leg is read only while
-// the other leg's write queue is below the high watermark, and resumes at the low one.
+// The one function that starts and stops reads (docs/style.md, "Backpressure in one function"):
+// each leg is read only while the other leg's write queue is below the high watermark, and resumes
+// at the low one.
 void Session::updateReadState() {
   if (state_ == State::Closed) {
     return;

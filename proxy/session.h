@@ -20,9 +20,10 @@ class Server;
 class UpstreamConn;
 
 // One client connection and, while an exchange is open, the upstream connection serving it
-// (reference/style.md §9.1). The session owns its client handle and timer and frees itself in
-// one close path; the upstream connection goes back to the pool or is closed when an exchange
-// ends. Requests are handled one at a time in order (pipelined ones wait in `pending_`).
+// (docs/style.md, "One owner, one close path"). The session owns its client handle and timer and
+// frees itself in one close path; the upstream connection goes back to the pool or is closed when
+// an exchange ends. Requests are handled one at a time in order (pipelined ones wait in
+// `pending_`).
 class Session {
 public:
   explicit Session(Server& server);
@@ -97,7 +98,8 @@ private:
   // Sends what the current callback produced, at once (uv_try_write) or queued.
   void flushClient();
   void flushUpstream();
-  // The one place that decides whether each leg is read (watermarks, style.md §9.5).
+  // The one place that decides whether each leg is read (watermarks; docs/style.md,
+  // "Backpressure in one function").
   void updateReadState();
   void armTimer();
 
@@ -119,7 +121,7 @@ private:
   uv_shutdown_t shutdownReq_;
   int handlesOpen_ = 0;
   State state_ = State::Idle;
-  int64_t now_ = 0; // the clock, read once per callback (style.md §9.9)
+  int64_t now_ = 0; // the clock, read once per callback (docs/style.md, "Injected clock")
   std::string peer_;
 
   RequestSide requestSide_{*this};

@@ -4,7 +4,7 @@
 namespace tt::replay {
 namespace {
 
-// AIPerf custom datasets (loadgen.md §1.2), one JSON object per line:
+// AIPerf custom datasets (docs/replay.md, "Import formats"), one JSON object per line:
 // - single_turn: {"text": str | "texts": [str], "timestamp"|"delay": ms, "output_length"?, ...}
 // - mooncake_trace: {"input_length": n | "text_input": str, "output_length"?, "hash_ids"?,
 //   "timestamp"|"delay": ms, "session_id"?}

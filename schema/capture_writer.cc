@@ -216,7 +216,7 @@ int CaptureWriter::writeBatch(ExchangeInserter& inserter, const Queued* first, s
   for (size_t i = 0; i < count; ++i) {
     rc = inserter.tryInsert(traceId_, first[i].exchange);
     if (rc != SQLITE_DONE) {
-      (void)db_->tryExec("ROLLBACK"); // harmless if SQLite already rolled back (proxy.md §3.5)
+      (void)db_->tryExec("ROLLBACK"); // harmless if SQLite already rolled back (docs/proxy.md)
       return rc;
     }
   }

@@ -60,9 +60,9 @@ struct WriterCounters {
   uint64_t commitUsMax = 0;
 };
 
-// The capture writer (proxy.md §3): a dedicated thread, not libuv's pool, drains a bounded queue
-// into SQLite in batched transactions. submit() never blocks on the disk: it takes a short lock
-// to append, and drops (and counts) when the queue is full.
+// The capture writer (docs/proxy.md, "How capture is written"): a dedicated thread, not libuv's
+// pool, drains a bounded queue into SQLite in batched transactions. submit() never blocks on the
+// disk: it takes a short lock to append, and drops (and counts) when the queue is full.
 //
 // Failure policy, per batch:
 // - SQLITE_BUSY / SQLITE_LOCKED: the batch is kept and retried after a back-off, up to

@@ -138,7 +138,7 @@ Txn::Txn(Db& db) : db_(db) {
 
 Txn::~Txn() {
   if (!done_) {
-    // Harmless when SQLite already rolled back by itself (proxy.md §3.5).
+    // Harmless when SQLite already rolled back by itself (docs/proxy.md, "How capture is written").
     (void)db_.tryExec("ROLLBACK");
   }
 }

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-// A small RAII layer over SQLite (reference/style.md §9.11, after SQLiteCpp): Db owns a
-// connection, Stmt a prepared statement, Txn a transaction that rolls back unless committed.
-// The throwing calls are for tools and analysis; the writer thread uses the try* forms.
+// A small RAII layer over SQLite (docs/style.md, "SQLite RAII layer"): Db owns a connection, Stmt a
+// prepared statement, Txn a transaction that rolls back unless committed. The throwing calls are
+// for tools and analysis; the writer thread uses the try* forms.
 namespace tt::db {
 
 class Error : public std::runtime_error {

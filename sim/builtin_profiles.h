@@ -5,7 +5,7 @@
 
 namespace tt::sim {
 
-// The profile files of shared/profiles, embedded at configure time (sim/CMakeLists.txt).
+// The profile files of sim/profiles, embedded at configure time (sim/CMakeLists.txt).
 struct BuiltinProfile {
   std::string_view name;
   std::string_view csv;

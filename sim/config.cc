@@ -43,8 +43,9 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
   c.router = l.router;
   c.blockSize = blockSizeOf(l.attention);
   c.speculate = l.speculate;
-  // §2.1: chunking needs model support, PREFILL_CHUNKING, no speculation and a flash backend;
-  // prefix caching is off for paged attention. v2 routers know neither.
+  // Chunking needs model support, PREFILL_CHUNKING, no speculation and a flash backend; prefix
+  // caching is off for paged attention (docs/tgi.md, "Defaults decided at start-up"). v2 routers
+  // know neither.
   c.chunking = l.router == RouterVersion::V3 && l.model.supportsChunking && l.prefillChunking &&
                l.speculate == 0 && l.attention != Attention::Paged;
   c.prefixCaching =
@@ -59,12 +60,14 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
   c.cudaGraphs = l.cudaGraphs;
   std::sort(c.cudaGraphs.begin(), c.cudaGraphs.end());
 
-  // §3.2: the launcher's default prefill budget (compute_optimal is not modelled: 4096).
+  // The launcher's default prefill budget (compute_optimal is not modelled: 4096; docs/tgi.md,
+  // "Defaults decided at start-up").
   c.maxBatchPrefillTokens =
       l.maxBatchPrefillTokens.value_or(std::min<int64_t>(4096, l.model.maxPositionEmbeddings));
 
-  // §3.3: warmup. max_total_tokens defaults to what fits (chunking) or to the warmup batch
-  // (about max_batch_prefill_tokens without chunking); max_input_tokens to one less.
+  // Warmup (docs/tgi.md, "Defaults decided at start-up"). max_total_tokens defaults to what fits
+  // (chunking) or to the warmup batch (about max_batch_prefill_tokens without chunking);
+  // max_input_tokens to one less.
   const int64_t kv = l.model.kvCapacityTokens;
   c.maxTotalTokens = l.maxTotalTokens.value_or(
       c.chunking ? std::min(kv, l.model.maxPositionEmbeddings) : c.maxBatchPrefillTokens);
@@ -98,7 +101,7 @@ ResolvedConfig resolveConfig(const LauncherConfig& l) {
     }
   }
 
-  // §3.4: the router's checks after warmup.
+  // The router's checks after warmup (docs/tgi.md, "Start-up validation").
   const std::string prefix = "Argument validation error: ";
   if (c.maxInputTokens >= c.maxTotalTokens) {
     out.error = prefix + "`max_input_tokens` must be < `max_total_tokens`";

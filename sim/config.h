@@ -8,23 +8,24 @@
 namespace tt::sim {
 
 // Which router: v3 (block allocator, optional prefill chunking; the launcher's default) or v2
-// (token-budget admission, TGI 1.x/2.x; reference/tgi.md §2.5).
+// (token-budget admission, TGI 1.x/2.x; sim/README.md, "v2's token budget").
 enum class RouterVersion { V3, V2 };
 
-// The attention backend decides the KV block size (reference/tgi.md §2.1).
+// The attention backend decides the KV block size (docs/tgi.md, "Defaults decided at start-up").
 enum class Attention { FlashInfer, FlashDecoding, Paged };
 int64_t blockSizeOf(Attention attention);
 
 // What warmup would measure on the GPU: the KV cache it can hold (num_blocks * BLOCK_SIZE) and
-// the model's position limit (reference/tgi.md §3.3).
+// the model's position limit (docs/tgi.md, "Defaults decided at start-up", warmup).
 struct ModelFacts {
   int64_t kvCapacityTokens = 400'000; // Llama-3-8B bf16 on an 80 GB H100 at fraction 1.0
   int64_t maxPositionEmbeddings = 8192;
   bool supportsChunking = true; // model support; the shard also needs speculate == 0
 };
 
-// The launcher flags the simulator honours, with TGI's defaults (reference/tgi.md §3.1). Unset
-// optionals are decided the way the launcher and warmup decide them (§3.2, §3.3).
+// The launcher flags the simulator honours, with TGI's defaults (docs/tgi.md, "Flags and
+// defaults"). Unset optionals are decided the way the launcher and warmup decide them (docs/tgi.md,
+// "Defaults decided at start-up").
 struct LauncherConfig {
   int64_t maxConcurrentRequests = 128;
   int64_t maxBestOf = 2;
@@ -46,7 +47,8 @@ struct LauncherConfig {
   RouterVersion router = RouterVersion::V3;
   ModelFacts model;
 
-  // The launcher's own checks, before anything starts (§3.4): TGI's messages, in its order.
+  // The launcher's own checks, before anything starts (docs/tgi.md, "Start-up validation"): TGI's
+  // messages, in its order.
   std::vector<std::string> validate() const;
 };
 

@@ -238,7 +238,7 @@ ForwardShape shapeOf(const ProfileRow& row) {
     break;
   case ProfileRow::Phase::Mixed: {
     if (row.tokens == row.batch + 1) {
-      // The README's "eager pure decode" rows: no prompt chunk.
+      // The eager decode rows (sim/README.md, "Profile files"): no prompt chunk.
       s.decodeSeqs = row.batch;
       s.kvTokens = row.batch * row.context;
       s.maxContext = row.context;

@@ -9,7 +9,7 @@
 
 namespace tt::sim {
 
-// One measured forward of a profile file (format: shared/profiles/README.md).
+// One measured forward of a profile file (format: sim/README.md, "Profile files").
 struct ProfileRow {
   enum class Phase { Decode, Prefill, Mixed };
   Phase phase = Phase::Decode;

@@ -8,7 +8,8 @@
 
 namespace tt::sim {
 
-// The generation parameters validation looks at (reference/tgi.md §1.2); unset = key absent.
+// The generation parameters validation looks at (docs/tgi.md, "Request parameters"); unset = key
+// absent.
 struct GenerateParams {
   std::optional<int64_t> bestOf;
   std::optional<double> temperature;
@@ -27,7 +28,7 @@ struct GenerateParams {
 };
 
 // What validation admits: the scheduler sees `maxNewTokensChunk` (<= 1024); the request may go
-// on in further jobs up to `maxTotalNewTokens` (§1.3).
+// on in further jobs up to `maxTotalNewTokens` (docs/tgi.md, "Token limits and validation").
 struct ValidRequest {
   int64_t inputLength = 0;
   int64_t maxNewTokensChunk = 0;

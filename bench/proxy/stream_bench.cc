@@ -1,7 +1,7 @@
-// One SSE stream at a time through the capture proxy on loopback (proxy.md §6, tests 1 and 28):
-// 60 token events on a jittered schedule (one every 15-25 ms) from a scripted upstream, read by
-// a blocking client. For each run: the per-event forwarding delay (the client's read minus the
-// upstream's write, target p99 at most 1 ms) and the error of the recorded token times against
+// One SSE stream at a time through the capture proxy on loopback (docs/proxy.md, "Tests it passes",
+// 1 and 28): 60 token events on a jittered schedule (one every 15-25 ms) from a scripted upstream,
+// read by a blocking client. For each run: the per-event forwarding delay (the client's read minus
+// the upstream's write, target p99 at most 1 ms) and the error of the recorded token times against
 // the upstream's writes, per event time and per gap (target at most 1 ms).
 // Usage: proxy_stream_bench [RUNS=3]
 #include "tests/proxy/harness.h"

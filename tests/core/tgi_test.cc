@@ -91,6 +91,7 @@ TEST_CASE("tgi: request fields for every route", "[tgi]") {
   CHECK(ex.parameters == chat.parameters);
 }
 
+// docs/tgi.md, 1.5 "Streaming bytes".
 TEST_CASE("tgi: /generate_stream events, exact bytes of tgi.md 1.5", "[tgi]") {
   const std::string bytes =
       "data: {\"index\":1,\"token\":{\"id\":363,\"text\":\" for\",\"logprob\":-1.5351562,"

@@ -1,5 +1,5 @@
-// Capture: redaction, credentials, and capture never hurting traffic (reference/proxy.md §6,
-// basic versions of 24-26: a full database, a locked database with a tiny queue).
+// Capture: redaction, credentials, and capture never hurting traffic (docs/proxy.md, "Tests it
+// passes", basic versions of 24-26: a full database, a locked database with a tiny queue).
 #include "tests/proxy/harness.h"
 #include "tests/support/temp_dir.h"
 

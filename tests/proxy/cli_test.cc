@@ -1,5 +1,6 @@
 // `tracetune proxy` as a user runs it: a real process, its database, its admin endpoint, the
-// upstream scrape and a graceful shutdown on SIGTERM (reference/proxy.md §6; issue 4, 1 and 4-6).
+// upstream scrape and a graceful shutdown on SIGTERM (docs/proxy.md, "Running it" and "Admin
+// endpoint"; issue 4, 1 and 4-6).
 #include "tests/proxy/harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/proxy_process.h"

@@ -1,5 +1,6 @@
 // Forwarding through the proxy: keep-alive, pipelining, bodiless responses, 100-continue,
-// hop-by-hop headers, X-Forwarded-For, unreachable upstream (reference/proxy.md §6, 8-10, 20, 21).
+// hop-by-hop headers, X-Forwarded-For, unreachable upstream (docs/proxy.md, "Tests it passes",
+// 8-10, 20, 21).
 #include "tests/proxy/harness.h"
 
 #include "core/http_headers.h"

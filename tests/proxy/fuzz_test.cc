@@ -1,5 +1,5 @@
-// Test 23 of reference/proxy.md §6, basic version: seeded mutations of llhttp's corpus (and of
-// TGI-shaped messages) sent as raw client bytes and as raw upstream bytes through a running
+// Test 23 of docs/proxy.md, "Tests it passes", basic version: seeded mutations of llhttp's corpus
+// (and of TGI-shaped messages) sent as raw client bytes and as raw upstream bytes through a running
 // proxy. Nothing the proxy writes may be unparseable, on either leg; every connection ends; the
 // proxy keeps serving. The CI runs it under ASan and UBSan, which turn any memory error into a
 // failure. A libFuzzer harness over socketpairs, with long runs, is the reliability issue's.

@@ -1,7 +1,7 @@
 #pragma once
-// Test fixtures for the capture proxy (reference/style.md §9.13): the proxy on its own libuv
-// loop and thread, scripted fake upstreams and blocking clients on 127.0.0.1 port 0. Every wait
-// is on I/O or a condition with a deadline; nothing sleeps to synchronise.
+// Test fixtures for the capture proxy (docs/style.md, "Tests on real sockets"): the proxy on its
+// own libuv loop and thread, scripted fake upstreams and blocking clients on 127.0.0.1 port 0.
+// Every wait is on I/O or a condition with a deadline; nothing sleeps to synchronise.
 
 #include "core/clock.h"
 #include "core/exchange.h"

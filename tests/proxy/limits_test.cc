@@ -1,4 +1,4 @@
-// Smuggling defences, limits and timeouts (reference/proxy.md §6, tests 11-19 and 22).
+// Smuggling defences, limits and timeouts (docs/proxy.md, "Tests it passes", 11-15, 17-19 and 22).
 #include "tests/proxy/harness.h"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Streaming through the proxy (reference/proxy.md §6, tests 1-7 and 28): per-event forwarding
+// Streaming through the proxy (docs/proxy.md, "Tests it passes", 1-7 and 28): per-event forwarding
 // and token times (as orderings; their speed is measured by bench/proxy), idle gaps, truncation,
 // client abort, slow readers, large request bodies.
 #include "tests/proxy/harness.h"
@@ -126,8 +126,8 @@ int64_t originOf(ProxyThread& proxy) {
 
 } // namespace
 
-// How soon an event reaches the client (1 ms on loopback, proxy.md §6) is measured by
-// bench/proxy (proxy_stream_bench); this test proves the order that makes it possible.
+// How soon an event reaches the client (1 ms on loopback, docs/proxy.md, "Tests it passes") is
+// measured by bench/proxy (proxy_stream_bench); this test proves the order that makes it possible.
 TEST_CASE("1: each SSE event is forwarded before the next is sent, comments pass verbatim, not "
           "as tokens",
           "[proxy][stream]") {
@@ -173,10 +173,10 @@ TEST_CASE("1: each SSE event is forwarded before the next is sent, comments pass
   REQUIRE(proxy.stop() == 0);
 }
 
-// Each event's token time is taken when the proxy reads it: after the upstream wrote it and
-// before the client read it. With the events in lockstep these windows do not overlap, so a time
-// taken for the wrong event, or at the end of the response, falls outside its window. How close
-// the time is to the upstream's write (1 ms, proxy.md §6 test 28) is measured by bench/proxy
+// Each event's token time is taken when the proxy reads it: after the upstream wrote it and before
+// the client read it. With the events in lockstep these windows do not overlap, so a time taken for
+// the wrong event, or at the end of the response, falls outside its window. How close the time is
+// to the upstream's write (1 ms, docs/proxy.md, "Tests it passes", 28) is measured by bench/proxy
 // (proxy_stream_bench).
 TEST_CASE("28: each recorded token time lies between the upstream's write and the client's read "
           "of its event",

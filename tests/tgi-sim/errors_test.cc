@@ -1,4 +1,4 @@
-// Bad input is answered as TGI answers it (reference/tgi.md §1.7): axum's text/plain
+// Bad input is answered as TGI answers it (docs/tgi.md, "Error bodies"): axum's text/plain
 // rejections, TGI's JSON errors, errors inside streams, 429 at the concurrency limit.
 #include "tests/tgi-sim/sim_harness.h"
 

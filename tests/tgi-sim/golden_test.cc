@@ -1,6 +1,6 @@
 // tgi-sim's answers against the real TGI responses in shared/fixtures/tgi: same keys (in TGI's
-// order where the fixtures' sorting hides it, reference/tgi.md §1.4), same JSON types, finish
-// reasons; and the SSE bytes of §1.5.
+// order where the fixtures' sorting hides it, docs/tgi.md, "Non-streaming answers"), same JSON
+// types, finish reasons; and the SSE bytes of docs/tgi.md, "Streaming bytes".
 #include "tests/support/tgi_fixture.h"
 #include "tests/tgi-sim/sim_harness.h"
 

@@ -12,7 +12,7 @@
 namespace tt::cli {
 
 // The TGI launcher flags a simulated server honours (text-generation-launcher's names and
-// defaults, reference/tgi.md §3.1), plus the simulator's own; shared by `tgi-sim` and
+// defaults, docs/tgi.md, "Flags and defaults"), plus the simulator's own; shared by `tgi-sim` and
 // `tracetune simulate` so a served simulation and a what-if are configured the same way.
 struct LauncherFlags {
   sim::LauncherConfig launcher;

@@ -226,7 +226,7 @@ bool expectObject(Reader& reader, const json& doc, std::string_view structName) 
   return true;
 }
 
-// GenerateParameters (reference/tgi.md §1.2), read from `p` at `at`.
+// GenerateParameters (docs/tgi.md, "Request parameters"), read from `p` at `at`.
 void readParameters(Reader& r, const json& p, const std::vector<JsonStep>& at,
                     GenerateRequest& out) {
   if (!p.is_object()) {
@@ -400,7 +400,7 @@ std::variant<GenerateRequest, Rejection> decodeGenerate(std::string_view body, b
   if (doc.contains("parameters")) {
     readParameters(r, doc["parameters"], pathOf({"parameters"}), out);
   } else {
-    out.params.doSample = true; // lib.rs::default_parameters (reference/tgi.md §1.2 quirk)
+    out.params.doSample = true; // lib.rs::default_parameters (docs/tgi.md, the do_sample quirk)
   }
   if (compat && doc.contains("stream")) {
     out.stream = r.boolean(pathOf({"stream"}), doc["stream"]).value_or(false);

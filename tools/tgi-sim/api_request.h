@@ -11,7 +11,7 @@
 
 namespace tt::tgisim {
 
-// A body axum's extractors refuse before TGI's handler runs (reference/tgi.md §1.7): a
+// A body axum's extractors refuse before TGI's handler runs (docs/tgi.md, "Error bodies"): a
 // text/plain answer.
 struct Rejection {
   int status = 400;

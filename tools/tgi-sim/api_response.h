@@ -11,7 +11,7 @@
 
 namespace tt::tgisim {
 
-// Identity strings of the simulated server (reference/tgi.md §1.4, §1.8).
+// Identity strings of the simulated server (docs/tgi.md, "Non-streaming answers", "/info").
 struct ServerIdentity {
   std::string modelId;
   std::string version = "3.3.6-dev0";
@@ -32,7 +32,8 @@ std::string_view openAiFinishReason(std::string_view reason);
 // `{"id":..,"text":..,"logprob":..,"special":..}`
 std::string tokenJson(const GenToken& token);
 
-// POST /generate (and each element of `/`): `details` only when asked (reference/tgi.md §1.4).
+// POST /generate (and each element of `/`): `details` only when asked (docs/tgi.md,
+// "Non-streaming answers").
 std::string generateResponseJson(const std::string& generatedText, const SequenceEnd* details,
                                  const std::vector<GenToken>& tokens);
 

@@ -68,7 +68,7 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
   }
   if (stream_) {
     sendStreamHead();
-    // Checked by generate_stream before anything else (reference/tgi.md §1.7).
+    // Checked by generate_stream before anything else (docs/tgi.md, "Error bodies").
     const GenerateRequest& r = sequences_.front().request;
     if (!openAi && r.params.bestOf.value_or(1) != 1) {
       server_.metrics().increment("tgi_request_failure", "err=\"validation\"");
@@ -143,7 +143,8 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
   s.text = FillerText(textSeed, server_.config().eosProbability);
 
   // The plan: how far the text goes before EOS or a stop sequence, over every job the request
-  // may take (continuations overshoot to a multiple of 1024 tokens, tgi.md §8.4).
+  // may take (continuations overshoot to a multiple of 1024 tokens, sim/README.md, "How long an
+  // answer is").
   const sim::ValidationResult v = sim::validateRequest(config, r.params, spec.inputTokens);
   if (v.request && (server_.config().eosProbability > 0 || !r.stop.empty())) {
     const int64_t total = v.request->maxTotalNewTokens;

@@ -15,7 +15,8 @@ namespace tt::tgisim {
 class Server;
 class Connection;
 
-// The routes that generate, and how each answers (reference/tgi.md §1.4, §1.5).
+// The routes that generate, and how each answers (docs/tgi.md, "Non-streaming answers",
+// "Streaming bytes").
 enum class GenerateRoute { Generate, Compat, GenerateStream, Chat, Completions };
 
 // One HTTP request that generates: one sequence per prompt (completions may have several).

@@ -31,8 +31,8 @@ int64_t EngineDriver::realNs(int64_t virtualUs) const {
 int64_t EngineDriver::arrivalUs(int64_t nowNs) const {
   int64_t at = std::max(virtualUs(nowNs), lastUs_);
   if (inForward_) {
-    // The forward's effects come before this arrival (tgi.md §8.6), even when its timer
-    // callback has not run yet.
+    // The forward's effects come before this arrival (sim/README.md, "Permits on arrival"), even
+    // when its timer callback has not run yet.
     at = std::min(at, forwardEndUs_);
   }
   return at;
@@ -92,8 +92,9 @@ void EngineDriver::recordForward(const sim::ForwardRecord& r) {
   if (r.admitted > 0) {
     metrics_.observe("tgi_batch_next_size", r.admitted);
     metrics_.setGauge("tgi_queue_size", static_cast<double>(scheduler_.queueLength()));
-    // A new batch joined a running one (tgi.md §2.3): chunking concatenates it in a mixed
-    // forward; without chunking it is gated by backpressure, or by max_waiting_tokens.
+    // A new batch joined a running one (docs/tgi.md, "Prometheus metrics", `tgi_batch_concat`):
+    // chunking concatenates it in a mixed forward; without chunking it is gated by backpressure, or
+    // by max_waiting_tokens.
     if (r.kind == sim::ForwardKind::Mixed) {
       metrics_.increment("tgi_batch_concat", "reason=\"chunking\"");
     } else if (r.batchSize > r.admitted && !scheduler_.config().chunking) {

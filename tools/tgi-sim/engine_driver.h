@@ -37,7 +37,8 @@ public:
 // Runs the scheduler in real time: virtual time is `timeScale` times the monotonic time since
 // construction. Each forward ends on a PreciseTimer at its scaled end time; its tokens go to
 // their sinks in that callback, then the next forward begins at the same virtual instant, so
-// lateness never accumulates. Arrivals during a forward wait for the next one (tgi.md §8.6).
+// lateness never accumulates. Arrivals during a forward wait for the next one (sim/README.md,
+// "Permits on arrival").
 class EngineDriver {
 public:
   EngineDriver(uv_loop_t& loop, const Clock& clock, sim::Scheduler& scheduler, double timeScale,

@@ -7,7 +7,7 @@
 
 namespace tt::tgisim {
 
-// One generated token as TGI reports it (reference/tgi.md §1.4 `Token`).
+// One generated token as TGI reports it (docs/tgi.md, "Non-streaming answers", `Token`).
 struct GenToken {
   uint32_t id = 0;
   std::string text;
@@ -51,8 +51,8 @@ private:
 };
 
 // The plan of one scheduler job: the tokens it will emit and why it stops. Stop rules in TGI's
-// order (reference/tgi.md §2.4): length first, then EOS, then a stop sequence that the decoded
-// text ends with.
+// order (docs/tgi.md, "Non-streaming answers"): length first, then EOS, then a stop sequence that
+// the decoded text ends with.
 struct JobPlan {
   std::vector<GenToken> tokens;
   enum class Finish { Length, EosToken, StopSequence } finish = Finish::Length;

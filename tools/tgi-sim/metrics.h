@@ -9,9 +9,9 @@
 namespace tt::tgisim {
 
 // The metric registry of one server, rendered in the Prometheus text format the way
-// metrics-exporter-prometheus 0.15 renders TGI's metrics (reference/tgi.md §4): names as
-// written (counters without `_total`), histograms with TGI's buckets, histograms without
-// buckets as summaries. A family appears once it was first touched, as in the exporter.
+// metrics-exporter-prometheus 0.15 renders TGI's metrics (docs/tgi.md, "Prometheus metrics"): names
+// as written (counters without `_total`), histograms with TGI's buckets, histograms without buckets
+// as summaries. A family appears once it was first touched, as in the exporter.
 class Metrics {
 public:
   // Buckets by TGI's rules: every name ending in `duration` gets 35 geometric buckets,

@@ -12,8 +12,8 @@
 
 namespace tt::tgisim {
 
-// tgi-sim's flags: text-generation-launcher's names and defaults (reference/tgi.md §3.1), plus
-// the simulator's own.
+// tgi-sim's flags: text-generation-launcher's names and defaults (docs/tgi.md, "Flags and
+// defaults"), plus the simulator's own.
 struct TgiSimOptions {
   std::string hostname = "0.0.0.0";
   int port = 3000;

@@ -247,7 +247,8 @@ int serve(const ProxyOptions& o, const proxy::Config& config, const std::optiona
           if (r.infoOk) {
             nlohmann::json info = nlohmann::json::parse(r.info, nullptr, false);
             if (info.is_object()) {
-              // TGI v3's /info lacks the batch token budget; its gauge has it (tgi.md §1.8).
+              // TGI v3's /info lacks the batch token budget; its gauge has it (docs/tgi.md,
+              // "/info").
               for (const Sample& s : samples) {
                 if (s.name == "tgi_batch_max_total_tokens") {
                   info["max_batch_total_tokens"] = static_cast<int64_t>(s.value);
