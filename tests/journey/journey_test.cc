@@ -293,10 +293,13 @@ TEST_CASE("journey: recommend on a public trace, validated against tgi-sim withi
     }
   }
   REQUIRE(tracetune({"import", "azure", slice, "--db", db}).exitCode == 0);
+  // tgi-sim keeps its pace in real time: at twice real time and objectives that keep the
+  // capacities near 4-5x (tens of thousands of token events a second would not be kept on a
+  // loaded two-core machine, or under the sanitizers), the measurement follows the simulation.
   const std::string launch = std::string(TT_BINARY_DIR) +
                              "/tgi-sim --hostname 127.0.0.1 --port {port} --time-scale 2 {flags}";
   const RunResult r =
-      tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "ttft=2s,itl=100ms",
+      tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "ttft=500ms,itl=40ms",
                  "--validate", "--launch", launch, "--format", "json"});
   INFO(r.err);
   REQUIRE(r.exitCode == 0);
