@@ -67,9 +67,9 @@ struct Exchange {
   int64_t sentUs = 0;                // when it was sent (replay) or began to arrive (capture)
   std::string method = "POST";
   std::string path;
-  Headers requestHeaders;  // as the client sent them, less credentials and hop-by-hop headers
+  Headers requestHeaders;    // as the client sent them, less credentials and hop-by-hop headers
   std::string clientAddress; // "ip:port" of the client (capture), kept out of requestHeaders
-  std::string requestBody; // empty when redacted or absent
+  std::string requestBody;   // empty when redacted or absent
   std::optional<std::string> requestBodySha256; // hex; set when the body was redacted
   int64_t requestBodyBytes = 0;                 // size on the wire, even when the body is not kept
 

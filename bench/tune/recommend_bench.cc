@@ -11,9 +11,10 @@
 #include <string>
 
 int main(int argc, char** argv) {
-  const std::string path =
-      argc > 1 ? argv[1]
-               : std::string(TT_SHARED_DIR) + "/traces/azure-llm-2023-conv/AzureLLMInferenceTrace_conv.csv";
+  const std::string path = argc > 1
+                               ? argv[1]
+                               : std::string(TT_SHARED_DIR) +
+                                     "/traces/azure-llm-2023-conv/AzureLLMInferenceTrace_conv.csv";
   std::ifstream in(path);
   if (!in) {
     std::fprintf(stderr, "recommend_bench: cannot read %s\n", path.c_str());
