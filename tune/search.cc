@@ -203,9 +203,9 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
     }
     measured.insert(measured.end(), around.begin(), around.end());
     std::sort(around.begin(), around.end(), byLoad);
-    if (around.empty() ||
+    if (round == 1 || around.empty() ||
         around.front().capacity.load <= result.best.capacity.load * (1 + options.tolerance)) {
-      break;
+      break; // the sensitivity describes the choice
     }
     measured.push_back(result.best);
     result.best = around.front();
