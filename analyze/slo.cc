@@ -78,6 +78,15 @@ std::string Slo::describe() const {
   return out.str();
 }
 
+std::string sloProblem(const std::string& text) {
+  try {
+    parseSlo(text);
+    return "";
+  } catch (const SloError& e) {
+    return e.what();
+  }
+}
+
 Slo parseSlo(std::string_view text) {
   Slo slo;
   if (trim(text).empty()) {

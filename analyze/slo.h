@@ -28,5 +28,7 @@ struct Slo {
 // Parses "ttft=2s,itl=200ms,e2e=30s": keys ttft, itl (or tpot, the same objective) and e2e; each
 // value a positive number with a unit, us, ms or s. Throws SloError.
 Slo parseSlo(std::string_view text);
+// For a command line's check: why `text` is not an SLO, or "" when it is.
+std::string sloProblem(const std::string& text);
 
 } // namespace tt::analyze

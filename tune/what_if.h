@@ -2,6 +2,7 @@
 
 #include "core/exchange.h"
 #include "replay/plan.h"
+#include "schema/store.h"
 #include "sim/engine.h"
 
 #include <cstdint>
@@ -15,6 +16,9 @@ namespace tt::tune {
 // Prompt tokens of a recorded request: as recorded (imports), else TGI's x-prompt-tokens, else
 // the prompt's bytes / 4, the usual ratio for English text with Llama-family tokenizers.
 int64_t promptTokensOf(const Exchange& e);
+
+// Prompt tokens per prefix hash id of a stored trace (its parameters' block_tokens), 0 for none.
+int64_t blockTokensOf(const TraceInfo& trace);
 
 // The arrival of each source exchange on its trace's axis, with its session numbered.
 std::vector<replay::PlanSource> planSources(std::span<const Exchange> source);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/exchange.h"
+#include "replay/row_parser.h"
 #include "tune/load_run.h"
 
 #include <cstdint>
@@ -10,16 +11,7 @@ namespace tt::test {
 
 // A generation request as an import gives it: arrival, prompt and output sizes.
 inline Exchange generation(int64_t arrivalUs, int64_t inputTokens, int64_t outputTokens) {
-  Exchange e;
-  e.sentUs = arrivalUs;
-  e.intendedUs = arrivalUs;
-  e.method = "POST";
-  e.path = "/generate_stream";
-  e.endpoint = Endpoint::GenerateStream;
-  e.stream = true;
-  e.inputTokens = inputTokens;
-  e.maxNewTokens = outputTokens;
-  e.outputTokens = outputTokens;
+  Exchange e = replay::importedExchange(arrivalUs, inputTokens, outputTokens);
   e.finishReason = "length";
   return e;
 }

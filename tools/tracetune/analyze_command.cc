@@ -30,14 +30,7 @@ void setupAnalyze(CLI::App& app, Runner& runner) {
   sub->add_option("--slo", options->slo,
                   "Objectives for goodput and capacity, e.g. ttft=2s,itl=200ms,e2e=30s "
                   "(units us, ms, s)")
-      ->check([](const std::string& text) -> std::string {
-        try {
-          analyze::parseSlo(text);
-          return "";
-        } catch (const analyze::SloError& e) {
-          return e.what();
-        }
-      });
+      ->check(analyze::sloProblem);
   sub->add_option("--format", options->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();

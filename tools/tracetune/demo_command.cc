@@ -17,14 +17,7 @@ void setupDemo(CLI::App& app, Runner& runner) {
   sub->add_option("--dir", o->directory, "Where to write the database, report and logs")
       ->capture_default_str();
   sub->add_option("--slo", o->slo, "Objectives for the recommendation")
-      ->check([](const std::string& text) -> std::string {
-        try {
-          analyze::parseSlo(text);
-          return "";
-        } catch (const analyze::SloError& e) {
-          return e.what();
-        }
-      })
+      ->check(analyze::sloProblem)
       ->capture_default_str();
   sub->add_option("--time-scale", o->timeScale, "tgi-sim's pace: times faster than real time")
       ->check(CLI::Range(1.0, 100.0))

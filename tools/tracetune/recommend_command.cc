@@ -9,6 +9,7 @@
 #include "sim/profile_source.h"
 #include "tune/launched_server.h"
 #include "tune/recommend_report.h"
+#include "tune/what_if.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,11 +29,6 @@ constexpr int kValidationTimeScale = 10;
 // The fewest generation requests from which a capacity means anything: with fewer, one request
 // more or less moves the attainment by more than the tolerance of the search.
 constexpr int64_t kMinRequests = 20;
-
-int64_t blockTokensOf(const TraceInfo& trace) {
-  const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
-  return parameters.is_object() ? parameters.value("block_tokens", int64_t{0}) : 0;
-}
 
 } // namespace
 
@@ -92,7 +88,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   }
   const double timeScale = analyze::serverTimeScale(*trace);
   const tune::WhatIfTrace whatIf =
-      tune::whatIfTrace(store.exchanges(o.trace), timeScale, blockTokensOf(*trace));
+      tune::whatIfTrace(store.exchanges(o.trace), timeScale, tune::blockTokensOf(*trace));
   if (static_cast<int64_t>(whatIf.requests.size()) < kMinRequests) {
     throw std::runtime_error(
         "trace " + std::to_string(o.trace) + " has " + std::to_string(whatIf.requests.size()) +

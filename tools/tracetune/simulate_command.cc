@@ -33,15 +33,6 @@ replay::PlanOptions planOptions(const SimulateOptions& o) {
   return plan;
 }
 
-int64_t blockTokensOf(const TraceInfo& trace) {
-  const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
-  if (parameters.is_object() && parameters.contains("block_tokens") &&
-      parameters["block_tokens"].is_number_integer()) {
-    return parameters["block_tokens"].get<int64_t>();
-  }
-  return 0;
-}
-
 } // namespace
 
 void setupSimulate(CLI::App& app, Runner& runner) {
@@ -88,16 +79,15 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   // capture from tgi-sim at --time-scale X arrives in the server's time, as analyze reads it.
   std::vector<Exchange> stored = store.exchanges(o.trace);
   const size_t storedCount = stored.size();
-  const tune::WhatIfTrace whatIf =
-      tune::whatIfTrace(std::move(stored), analyze::serverTimeScale(*trace), 0);
+  const tune::WhatIfTrace whatIf = tune::whatIfTrace(
+      std::move(stored), analyze::serverTimeScale(*trace), tune::blockTokensOf(*trace));
   const std::vector<Exchange>& source = whatIf.requests;
   if (source.empty()) {
     throw StoreError("trace " + std::to_string(o.trace) +
                      " has no generation requests: nothing to simulate");
   }
   const auto plan = replay::buildPlan(whatIf.arrivals, planOptions(o));
-  std::vector<sim::EngineRequest> requests =
-      tune::engineRequests(source, plan, blockTokensOf(*trace));
+  std::vector<sim::EngineRequest> requests = tune::engineRequests(source, plan, whatIf.blockTokens);
 
   const auto began = std::chrono::steady_clock::now();
   tune::ForwardSampler sampler;
