@@ -338,11 +338,13 @@ bool HttpParser::checkStartLine() {
     startLineHttp_ = sp != std::string::npos && startLine_.compare(sp + 1, 5, "HTTP/") == 0;
     return true;
   }
-  // "HTTP/x.y" SP 3DIGIT [SP reason]: llhttp 9 refuses one-digit codes and a second space.
+  // "HTTP/x.y" SP 3DIGIT [SP reason]: llhttp 9 refuses one-digit codes and a second space. Codes
+  // outside 100..599 are invalid (RFC 9110 §15); llhttp takes any three digits, and `012` would
+  // reach the client as `12`.
   const std::string_view line = startLine_;
   const size_t sp = line.find(' ');
-  const bool ok = sp != std::string_view::npos && line.size() >= sp + 4 && isDigit(line[sp + 1]) &&
-                  isDigit(line[sp + 2]) && isDigit(line[sp + 3]) &&
+  const bool ok = sp != std::string_view::npos && line.size() >= sp + 4 && line[sp + 1] >= '1' &&
+                  line[sp + 1] <= '5' && isDigit(line[sp + 2]) && isDigit(line[sp + 3]) &&
                   (line.size() == sp + 4 || line[sp + 4] == ' ');
   if (!ok) {
     scanFail(HttpError::Malformed, "Invalid status code");
