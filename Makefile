@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench fuzz clean
 
 all: build
 
@@ -27,5 +27,10 @@ test: build
 bench: build
 	@bench/run.sh $(BUILD)
 
+# Every fuzz harness for FUZZ_SECONDS each (clang + ASan + UBSan build in build-fuzz).
+FUZZ_SECONDS ?= 1800
+fuzz: deps
+	@fuzz/run.sh $(FUZZ_SECONDS) build-fuzz
+
 clean:
-	rm -rf $(BUILD) build-asan tracetune-demo
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz tracetune-demo

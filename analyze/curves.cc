@@ -56,7 +56,9 @@ std::map<std::string, std::string> nameConfigurations(const std::set<std::string
   for (const auto& c : configs) {
     const auto& mine = settings[c];
     std::string name;
-    for (const auto& [key, values] : valuesByKey) {
+    for (const auto& entry : valuesByKey) {
+      const std::string& key = entry.first; // a plain reference: lambdas capture it (clang 14)
+      const auto& values = entry.second;
       const auto found = mine.find(key);
       // A setting every configuration has with the same value tells them apart not at all.
       if (values.size() < 2 && found != mine.end() &&

@@ -9,3 +9,6 @@ for bench in $(find "$BUILD/bench" -type f -perm -u+x -name '*_bench' | sort); d
   echo "== $(basename "$bench")"
   "$bench"
 done
+echo
+echo "== proxy soak (10 minutes)"
+"$(dirname "$0")/proxy/soak.sh" "$BUILD" 600

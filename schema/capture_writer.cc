@@ -185,23 +185,20 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
         std::lock_guard lock(mutex_);
         stopping = stopping_;
       }
-      const bool retry = isBusy(rc) && busyTries < options_.maxBusyRetries && !stopping;
-      if (retry) {
-        ++busyTries;
-        batchRetries_.fetch_add(1);
-      } else {
+      if (!isBusy(rc) || busyTries >= options_.maxBusyRetries || stopping) {
+        // Given up at once on anything but a lock: SQLITE_FULL, for one, fails as fast on the
+        // next try, and waiting here would hold every batch behind it (the queue fills and
+        // drops meanwhile). The next batch may fit.
         lost_.fetch_add(count);
         batchesFailed_.fetch_add(1);
-      }
-      if (!stopping) {
-        // Back off without holding the lock: producers keep enqueueing (or dropping) meanwhile.
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, backoff, [&] { return stopping_; });
-        backoff = std::min(backoff * 2, options_.maxBackoff);
-      }
-      if (!retry) {
         break;
       }
+      ++busyTries;
+      batchRetries_.fetch_add(1);
+      // Back off without holding the lock: producers keep enqueueing (or dropping) meanwhile.
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, backoff, [&] { return stopping_; });
+      backoff = std::min(backoff * 2, options_.maxBackoff);
     }
     start += count;
   }

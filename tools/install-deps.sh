@@ -1,10 +1,12 @@
 #!/bin/sh
-# Installs, with apt-get, exactly the Debian 12 packages that tracetune's build and tests need.
+# Installs, with apt-get, exactly the Debian 12 packages that tracetune's build and tests need
+# (clang and its runtimes: the sanitizer and fuzzing builds of .ci/run and `make fuzz`).
 # Silent when everything is present; safe to run again.
 set -u
 
 PACKAGES="g++ cmake make pkg-config libuv1-dev node-llhttp libsqlite3-dev libcli11-dev \
-libjemalloc-dev nlohmann-json3-dev libeigen3-dev catch2 sqlite3 chromium"
+libjemalloc-dev nlohmann-json3-dev libeigen3-dev catch2 sqlite3 chromium \
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -121,7 +121,7 @@ private:
 
 } // namespace
 
-TEST_CASE("fault: the disk fills during capture; traffic is untouched, losses are counted, "
+TEST_CASE("fault: the disk fills during capture, traffic is untouched, losses are counted, "
           "capture resumes by itself when space returns",
           "[proxy][fault]") {
   TempDir dir;
@@ -186,7 +186,7 @@ TEST_CASE("fault: the disk fills during capture; traffic is untouched, losses ar
   CHECK(integrityCheck(db) == "ok");
 }
 
-TEST_CASE("fault: another process holds the write lock for 30 s; traffic is untouched, every "
+TEST_CASE("fault: another process holds the write lock for 30 s, traffic is untouched, every "
           "exchange is stored or counted, capture resumes when the lock goes",
           "[proxy][fault][slow]") {
   TempDir dir;
@@ -226,7 +226,7 @@ TEST_CASE("fault: another process holds the write lock for 30 s; traffic is unto
   CHECK(integrityCheck(db) == "ok");
 }
 
-TEST_CASE("fault: the proxy killed with SIGKILL under load; the database is sound, every "
+TEST_CASE("fault: the proxy killed with SIGKILL under load, the database is sound, every "
           "committed exchange is there, and a restarted proxy captures on",
           "[proxy][fault]") {
   TempDir dir;
@@ -283,7 +283,7 @@ TEST_CASE("fault: the proxy killed with SIGKILL under load; the database is soun
   CHECK(integrityCheck(db) == "ok");
 }
 
-TEST_CASE("fault: an upstream that accepts and never answers gets 504 at the idle timeout; "
+TEST_CASE("fault: an upstream that accepts and never answers gets 504 at the idle timeout, "
           "other clients are served meanwhile",
           "[proxy][fault]") {
   std::atomic<int64_t> silentClosedNs{0};
@@ -318,7 +318,7 @@ TEST_CASE("fault: an upstream that accepts and never answers gets 504 at the idl
   CHECK(silentClosedNs > 0); // the proxy closed the silent connection instead of pooling it
 }
 
-TEST_CASE("fault: 10,000 idle client connections; the proxy still serves them and others, and "
+TEST_CASE("fault: 10,000 idle client connections, the proxy still serves them and others, and "
           "closes every one when it stops",
           "[proxy][fault]") {
   // Ten thousand descriptors here and as many in the proxy, which inherits the limit.
@@ -343,20 +343,23 @@ TEST_CASE("fault: 10,000 idle client connections; the proxy still serves them an
   for (size_t i = 0; i < connections; ++i) {
     idle.push_back(Socket::connectTo(proxy.port));
   }
-  // Half of them ask one question and go idle again; a newcomer is served meanwhile.
-  for (size_t i = 0; i < connections; i += 2) {
-    REQUIRE(idle[i].sendAll(kRequest));
-  }
-  size_t answered = 0;
-  for (size_t i = 0; i < connections; i += 2) {
+  // One in ten asks a question, one after another, and goes idle again; all within a minute.
+  const int64_t deadline = monoNs() + 60'000'000'000;
+  const auto answeredOn = [&](Socket& s) {
     std::string bytes;
-    answered +=
-        idle[i].readUntil(
-            bytes, [](const std::string& b) { return b.find(" two words") != b.npos; }, 30'000)
-            ? 1
-            : 0;
+    const auto leftMs = std::max<int64_t>(1, (deadline - monoNs()) / 1'000'000);
+    return s.sendAll(kRequest) &&
+           s.readUntil(
+               bytes, [](const std::string& b) { return b.find(" two words") != b.npos; },
+               static_cast<int>(leftMs));
+  };
+  size_t asked = 0, answered = 0;
+  for (size_t i = 0; i < connections && monoNs() < deadline; i += 10) {
+    ++asked;
+    answered += answeredOn(idle[i]) ? 1 : 0;
   }
-  CHECK(answered == (connections + 1) / 2);
+  CHECK(asked == (connections + 9) / 10);
+  CHECK(answered == asked);
   Client client(proxy.port);
   CHECK(sendRequests(client, 20) == 20);
 
@@ -365,7 +368,7 @@ TEST_CASE("fault: 10,000 idle client connections; the proxy still serves them an
   size_t closed = 0;
   for (Socket& s : idle) {
     std::string ignored;
-    closed += s.readToEof(ignored, 10'000) ? 1 : 0;
+    closed += s.readToEof(ignored, 1'000) ? 1 : 0; // the proxy has exited: EOF is there already
   }
   CHECK(closed == connections);
 }

@@ -101,7 +101,7 @@ struct PacedClient {
 
 } // namespace
 
-TEST_CASE("soak: steady TGI traffic through the proxy; memory stays flat, no descriptor "
+TEST_CASE("soak: steady TGI traffic through the proxy, memory stays flat, no descriptor "
           "leaks, every exchange stored or counted as dropped",
           "[proxy][soak][slow]") {
   const int seconds = soakSeconds();

@@ -7,7 +7,7 @@ namespace tt::tgisim {
 
 EngineDriver::EngineDriver(uv_loop_t& loop, const Clock& clock, sim::Scheduler& scheduler,
                            double timeScale, Metrics& metrics)
-    : loop_(loop), clock_(clock), scheduler_(scheduler), timeScale_(timeScale), metrics_(metrics),
+    : clock_(clock), scheduler_(scheduler), timeScale_(timeScale), metrics_(metrics),
       timer_(loop, [this] { onForwardEnd(); }), originNs_(clock.nowNs()) {}
 
 int EngineDriver::init() {

@@ -83,7 +83,6 @@ private:
   void onForwardEnd();
   void recordForward(const sim::ForwardRecord& record);
 
-  uv_loop_t& loop_;
   const Clock& clock_;
   sim::Scheduler& scheduler_;
   double timeScale_;
