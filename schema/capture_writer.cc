@@ -162,7 +162,6 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
   auto backoff = options_.minBackoff;
   for (size_t start = 0; start < pending.size();) {
     const size_t count = std::min(options_.batchMax, pending.size() - start);
-    int busyTries = 0;
     for (;;) {
       const auto began = std::chrono::steady_clock::now();
       const int rc = writeBatch(inserter, pending.data() + start, count);
@@ -185,7 +184,7 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
         std::lock_guard lock(mutex_);
         stopping = stopping_;
       }
-      if (!isBusy(rc) || busyTries >= options_.maxBusyRetries || stopping) {
+      if (!isBusy(rc) || stopping) {
         // Given up at once on anything but a lock: SQLITE_FULL, for one, fails as fast on the
         // next try, and waiting here would hold every batch behind it (the queue fills and
         // drops meanwhile). The next batch may fit.
@@ -193,7 +192,6 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
         batchesFailed_.fetch_add(1);
         break;
       }
-      ++busyTries;
       batchRetries_.fetch_add(1);
       // Back off without holding the lock: producers keep enqueueing (or dropping) meanwhile.
       std::unique_lock lock(mutex_);

@@ -24,7 +24,6 @@ struct WriterOptions {
   int busyTimeoutMs = 100;
   std::chrono::milliseconds minBackoff{10};
   std::chrono::milliseconds maxBackoff{1'000};
-  int maxBusyRetries = 5;       // a batch still locked out after this many tries is lost
   int64_t maxDatabaseBytes = 0; // 0: no limit; else writes fail as SQLITE_FULL beyond it
   // New WAL pages (8 KiB each) after which a background checkpoint copies them into the
   // database file (see WalCheckpointer).
@@ -65,11 +64,13 @@ struct WriterCounters {
 // disk: it takes a short lock to append, and drops (and counts) when the queue is full.
 //
 // Failure policy, per batch:
-// - SQLITE_BUSY / SQLITE_LOCKED: the batch is kept and retried after a back-off, up to
-//   maxBusyRetries times, then lost;
-// - SQLITE_FULL, SQLITE_IOERR and every other error: the batch is rolled back and lost.
-// Either way the writer backs off exponentially (minBackoff..maxBackoff) and resumes by itself
-// as soon as a write succeeds again; the back-off resets on success.
+// - SQLITE_BUSY / SQLITE_LOCKED: the batch is kept and retried after an exponential back-off
+//   (minBackoff..maxBackoff) for as long as the lock lasts; meanwhile the queue behind it fills,
+//   and submit() drops (and counts) once it is full. A lock shorter than the queue's worth of
+//   traffic loses nothing. Stopping gives the batch up (lost).
+// - SQLITE_FULL, SQLITE_IOERR and every other error: the batch is rolled back and lost at once;
+//   the next batch may fit (space may have returned).
+// The writer resumes by itself as soon as a write succeeds again; the back-off resets then.
 class CaptureWriter {
 public:
   // Opens its own connection (throws StoreError when the file cannot be used).

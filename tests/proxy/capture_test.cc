@@ -184,7 +184,6 @@ TEST_CASE("25/26 (basic): a locked database and a full queue never hold up or fa
   options.batchMax = 4;
   options.busyTimeoutMs = 50;
   options.flushInterval = std::chrono::milliseconds(5);
-  options.maxBusyRetries = 1000;
   CaptureWriter writer(db, traceId, options);
   proxy::WriterRecorder recorder(writer);
   FakeUpstream upstream(answerAll(jsonResponse("{}")));

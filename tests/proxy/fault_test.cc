@@ -186,8 +186,8 @@ TEST_CASE("fault: the disk fills during capture, traffic is untouched, losses ar
   CHECK(integrityCheck(db) == "ok");
 }
 
-TEST_CASE("fault: another process holds the write lock for 30 s, traffic is untouched, every "
-          "exchange is stored or counted, capture resumes when the lock goes",
+TEST_CASE("fault: another process holds the write lock for 30 s, traffic is untouched, and "
+          "every exchange is stored once the lock goes",
           "[proxy][fault][slow]") {
   TempDir dir;
   const std::string db = dir.file("locked.db");
@@ -220,8 +220,10 @@ TEST_CASE("fault: another process holds the write lock for 30 s, traffic is unto
 
   const WriterCounters c = writer.counters();
   CHECK(ok == sent);
-  CHECK(c.written + c.lost + c.dropped == static_cast<uint64_t>(sent));
-  CHECK(c.written >= 100); // everything after the lock went, at least
+  // The queue (65,536 by default) held the 30 s of traffic while the writer waited for the lock.
+  CHECK(c.lost == 0);
+  CHECK(c.dropped == 0);
+  CHECK(c.written == static_cast<uint64_t>(sent));
   CHECK(queryInt(db, "SELECT count(*) FROM requests") == static_cast<int64_t>(c.written));
   CHECK(integrityCheck(db) == "ok");
 }

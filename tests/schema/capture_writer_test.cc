@@ -168,11 +168,7 @@ TEST_CASE("a locked database is retried, not lost, once the lock goes away") {
   const int64_t trace = Store(path).createTrace({});
   Store blocker(path, Store::Access::Read);
   CaptureWriter writer(path, trace,
-                       {.batchMax = 8,
-                        .busyTimeoutMs = 1,
-                        .minBackoff = 1ms,
-                        .maxBackoff = 2ms,
-                        .maxBusyRetries = 1'000'000});
+                       {.batchMax = 8, .busyTimeoutMs = 1, .minBackoff = 1ms, .maxBackoff = 2ms});
   {
     db::Txn lock(blocker.db()); // holds the write lock
     for (int64_t i = 0; i < 8; ++i) {
