@@ -173,7 +173,9 @@ ClientRequests frameRequests(std::string_view bytes) {
   const bool parsed = reader.feed(bytes);
   ClientRequests requests;
   for (const test::Message& m : reader.messages) {
-    requests.methods.push_back(m.method);
+    // The proxy refuses what is not HTTP (an HTTP/0.9-style or RTSP line) with an ordinary
+    // answer: its HEAD is not HTTP's.
+    requests.methods.push_back(m.http ? m.method : std::string());
   }
   requests.unfinished = !parsed || reader.inMessage();
   requests.markerLast = !reader.messages.empty() && reader.messages.back().target == "/marker";

@@ -170,6 +170,7 @@ struct Message {
   bool complete = false;
   bool keepAlive = true;
   int versionMinor = 1;
+  bool http = true; // requests: HTTP/x.y (llhttp also parses RTSP, ICE and HTTP/0.9-style lines)
   std::string header(std::string_view name) const {
     const std::string* v = nullptr;
     for (const auto& [k, val] : headers) {
@@ -213,6 +214,7 @@ public:
     current.status = h.status;
     current.headers = h.headers;
     current.versionMinor = h.versionMinor;
+    current.http = h.httpProtocol;
   }
   void onBody(std::string_view chunk) override { current.body += chunk; }
   void onMessageComplete(const HttpHead& h) override {
