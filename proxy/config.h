@@ -27,7 +27,8 @@ struct Config {
   HttpUrl upstream;   // host must resolve at start
   Redact redact = Redact::None;
 
-  // Client leg: what a client controls is bounded (docs/proxy.md, "Limits").
+  // Client leg: what a client controls is bounded (docs/proxy.md, "Limits on what a client
+  // controls").
   size_t maxConnections = 20'000;    // open client connections; more are closed at once
   size_t maxHeaderBytes = 32 * 1024; // request line + headers (431)
   size_t maxHeaders = 100;           // header lines (431)

@@ -198,8 +198,15 @@ TEST_CASE("framing, response: a 204 announcing a body is a bad gateway, never fo
                   .refused = true});
 }
 
-TEST_CASE("framing, response: a 1xx announcing a body is a bad gateway, never forwarded",
+TEST_CASE("framing, response: a 1xx announcing a body, or a 101, is a bad gateway, never "
+          "forwarded",
           "[proxy][framing]") {
+  // The proxy removes Upgrade from requests: a switch it never asked for.
+  expectResponse({.response = "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n"
+                              "Upgrade: websocket\r\n\r\n",
+                  .tail = kSmuggledResponse,
+                  .status = 502,
+                  .refused = true});
   expectResponse({.response = "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n",
                   .tail = "hello" + jsonResponse("{}"),
                   .status = 502,
