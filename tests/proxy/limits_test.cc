@@ -1,5 +1,5 @@
 // Smuggling defences, limits and timeouts (docs/proxy.md, "Tests it passes", 11-15, 17-19, 22
-// and 27-28).
+// and 30-31).
 #include "tests/proxy/harness.h"
 
 #include <catch2/catch.hpp>
@@ -226,7 +226,7 @@ TEST_CASE("22: invalid upstream framing gives 502 and closes that upstream conne
   CHECK(closed > 0);
 }
 
-TEST_CASE("27: a request target over the URL limit gets 414, one at the limit passes",
+TEST_CASE("30: a request target over the URL limit gets 414, one at the limit passes",
           "[proxy][limits]") {
   const proxy::Config defaults;
   const std::string longPath = "/generate?q=" + std::string(defaults.maxUrlBytes, 'u');
@@ -248,7 +248,7 @@ TEST_CASE("27: a request target over the URL limit gets 414, one at the limit pa
   REQUIRE(proxy.stop() == 0);
 }
 
-TEST_CASE("28: connections over the connection limit are closed at once; a freed slot serves "
+TEST_CASE("31: connections over the connection limit are closed at once, a freed slot serves "
           "again",
           "[proxy][limits]") {
   FakeUpstream upstream(answerAll(jsonResponse("{}")));
