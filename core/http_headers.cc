@@ -1,14 +1,12 @@
 #include "core/http_headers.h"
 
+#include "core/credentials.h"
+
 #include <algorithm>
 #include <array>
 
 namespace tt {
 namespace {
-
-bool iendsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
 
 // Calls f(token) for each non-empty token of a comma-separated list.
 template <typename F> void forEachToken(std::string_view value, F&& f) {
@@ -70,12 +68,6 @@ void removeHopByHop(Headers& headers) {
   std::erase_if(headers, [&](const auto& h) {
     return isHopByHop(h.first) || findHeader(listed, h.first) != nullptr;
   });
-}
-
-bool isCredential(std::string_view name) {
-  return iequals(name, "authorization") || iequals(name, "proxy-authorization") ||
-         iequals(name, "cookie") || iequals(name, "set-cookie") || iendsWith(name, "api-key") ||
-         iendsWith(name, "api_key");
 }
 
 Headers headersForStorage(const Headers& headers) {

@@ -42,11 +42,8 @@ bool isHopByHop(std::string_view name);
 // Removes hop-by-hop headers and every header named in a Connection header's tokens.
 void removeHopByHop(Headers& headers);
 
-// Credentials that are never stored: Authorization, Proxy-Authorization, Cookie, Set-Cookie and
-// API keys (x-api-key, api-key, x-goog-api-key, ...: any name ending in "api-key").
-bool isCredential(std::string_view name);
-
-// What is kept of a message's headers in an Exchange: no credentials, no hop-by-hop headers.
+// What is kept of a message's headers in an Exchange: no credentials (core/credentials.h), no
+// hop-by-hop headers.
 Headers headersForStorage(const Headers& headers);
 
 // Appends `clientAddress` to X-Forwarded-For the way nginx's $proxy_add_x_forwarded_for does:

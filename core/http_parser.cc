@@ -28,6 +28,34 @@ std::optional<uint64_t> parseLength(std::string_view s) {
   return v;
 }
 
+bool isAlnum(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// True when `name`, with everything but letters and digits left out, is `contentlength` or
+// `transferencoding` while the name itself is neither (the caller compared those first).
+bool isFramingLookAlike(std::string_view name) {
+  static constexpr std::string_view kTargets[] = {"contentlength", "transferencoding"};
+  for (const std::string_view target : kTargets) {
+    size_t matched = 0;
+    bool same = true;
+    for (const char c : name) {
+      if (!isAlnum(c)) {
+        continue;
+      }
+      if (matched == target.size() || asciiLower(c) != target[matched]) {
+        same = false;
+        break;
+      }
+      ++matched;
+    }
+    if (same && matched == target.size()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 HttpError errorForLlhttp(int err) {
   switch (err) {
   case HPE_UNEXPECTED_CONTENT_LENGTH:
@@ -50,6 +78,8 @@ std::string_view httpErrorName(HttpError error) {
     return "none";
   case HttpError::HeaderTooLarge:
     return "header_too_large";
+  case HttpError::UriTooLong:
+    return "uri_too_long";
   case HttpError::TooManyHeaders:
     return "too_many_headers";
   case HttpError::BodyTooLarge:
@@ -69,6 +99,8 @@ int httpStatusFor(HttpError error) {
   case HttpError::HeaderTooLarge:
   case HttpError::TooManyHeaders:
     return 431;
+  case HttpError::UriTooLong:
+    return 414;
   case HttpError::BodyTooLarge:
     return 413;
   case HttpError::None:
@@ -373,6 +405,10 @@ int HttpParser::onMessageBegin() {
 }
 
 int HttpParser::onUrl(const char* at, size_t len) {
+  if (head_.target.size() + len > options_.limits.maxUrlBytes) {
+    fail(HttpError::UriTooLong, "Request target too long");
+    return HPE_USER;
+  }
   head_.target.append(at, len);
   return 0;
 }
@@ -417,13 +453,15 @@ int HttpParser::onHeaderValue(const char* at, size_t len) {
   return 0;
 }
 
+// RFC 9112 §6 in one place: how long a message is, or why it is refused. Requests refused here
+// get 400 and a close; responses, 502 from a proxy. docs/proxy.md, "Framing", has the table.
 bool HttpParser::checkFraming() {
   int lengths = 0;
-  bool te = false;
-  bool closeToken = false;
-  std::string_view lastCoding;
+  int codings = 0; // transfer codings listed, over every Transfer-Encoding line
   int chunkedCount = 0;
+  bool chunkedLast = false;
   bool emptyCoding = false;
+  bool closeToken = false;
   for (auto& [name, value] : head_.headers) {
     const std::string_view trimmed = trimOws(value);
     if (trimmed.size() != value.size()) {
@@ -441,20 +479,26 @@ bool HttpParser::checkFraming() {
         return false;
       }
     } else if (iequals(name, "transfer-encoding")) {
-      te = true;
       std::string_view list = value;
       do {
         const size_t comma = list.find(',');
         const std::string_view coding = trimOws(list.substr(0, comma));
+        ++codings;
         emptyCoding = emptyCoding || coding.empty();
-        chunkedCount += iequals(coding, "chunked") ? 1 : 0;
-        lastCoding = coding;
+        chunkedLast = iequals(coding, "chunked");
+        chunkedCount += chunkedLast ? 1 : 0;
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
       } while (!list.empty());
     } else if (iequals(name, "connection")) {
       closeToken = closeToken || hasToken(value, "close");
+    } else if (isFramingLookAlike(name)) {
+      // Content_Length, Transfer--Encoding, ...: a server that folds `_` into `-` (CGI, WSGI)
+      // or ignores punctuation would frame the message differently from us.
+      fail(HttpError::BadFraming, "Header name resembling Content-Length or Transfer-Encoding");
+      return false;
     }
   }
+  const bool te = codings > 0;
   if (lengths > 1) {
     fail(HttpError::BadFraming, "Duplicate Content-Length");
     return false;
@@ -463,18 +507,36 @@ bool HttpParser::checkFraming() {
     fail(HttpError::BadFraming, "Transfer-Encoding can't be present with Content-Length");
     return false;
   }
-  if (te) {
-    const bool chunkedLast = iequals(lastCoding, "chunked") && chunkedCount == 1;
-    if (emptyCoding || chunkedCount > 1 || (kind_ == Kind::Request && !chunkedLast)) {
-      fail(HttpError::BadFraming, "Invalid Transfer-Encoding");
-      return false;
-    }
-    if (kind_ == Kind::Request && head_.versionMajor == 1 && head_.versionMinor == 0) {
-      fail(HttpError::BadFraming, "Transfer-Encoding on HTTP/1.0");
-      return false;
-    }
-    head_.chunked = chunkedLast;
+  if (emptyCoding || chunkedCount > 1) {
+    fail(HttpError::BadFraming, "Invalid Transfer-Encoding");
+    return false;
   }
+  // Transfer-Encoding exactly `chunked`: TGI needs no other coding, and the proxy re-frames
+  // bodies itself, so another coding would reach the peer unlabelled.
+  const bool onlyChunked = codings == 1 && chunkedLast;
+  if (te && !(head_.versionMajor == 1 && head_.versionMinor == 1)) {
+    // RFC 9112 §6.1: an HTTP/1.0 (or 0.9) message with Transfer-Encoding has faulty framing.
+    fail(HttpError::BadFraming, "Transfer-Encoding on a message before HTTP/1.1");
+    return false;
+  }
+  if (kind_ == Kind::Request) {
+    if (te && !onlyChunked) {
+      fail(HttpError::BadFraming, "Transfer-Encoding other than a single chunked");
+      return false;
+    }
+  } else if (head_.isInterim() || head_.status == 204) {
+    // RFC 9110 §8.6 and RFC 9112 §6.1: these never carry a body, so a sender announcing one is
+    // out of step with its own byte stream. `Content-Length: 0` announces nothing.
+    if (te || head_.contentLength.value_or(0) > 0) {
+      fail(HttpError::BadFraming, "1xx or 204 response announcing a body");
+      return false;
+    }
+  } else if (te && !onlyChunked && !headRequest_ && head_.status != 304) {
+    // On HEAD answers and 304 the header describes the body a GET would get (RFC 9112 §6.1).
+    fail(HttpError::BadFraming, "Transfer-Encoding other than a single chunked");
+    return false;
+  }
+  head_.chunked = onlyChunked;
   closeToken_ = closeToken;
   return true;
 }
@@ -493,12 +555,13 @@ int HttpParser::onHeadersComplete() {
     fail(HttpError::BodyTooLarge, "Content-Length over the body limit");
     return -1;
   }
-  const bool noBodyStatus =
-      kind_ == Kind::Response && (head_.isInterim() || head_.status == 204 || head_.status == 304);
-  const bool skipBody = kind_ == Kind::Response && headRequest_;
+  // RFC 9112 §6.3 rule 1: whatever its headers say, this response ends with its head. llhttp
+  // 8.1.0 would read a Content-Length body after a 204 or 304 unless told to skip it.
+  const bool skipBody = kind_ == Kind::Response && (headRequest_ || head_.isInterim() ||
+                                                    head_.status == 204 || head_.status == 304);
   head_.upgrade =
       llhttp_get_upgrade(&parser_) != 0 || (kind_ == Kind::Request && head_.method == "CONNECT");
-  if (!skipBody && !noBodyStatus) {
+  if (!skipBody) {
     head_.hasBody = head_.chunked || (head_.contentLength && *head_.contentLength > 0) ||
                     (kind_ == Kind::Response && !head_.contentLength && !head_.chunked);
   }

@@ -18,21 +18,24 @@ namespace tt {
 enum class HttpError {
   None,
   HeaderTooLarge, // request line + headers over Limits::maxHeaderBytes (431)
+  UriTooLong,     // request target over Limits::maxUrlBytes (414)
   TooManyHeaders, // more header lines than Limits::maxHeaders (431)
   BodyTooLarge,   // Content-Length or received body over Limits::maxBodyBytes (413)
   Malformed,      // syntax llhttp or our own checks refuse (400)
-  BadFraming,     // ambiguous framing: CL+TE, duplicate CL, bad TE, TE on HTTP/1.0 (400)
+  BadFraming,     // ambiguous framing: CL+TE, duplicate CL, bad TE, TE before HTTP/1.1,
+                  // framing look-alike names, a 1xx or 204 announcing a body (400)
   DataAfterClose, // bytes after a message that closes the connection (400)
 };
 
 std::string_view httpErrorName(HttpError error);
 
-// The status a server answers a request refused for `error` with: 431, 413 or 400.
+// The status a server answers a request refused for `error` with: 431, 414, 413 or 400.
 int httpStatusFor(HttpError error);
 
 struct HttpLimits {
   size_t maxHeaderBytes = 64 * 1024; // start line + header lines + the blank line
   size_t maxHeaders = 100;
+  size_t maxUrlBytes = SIZE_MAX; // request target; it also counts towards maxHeaderBytes
   uint64_t maxBodyBytes = UINT64_MAX;
 };
 

@@ -27,10 +27,13 @@ struct Config {
   HttpUrl upstream;   // host must resolve at start
   Redact redact = Redact::None;
 
-  // Client leg: request head and body limits (431 / 413).
-  size_t maxHeaderBytes = 32 * 1024;
-  size_t maxHeaders = 100;
-  uint64_t maxBodyBytes = 0; // 0: no limit (TGI enforces its own payload limit)
+  // Client leg: what a client controls is bounded (docs/proxy.md, "Limits on what a client
+  // controls").
+  size_t maxConnections = 20'000;    // open client connections; more are closed at once
+  size_t maxHeaderBytes = 32 * 1024; // request line + headers (431)
+  size_t maxHeaders = 100;           // header lines (431)
+  size_t maxUrlBytes = 8 * 1024;     // request target (414)
+  uint64_t maxBodyBytes = 0; // 0: no limit (413 above it; TGI enforces its own payload limit)
   // Upstream leg: a response head over this is a bad gateway (502).
   size_t maxResponseHeaderBytes = 64 * 1024;
 

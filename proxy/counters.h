@@ -20,13 +20,15 @@ enum class ErrorKind {
   UpstreamMalformed, // bad framing or syntax from the upstream (502)
   UpstreamTimeout,   // the idle timeout fired while waiting on the upstream
   CaptureDropped,    // the capture queue was full
+  ConnectionLimit,   // a client connection over Config::maxConnections, closed at once
   kCount,
 };
 
 inline constexpr const char* kErrorKindNames[] = {
     "client_read",       "client_write",       "client_abort",     "request_malformed",
     "request_too_large", "header_timeout",     "upstream_connect", "upstream_read",
-    "upstream_write",    "upstream_malformed", "upstream_timeout", "capture_dropped"};
+    "upstream_write",    "upstream_malformed", "upstream_timeout", "capture_dropped",
+    "connection_limit"};
 static_assert(std::size(kErrorKindNames) == static_cast<size_t>(ErrorKind::kCount));
 
 // The proxy's own counters. Touched on the event loop thread only.

@@ -1,5 +1,6 @@
 #include "proxy/forward_headers.h"
 
+#include "core/credentials.h"
 #include "core/http_headers.h"
 
 namespace tt::proxy {

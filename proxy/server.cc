@@ -121,9 +121,25 @@ int Server::start(std::string* error) {
   return rc;
 }
 
+// Over the connection limit: accepted and closed at once, so that the connection neither waits
+// in the kernel's backlog nor costs a session (HAProxy's `maxconn` queues instead; a client of
+// TGI retries sooner on a refusal than on a silent wait).
+void Server::refuseConnection(uv_stream_t* listener) {
+  auto* tcp = new uv_tcp_t;
+  uv_tcp_init(listener->loop, tcp);
+  uv_accept(listener, reinterpret_cast<uv_stream_t*>(tcp));
+  uv_close(reinterpret_cast<uv_handle_t*>(tcp),
+           [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
+}
+
 void Server::onConnection(uv_stream_t* listener, int status) {
   auto* server = static_cast<Server*>(listener->data);
   if (status < 0 || server->shuttingDown_) {
+    return;
+  }
+  if (server->sessions_ >= server->config_.maxConnections) {
+    refuseConnection(listener);
+    server->counters_.count(ErrorKind::ConnectionLimit);
     return;
   }
   auto* session = new Session(*server);

@@ -103,6 +103,7 @@ private:
   void upstreamClosed();
   void maybeFinishShutdown();
   static void onConnection(uv_stream_t* listener, int status);
+  static void refuseConnection(uv_stream_t* listener);
   static void onDrainTimer(uv_timer_t* timer);
   static void onHandleClosed(uv_handle_t* handle);
 

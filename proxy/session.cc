@@ -1,5 +1,6 @@
 #include "proxy/session.h"
 
+#include "core/credentials.h"
 #include "core/http_headers.h"
 #include "core/tgi_error.h"
 #include "core/tgi_request.h"
@@ -30,6 +31,7 @@ HttpParser::Options requestOptions(const Config& c) {
   HttpParser::Options o;
   o.limits.maxHeaderBytes = c.maxHeaderBytes;
   o.limits.maxHeaders = c.maxHeaders;
+  o.limits.maxUrlBytes = c.maxUrlBytes;
   o.limits.maxBodyBytes = c.maxBodyBytes == 0 ? UINT64_MAX : c.maxBodyBytes;
   o.stopAfterMessage = true;
   return o;
@@ -57,6 +59,8 @@ std::string_view reasonPhrase(int status) {
     return "Request Timeout";
   case 413:
     return "Payload Too Large";
+  case 414:
+    return "URI Too Long";
   case 431:
     return "Request Header Fields Too Large";
   case 502:
@@ -589,7 +593,7 @@ void Session::onRequestHead(const HttpHead& head) {
   }
   record_.sentUs = (headStartNs_ - server_.originNs()) / 1000;
   record_.method = head.method;
-  record_.path = std::string(target);
+  record_.path = targetForStorage(target); // credentials in the query are not stored
   record_.endpoint = endpointFor(head.method, target);
   record_.requestHeaders = storedHeaders(head.headers, HopByHop(head.headers));
   record_.clientAddress = peer_;
@@ -649,7 +653,7 @@ void Session::onRequestComplete(const HttpHead& head) {
 void Session::rejectRequest(HttpError error, std::string_view reason) {
   Counters& counters = server_.counters();
   const bool tooLarge = error == HttpError::HeaderTooLarge || error == HttpError::TooManyHeaders ||
-                        error == HttpError::BodyTooLarge;
+                        error == HttpError::UriTooLong || error == HttpError::BodyTooLarge;
   counters.count(tooLarge ? ErrorKind::RequestTooLarge : ErrorKind::RequestMalformed);
   const int status = httpStatusFor(error);
   const std::string message = "invalid request: " + std::string(reason);

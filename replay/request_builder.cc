@@ -1,5 +1,6 @@
 #include "replay/request_builder.h"
 
+#include "core/credentials.h"
 #include "core/http_headers.h"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,8 @@
 #include "schema/db.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace tt::db {
 namespace {
 
@@ -13,6 +16,20 @@ namespace {
 void disableMemoryStatistics() {
   static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)once;
+}
+
+// A database holds prompts and answers: a new one is readable by its owner only. SQLite would
+// create it 0644 less the umask; it gives the -wal and -shm files the database file's mode
+// (sqlite.org, `src/os_unix.c`, findCreateFileMode and unixOpenSharedMemory), so creating the
+// file first, empty (a valid empty database), covers all three. An existing file keeps its mode.
+void createOwnerOnly(const std::string& path) {
+  if (path.empty() || path == ":memory:") {
+    return;
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  }
 }
 
 } // namespace
@@ -29,6 +46,7 @@ Db::Db(const std::string& path, Mode mode) : path_(path) {
     break;
   case Mode::Create:
     flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    createOwnerOnly(path);
     break;
   }
   sqlite3* raw = nullptr;

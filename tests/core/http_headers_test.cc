@@ -1,3 +1,4 @@
+#include "core/credentials.h"
 #include "core/http_headers.h"
 
 #include <catch2/catch.hpp>
@@ -49,6 +50,26 @@ TEST_CASE("headers: credentials are never stored", "[headers]") {
         Headers{{"Content-Type", "application/json"}, {"x-request-id", "42"}});
   CHECK(isCredential("set-cookie"));
   CHECK_FALSE(isCredential("x-api-version"));
+}
+
+TEST_CASE("credentials: header and query parameter names, TGI's headers kept", "[headers]") {
+  for (const char* name : {"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
+                           "X-Api-Key", "api_key", "X-APIKEY", "key", "Ocp-Apim-Subscription-Key",
+                           "X-Auth-Token", "X-Access-Token", "access_token", "X-Amz-Security-Token",
+                           "X-Amz-Signature", "X-Amz-Credential", "X-Client-Secret", "password"}) {
+    INFO(name);
+    CHECK(isCredential(name));
+  }
+  for (const char* name :
+       {"Content-Type", "x-time-per-token", "x-prompt-tokens", "x-generated-tokens",
+        "x-compute-characters", "x-api-version", "Keep-Alive", "Author", "stream", "tokens"}) {
+    INFO(name);
+    CHECK_FALSE(isCredential(name));
+  }
+  CHECK(targetForStorage("/generate") == "/generate");
+  CHECK(targetForStorage("/generate?stream=true") == "/generate?stream=true");
+  CHECK(targetForStorage("/v1/chat/completions?api_key=s3&x=1&token=t&flag&key=") ==
+        "/v1/chat/completions?api_key=redacted&x=1&token=redacted&flag&key=redacted");
 }
 
 TEST_CASE("headers: X-Forwarded-For is appended like nginx", "[headers]") {

@@ -219,6 +219,13 @@ TEST_CASE("request parser: limits give distinct errors and statuses", "[http]") 
         Log{"head POST / v1.1 [Transfer-Encoding: chunked] body keep", "body abcd"});
   CHECK(httpStatusFor(HttpError::Malformed) == 400);
   CHECK(httpErrorName(HttpError::BodyTooLarge) == "body_too_large");
+
+  HttpParser::Options url;
+  url.limits.maxUrlBytes = 8;
+  CHECK(request("GET /1234567 HTTP/1.1\r\n\r\n", url).error == HttpError::None);
+  const Parsed longUrl = request("GET /12345678 HTTP/1.1\r\n\r\n", url);
+  CHECK(longUrl.error == HttpError::UriTooLong);
+  CHECK(httpStatusFor(longUrl.error) == 414);
 }
 
 TEST_CASE("request parser: smuggling inputs are refused", "[http][smuggling]") {
@@ -249,6 +256,11 @@ TEST_CASE("request parser: smuggling inputs are refused", "[http][smuggling]") {
        "chunked\r\n\r\n0\r\n\r\n",
        HttpError::BadFraming},
       {"TE on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       HttpError::BadFraming},
+      {"TE gzip, chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+       HttpError::BadFraming},
+      {"Content_Length", "POST / HTTP/1.1\r\nContent_Length: 1\r\n\r\nx", HttpError::BadFraming},
+      {"Transfer--Encoding", "POST / HTTP/1.1\r\nTransfer--Encoding: chunked\r\n\r\n0\r\n\r\n",
        HttpError::BadFraming},
       {"bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
        HttpError::BadFraming},
@@ -335,6 +347,22 @@ TEST_CASE("response parser: HEAD, 204, 304 and 1xx carry no body", "[http]") {
   CHECK(cont.log == Log{"head 100 Continue v1.1 nobody keep", "complete keep",
                         "head 200 OK v1.1 [Content-Length: 1] body keep", "body x",
                         "complete keep"});
+  // llhttp 8.1.0 alone would wait for these ten bytes: the next response would hang.
+  CHECK(response("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"
+                 "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
+            .log == Log{"head 304 Not Modified v1.1 [Content-Length: 10] nobody keep",
+                        "complete keep", "head 200 OK v1.1 [Content-Length: 1] body keep", "body x",
+                        "complete keep"});
+  for (const std::string announcing :
+       {"HTTP/1.1 204 No Content\r\nContent-Length: 8\r\n\r\n12345678",
+        "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\nhello"}) {
+    INFO(announcing);
+    const Parsed o = response(announcing);
+    CHECK(o.error == HttpError::BadFraming);
+    CHECK(o.log.empty()); // refused before the head is delivered
+  }
+  CHECK(response("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n").error == HttpError::None);
 }
 
 TEST_CASE("response parser: upgrade, and refusals llhttp 8.1.0 misses", "[http][smuggling]") {

@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/tgi_sim_process.h"
 
+#include "core/credentials.h"
 #include "core/http_headers.h"
 #include "schema/store.h"
 

@@ -1,4 +1,5 @@
-// Smuggling defences, limits and timeouts (docs/proxy.md, "Tests it passes", 11-15, 17-19 and 22).
+// Smuggling defences, limits and timeouts (docs/proxy.md, "Tests it passes", 11-15, 17-19, 22
+// and 30-31).
 #include "tests/proxy/harness.h"
 
 #include <catch2/catch.hpp>
@@ -20,6 +21,7 @@ Refusal refuse(const std::string& raw, const proxy::Config& base = {}) {
   MemoryRecorder recorder;
   proxy::Config config = configFor(upstream.port());
   config.maxHeaderBytes = base.maxHeaderBytes;
+  config.maxUrlBytes = base.maxUrlBytes;
   config.maxBodyBytes = base.maxBodyBytes;
   ProxyThread proxy(config, recorder);
   Refusal r;
@@ -222,6 +224,62 @@ TEST_CASE("22: invalid upstream framing gives 502 and closes that upstream conne
   REQUIRE(proxy.stop() == 0);
   upstream.stop();
   CHECK(closed > 0);
+}
+
+TEST_CASE("30: a request target over the URL limit gets 414, one at the limit passes",
+          "[proxy][limits]") {
+  const proxy::Config defaults;
+  const std::string longPath = "/generate?q=" + std::string(defaults.maxUrlBytes, 'u');
+  const Refusal r = refuse("GET " + longPath + " HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(r.status == 414);
+  CHECK(r.closed);
+  CHECK(r.upstreamRequests == 0);
+
+  FakeUpstream upstream(answerAll(jsonResponse("{}")));
+  MemoryRecorder recorder;
+  ProxyThread proxy(configFor(upstream.port()), recorder);
+  Client client(proxy.port());
+  const std::string atLimit = "/" + std::string(defaults.maxUrlBytes - 1, 'u');
+  client.send("GET " + atLimit + " HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(client.response().status == 200);
+  REQUIRE(upstream.requests().size() == 1);
+  CHECK(upstream.requests()[0].message.target == atLimit);
+  CHECK(proxy.counters().errorCount(proxy::ErrorKind::RequestTooLarge) == 0);
+  REQUIRE(proxy.stop() == 0);
+}
+
+TEST_CASE("31: connections over the connection limit are closed at once, a freed slot serves "
+          "again",
+          "[proxy][limits]") {
+  FakeUpstream upstream(answerAll(jsonResponse("{}")));
+  MemoryRecorder recorder;
+  proxy::Config config = configFor(upstream.port());
+  config.maxConnections = 2;
+  ProxyThread proxy(config, recorder);
+  auto first = std::make_unique<Client>(proxy.port());
+  Client second(proxy.port());
+  for (Client* c : {first.get(), &second}) {
+    c->send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    REQUIRE(c->response().status == 200); // both hold a session now
+  }
+  Client third(proxy.port());
+  third.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(third.closedByPeer());
+  CHECK(third.raw.empty()); // closed without an answer
+  CHECK(proxy.counters().errorCount(proxy::ErrorKind::ConnectionLimit) == 1);
+
+  first.reset(); // frees a slot once the proxy has seen the close
+  bool freed = false;
+  const int64_t deadline = monoNs() + 5'000'000'000;
+  while (!freed && monoNs() < deadline) {
+    freed = proxy.counters().connectionsOpen < 2; // each call waits for the proxy's loop
+  }
+  REQUIRE(freed);
+  Client fourth(proxy.port());
+  fourth.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(fourth.response().status == 200);
+  CHECK(upstream.requests().size() == 3);
+  REQUIRE(proxy.stop() == 0);
 }
 
 } // namespace tt::test

@@ -1,6 +1,10 @@
 #include "schema/db.h"
 
+#include "tests/support/temp_dir.h"
+
 #include <catch2/catch.hpp>
+
+#include <sys/stat.h>
 
 #include <type_traits>
 
@@ -85,4 +89,35 @@ TEST_CASE("errors carry SQLite's code and message") {
     CHECK(std::string(e.what()).find("no such table: missing") != std::string::npos);
   }
   CHECK_THROWS_AS(Db("/nonexistent-dir/x.db", Db::Mode::Create), Error);
+}
+
+TEST_CASE("a new database and its -wal and -shm files are readable by their owner only") {
+  tt::test::TempDir dir;
+  const std::string path = dir.file("private.db");
+  // Whatever the umask lets through: the test must not pass merely because it is strict.
+  const mode_t old = umask(0);
+  Db db(path, Db::Mode::Create);
+  umask(old);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('prompt')");
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    INFO(path + suffix);
+    struct stat st {};
+    REQUIRE(stat((path + suffix).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+  }
+}
+
+TEST_CASE("an existing database keeps its mode") {
+  tt::test::TempDir dir;
+  const std::string path = dir.file("shared.db");
+  {
+    Db first(path, Db::Mode::Create);
+    first.exec("CREATE TABLE t (x TEXT)");
+  }
+  REQUIRE(chmod(path.c_str(), 0640) == 0);
+  Db again(path, Db::Mode::Create);
+  struct stat st {};
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
 }

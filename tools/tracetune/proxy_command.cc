@@ -74,8 +74,18 @@ void setupProxy(CLI::App& app, Runner& runner) {
       ->capture_default_str();
   sub->add_option("--admin", o->admin,
                   "Admin endpoint (/metrics, /healthz), [HOST:]PORT; host defaults to 127.0.0.1");
+  sub->add_option("--max-connections", o->maxConnections,
+                  "Open client connections; more are closed at once")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000}))
+      ->capture_default_str();
   sub->add_option("--max-header-bytes", o->maxHeaderBytes, "Request head limit (431 above)")
       ->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 30))
+      ->capture_default_str();
+  sub->add_option("--max-headers", o->maxHeaders, "Request header lines limit (431 above)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000}))
+      ->capture_default_str();
+  sub->add_option("--max-url-bytes", o->maxUrlBytes, "Request target limit (414 above)")
+      ->check(CLI::Range(uint64_t{64}, uint64_t{1} << 30))
       ->capture_default_str();
   sub->add_option("--max-body-bytes", o->maxBodyBytes, "Request body limit (413 above; 0: none)")
       ->capture_default_str();
@@ -163,7 +173,10 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   config.listenPort = listen->port;
   config.upstream = *upstream.url;
   config.redact = *redact;
+  config.maxConnections = o.maxConnections;
   config.maxHeaderBytes = o.maxHeaderBytes;
+  config.maxHeaders = o.maxHeaders;
+  config.maxUrlBytes = o.maxUrlBytes;
   config.maxBodyBytes = o.maxBodyBytes;
   config.headerTimeoutMs = static_cast<int64_t>(o.headerTimeoutS * 1000);
   config.idleTimeoutMs = static_cast<int64_t>(o.idleTimeoutS * 1000);
@@ -192,7 +205,10 @@ int serve(const ProxyOptions& o, const proxy::Config& config, const std::optiona
   trace.parametersJson = nlohmann::json{
       {"listen", o.listen},
       {"redact", o.redact},
+      {"max_connections", o.maxConnections},
       {"max_header_bytes", o.maxHeaderBytes},
+      {"max_headers", o.maxHeaders},
+      {"max_url_bytes", o.maxUrlBytes},
       {"max_body_bytes", o.maxBodyBytes},
       {"header_timeout_s", o.headerTimeoutS},
       {"idle_timeout_s", o.idleTimeoutS},

@@ -15,7 +15,10 @@ struct ProxyOptions {
   std::string label;
   std::string redact = "none"; // none | prompts | bodies
   std::string admin;           // [HOST:]PORT; empty: no admin endpoint
+  uint64_t maxConnections = 20'000;
   uint64_t maxHeaderBytes = 32 * 1024;
+  uint64_t maxHeaders = 100;
+  uint64_t maxUrlBytes = 8 * 1024;
   uint64_t maxBodyBytes = 0; // 0: no limit
   double headerTimeoutS = 60;
   double idleTimeoutS = 300;
