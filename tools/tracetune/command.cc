@@ -9,6 +9,7 @@
 #include "tools/tracetune/recommend_command.h"
 #include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
+#include "tools/tracetune/calibrate_command.h"
 #include "tools/tracetune/traces_command.h"
 
 #include <exception>
@@ -34,6 +35,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupReplay(app, runner);
   setupMerge(app, runner);
   setupSimulate(app, runner);
+  setupCalibrate(app, runner);
   setupRecommend(app, runner);
   setupAnalyze(app, runner);
   setupTraces(app, runner);

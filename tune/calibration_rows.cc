@@ -1,0 +1,126 @@
+#include "tune/calibration_rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+namespace tt::tune {
+namespace {
+
+using Phase = sim::ProfileRow::Phase;
+
+struct Sample {
+  int64_t context = 0;
+  int64_t chunk = 0;
+  double ms = 0;
+};
+
+// 10% wide buckets of a positive size.
+int64_t bucket(int64_t value) {
+  return value <= 0 ? -1 : std::llround(std::log(static_cast<double>(value)) / std::log(1.1));
+}
+
+template <typename T> T median(std::vector<T> values) {
+  const auto mid = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), mid, values.end());
+  return *mid;
+}
+
+const char* phaseName(Phase phase) {
+  switch (phase) {
+  case Phase::Prefill:
+    return "prefill";
+  case Phase::Mixed:
+    return "mixed";
+  case Phase::Decode:
+    break;
+  }
+  return "decode";
+}
+
+} // namespace
+
+sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
+                         const std::string& name) {
+  const int64_t largestGraph = cudaGraphs.empty() ? 0 : cudaGraphs.back();
+  // (phase, batch, context bucket, chunk bucket) -> samples
+  std::map<std::tuple<Phase, int64_t, int64_t, int64_t>, std::vector<Sample>> bins;
+  for (const RecoveredForward& f : schedule.forwards) {
+    if (!f.measured()) {
+      continue;
+    }
+    int64_t promptTokens = 0;
+    for (const int64_t p : f.prompts) {
+      promptTokens += p;
+    }
+    const double ms = *f.ms();
+    if (ms <= 0) {
+      continue;
+    }
+    if (f.decodeSeqs > 0 && promptTokens == 0) {
+      const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
+      const Phase phase = f.decodeSeqs <= largestGraph ? Phase::Decode : Phase::Mixed;
+      bins[{phase, f.decodeSeqs, bucket(context), -1}].push_back({context, 0, ms});
+    } else if (f.decodeSeqs > 0 && promptTokens > 1) {
+      // A chunk of one token would read as an eager decode row (tokens = batch + 1).
+      const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
+      bins[{Phase::Mixed, f.decodeSeqs, bucket(context), bucket(promptTokens)}].push_back(
+          {context, promptTokens, ms});
+    } else if (f.decodeSeqs == 0 && !f.prompts.empty()) {
+      const auto batch = static_cast<int64_t>(f.prompts.size());
+      const int64_t context = std::max<int64_t>(promptTokens / batch, 1);
+      bins[{Phase::Prefill, batch, bucket(context), -1}].push_back({context, 0, ms});
+    }
+  }
+
+  sim::Profile profile;
+  profile.name = name;
+  for (const auto& [key, samples] : bins) {
+    const auto& [phase, batch, contextBucket, chunkBucket] = key;
+    std::vector<int64_t> contexts;
+    std::vector<int64_t> chunks;
+    std::vector<double> times;
+    for (const Sample& s : samples) {
+      contexts.push_back(s.context);
+      chunks.push_back(s.chunk);
+      times.push_back(s.ms);
+    }
+    sim::ProfileRow row;
+    row.phase = phase;
+    row.batch = batch;
+    row.context = median(contexts);
+    row.ms = median(times);
+    switch (phase) {
+    case Phase::Decode:
+      row.tokens = batch;
+      break;
+    case Phase::Prefill:
+      row.tokens = batch * row.context;
+      break;
+    case Phase::Mixed:
+      row.tokens = batch + (chunkBucket < 0 ? 1 : median(chunks));
+      break;
+    }
+    row.line = static_cast<int>(profile.rows.size()) + 3; // after the comment and the header
+    profile.rows.push_back(row);
+  }
+  return profile;
+}
+
+std::string profileCsv(const sim::Profile& profile, const std::string& model,
+                       const std::string& comment) {
+  std::string label = model;
+  std::replace(label.begin(), label.end(), ',', ' ');
+  std::string csv = "# " + comment + "\nmodel,phase,batch,context,tokens,ms\n";
+  char ms[32];
+  for (const sim::ProfileRow& row : profile.rows) {
+    std::snprintf(ms, sizeof ms, "%.4f", row.ms);
+    csv += label + "," + phaseName(row.phase) + "," + std::to_string(row.batch) + "," +
+           std::to_string(row.context) + "," + std::to_string(row.tokens) + "," + ms + "\n";
+  }
+  return csv;
+}
+
+} // namespace tt::tune

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "sim/profile.h"
+#include "tune/forward_recovery.h"
+
+#include <string>
+#include <vector>
+
+namespace tt::tune {
+
+// Profile rows (sim/README.md, "Profile files") from the measured forwards of a schedule: each
+// forward is written in the shape a profile row describes, and forwards of nearly the same shape
+// (same batch, context and prompt tokens within 10%) become one row at their median time, as a
+// profile row is the median of repeated runs. So `fitProfile` fits the same functional form
+// tgi-sim uses, and every command that takes `--profile FILE` accepts the rows.
+//   decode forwards: `decode` rows (batch = sequences, context = their mean context), or above
+//   the largest CUDA graph an eager decode (`mixed` with tokens = batch + 1);
+//   decode plus completed prompts: `mixed` with the prompts as the chunk;
+//   prompts only: `prefill` with their mean length.
+sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
+                         const std::string& name);
+
+// The profile as a CSV file, `comment` as its first line (after '# ').
+std::string profileCsv(const sim::Profile& profile, const std::string& model,
+                       const std::string& comment);
+
+} // namespace tt::tune
