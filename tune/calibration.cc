@@ -30,8 +30,9 @@ void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& opti
   const int64_t streamed = traffic.streamed();
   if (streamed == 0) {
     throw CalibrationError(
-        "none of the " + count(static_cast<int64_t>(traffic.requests.size()), "generation request") +
-        " of " + trace +
+        "none of the " +
+        count(static_cast<int64_t>(traffic.requests.size()), "generation request") + " of " +
+        trace +
         " was streamed: calibrate reads forwards from token arrival times; capture streamed "
         "traffic (/generate_stream, or stream=true)");
   }
@@ -119,6 +120,30 @@ std::vector<std::string> extrapolations(const Coverage& c, const std::vector<int
   return lines;
 }
 
+// A row far off a first fit is a measurement something unseen spoiled (a chunk of a prompt the
+// capture does not show, a late send that no burst revealed): fitProfile weighs the worst rows
+// most, so such a row would bend the model everywhere. Rows off by more than three times the RMS
+// error (and more than 10%) are left out and the rest fitted again.
+constexpr double kOutlierRms = 3;
+constexpr double kOutlierFloor = 0.10;
+
+sim::FittedProfile fitWithoutOutliers(sim::Profile& profile, int64_t& leftOut) {
+  sim::FittedProfile first = sim::fitProfile(profile);
+  const double limit = std::max(kOutlierFloor, kOutlierRms * first.rmsError());
+  std::vector<sim::ProfileRow> kept;
+  for (size_t i = 0; i < profile.rows.size(); ++i) {
+    if (std::abs(first.rowErrors[i]) <= limit) {
+      kept.push_back(profile.rows[i]);
+    }
+  }
+  leftOut = static_cast<int64_t>(profile.rows.size() - kept.size());
+  if (leftOut == 0) {
+    return first;
+  }
+  profile.rows = std::move(kept);
+  return sim::fitProfile(profile);
+}
+
 } // namespace
 
 void SizeRange::add(int64_t v) {
@@ -175,7 +200,7 @@ Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& o
   const std::string name = "calibrated from trace " + std::to_string(traceId);
   c.profile = profileRows(c.schedule, options.cudaGraphs, name);
   try {
-    c.fitted = sim::fitProfile(c.profile);
+    c.fitted = fitWithoutOutliers(c.profile, c.rowsLeftOut);
   } catch (const sim::ProfileError& e) {
     throw CalibrationError("trace " + std::to_string(traceId) + ": " + e.what());
   }
@@ -193,12 +218,11 @@ Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& o
   const int64_t largestGraph = options.cudaGraphs.empty() ? 0 : options.cudaGraphs.back();
   c.coverage = coverageOf(c.profile, largestGraph);
   c.extrapolations = extrapolations(c.coverage, options.cudaGraphs);
-  c.csv = profileCsv(c.profile, c.modelId.empty() ? "calibrated" : c.modelId,
-                     "calibrated by tracetune from trace " + std::to_string(traceId) + ": " +
-                         count(c.measuredDecode + c.measuredMixed + c.measuredPrefill,
-                               "measured forward") +
-                         " of " + count(static_cast<int64_t>(c.schedule.forwards.size()),
-                                        "recovered forward"));
+  c.csv = profileCsv(
+      c.profile, c.modelId.empty() ? "calibrated" : c.modelId,
+      "calibrated by tracetune from trace " + std::to_string(traceId) + ": " +
+          count(c.measuredDecode + c.measuredMixed + c.measuredPrefill, "measured forward") +
+          " of " + count(static_cast<int64_t>(c.schedule.forwards.size()), "recovered forward"));
   return c;
 }
 

@@ -15,7 +15,7 @@ namespace tt::tune {
 struct CalibrationOptions {
   RecoveryOptions recovery;
   std::vector<int64_t> cudaGraphs{1, 2, 4, 8, 16, 32}; // TGI's default --cuda-graphs
-  int64_t minStreamedRequests = 20; // fewer cannot show a range of batch sizes
+  int64_t minStreamedRequests = 20;                    // fewer cannot show a range of batch sizes
 };
 
 // A closed range of sizes the measured forwards covered.
@@ -52,15 +52,16 @@ struct Calibration {
   int64_t traceId = 0;
   std::string modelId;
   double timeScale = 1;
-  int64_t requests = 0;       // generation requests
-  int64_t streamed = 0;       // of those, with token times
-  int64_t promptsCounted = 0; // prompt sizes from the server's counts
+  int64_t requests = 0;         // generation requests
+  int64_t streamed = 0;         // of those, with token times
+  int64_t promptsCounted = 0;   // prompt sizes from the server's counts
   int64_t promptsEstimated = 0; // from the prompt's characters (proxy's estimate)
   RecoveredSchedule schedule;
   int64_t measuredDecode = 0;
   int64_t measuredMixed = 0;
   int64_t measuredPrefill = 0;
-  sim::Profile profile;     // the rows written
+  sim::Profile profile;      // the rows written
+  int64_t rowsLeftOut = 0;   // rows far off a first fit (see calibration.cc), not written
   sim::FittedProfile fitted; // fitProfile of those rows: what --profile FILE will load
   ForwardFitError forwardError;
   Coverage coverage;

@@ -25,12 +25,18 @@ nlohmann::json rangeJson(const SizeRange& r) {
 // Name and value of each coefficient, in CostCoefficients' order.
 std::vector<std::pair<std::string, double>> coefficients(const sim::CostModel& model) {
   const auto& c = model.coefficients();
-  return {{"prefill_floor_ms", c.prefillFloorMs}, {"decode_floor_ms", c.decodeFloorMs},
-          {"eager_base_ms", c.eagerBaseMs},       {"token_ms", c.tokenMs},
-          {"attn_ms", c.attnMs},                  {"kv_ms", c.kvMs},
-          {"ctx_ms", c.ctxMs},                    {"graph_base_ms", c.graphBaseMs},
-          {"graph_seq_ms", c.graphSeqMs},         {"eager_kv_ms", c.eagerKvMs},
-          {"sharpness", c.sharpness},             {"floor_sharpness", c.floorSharpness}};
+  return {{"prefill_floor_ms", c.prefillFloorMs},
+          {"decode_floor_ms", c.decodeFloorMs},
+          {"eager_base_ms", c.eagerBaseMs},
+          {"token_ms", c.tokenMs},
+          {"attn_ms", c.attnMs},
+          {"kv_ms", c.kvMs},
+          {"ctx_ms", c.ctxMs},
+          {"graph_base_ms", c.graphBaseMs},
+          {"graph_seq_ms", c.graphSeqMs},
+          {"eager_kv_ms", c.eagerKvMs},
+          {"sharpness", c.sharpness},
+          {"floor_sharpness", c.floorSharpness}};
 }
 
 int64_t rowsOf(const sim::Profile& p, sim::ProfileRow::Phase phase) {
@@ -48,15 +54,16 @@ void printCalibration(const Calibration& c, const std::string& profilePath, std:
   }
   out << "\n";
   out << "requests      " << c.requests << " generation, " << c.streamed << " streamed\n";
-  out << "prompt sizes  " << c.promptsCounted << " from the server's counts, "
-      << c.promptsEstimated << " estimated from characters\n";
+  out << "prompt sizes  " << c.promptsCounted << " from the server's counts, " << c.promptsEstimated
+      << " estimated from characters\n";
   out << "forwards      " << c.schedule.forwards.size() << " recovered (tokens within "
       << std::lround(c.schedule.toleranceUs) << " us of a forward's first), "
       << c.measuredDecode + c.measuredMixed + c.measuredPrefill << " measured: " << c.measuredDecode
       << " decode, " << c.measuredMixed << " mixed, " << c.measuredPrefill << " prefill\n";
-  out << "profile rows  " << c.profile.rows.size() << " (decode " << rowsOf(c.profile, Phase::Decode)
-      << ", mixed " << rowsOf(c.profile, Phase::Mixed) << ", prefill "
-      << rowsOf(c.profile, Phase::Prefill) << ")\n";
+  out << "profile rows  " << c.profile.rows.size() << " (decode "
+      << rowsOf(c.profile, Phase::Decode) << ", mixed " << rowsOf(c.profile, Phase::Mixed)
+      << ", prefill " << rowsOf(c.profile, Phase::Prefill) << "), " << c.rowsLeftOut
+      << " left out as far off a first fit\n";
   out << "fit error     rows: worst " << percent(c.fitted.maxAbsError()) << ", RMS "
       << percent(c.fitted.rmsError()) << "; each measured forward: median "
       << percent(c.forwardError.median) << ", p90 " << percent(c.forwardError.p90) << ", p99 "
@@ -97,12 +104,10 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
                    {"measured_mixed", c.measuredMixed},
                    {"measured_prefill", c.measuredPrefill}};
   j["profile_rows"] = c.profile.rows.size();
-  j["fit"] = {{"rows_worst", c.fitted.maxAbsError()},
-              {"rows_rms", c.fitted.rmsError()},
-              {"forwards", c.forwardError.forwards},
-              {"forwards_median", c.forwardError.median},
-              {"forwards_p90", c.forwardError.p90},
-              {"forwards_p99", c.forwardError.p99}};
+  j["profile_rows_left_out"] = c.rowsLeftOut;
+  j["fit"] = {{"rows_worst", c.fitted.maxAbsError()}, {"rows_rms", c.fitted.rmsError()},
+              {"forwards", c.forwardError.forwards},  {"forwards_median", c.forwardError.median},
+              {"forwards_p90", c.forwardError.p90},   {"forwards_p99", c.forwardError.p99}};
   j["coefficients"] = coeffs;
   j["covered"] = {{"decode_batch", rangeJson(c.coverage.decodeBatch)},
                   {"decode_context", rangeJson(c.coverage.decodeContext)},

@@ -17,15 +17,31 @@ struct Sample {
   double ms = 0;
 };
 
-// 10% wide buckets of a positive size.
+// 25% wide buckets of a positive size: fine enough for a smooth model, coarse enough that a row
+// averages many forwards (and that the fit, whose time grows with the rows, stays quick).
 int64_t bucket(int64_t value) {
-  return value <= 0 ? -1 : std::llround(std::log(static_cast<double>(value)) / std::log(1.1));
+  return value <= 0 ? -1 : std::llround(std::log(static_cast<double>(value)) / std::log(1.25));
 }
+
+// A decode row averages at least this many forwards: they are plentiful, and one forward's time
+// carries its end's delivery delay. Prompt forwards are rare and kept one by one.
+constexpr size_t kMinDecodeSamples = 3;
 
 template <typename T> T median(std::vector<T> values) {
   const auto mid = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
   std::nth_element(values.begin(), mid, values.end());
   return *mid;
+}
+
+// The mean, not the median: when the server's sends run late, a forward's measured time is its
+// own plus its end's delay less the previous end's; those delays cancel on average, and over
+// consecutive forwards of one row they telescope, while a median of a bimodal mix does not.
+double mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (const double v : values) {
+    sum += v;
+  }
+  return sum / static_cast<double>(values.size());
 }
 
 const char* phaseName(Phase phase) {
@@ -44,7 +60,6 @@ const char* phaseName(Phase phase) {
 
 sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
                          const std::string& name) {
-  const int64_t largestGraph = cudaGraphs.empty() ? 0 : cudaGraphs.back();
   // (phase, batch, context bucket, chunk bucket) -> samples
   std::map<std::tuple<Phase, int64_t, int64_t, int64_t>, std::vector<Sample>> bins;
   for (const RecoveredForward& f : schedule.forwards) {
@@ -61,8 +76,9 @@ sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<in
     }
     if (f.decodeSeqs > 0 && promptTokens == 0) {
       const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
-      const Phase phase = f.decodeSeqs <= largestGraph ? Phase::Decode : Phase::Mixed;
-      bins[{phase, f.decodeSeqs, bucket(context), -1}].push_back({context, 0, ms});
+      const bool graph = sim::graphBatchFor(cudaGraphs, f.decodeSeqs) > 0;
+      bins[{graph ? Phase::Decode : Phase::Mixed, f.decodeSeqs, bucket(context), -1}].push_back(
+          {context, 0, ms});
     } else if (f.decodeSeqs > 0 && promptTokens > 1) {
       // A chunk of one token would read as an eager decode row (tokens = batch + 1).
       const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
@@ -79,6 +95,9 @@ sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<in
   profile.name = name;
   for (const auto& [key, samples] : bins) {
     const auto& [phase, batch, contextBucket, chunkBucket] = key;
+    if (chunkBucket < 0 && phase != Phase::Prefill && samples.size() < kMinDecodeSamples) {
+      continue;
+    }
     std::vector<int64_t> contexts;
     std::vector<int64_t> chunks;
     std::vector<double> times;
@@ -91,7 +110,7 @@ sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<in
     row.phase = phase;
     row.batch = batch;
     row.context = median(contexts);
-    row.ms = median(times);
+    row.ms = mean(times);
     switch (phase) {
     case Phase::Decode:
       row.tokens = batch;

@@ -10,9 +10,9 @@ namespace tt::tune {
 
 // Profile rows (sim/README.md, "Profile files") from the measured forwards of a schedule: each
 // forward is written in the shape a profile row describes, and forwards of nearly the same shape
-// (same batch, context and prompt tokens within 10%) become one row at their median time, as a
-// profile row is the median of repeated runs. So `fitProfile` fits the same functional form
-// tgi-sim uses, and every command that takes `--profile FILE` accepts the rows.
+// (same batch, context and prompt tokens within 25%) become one row at their mean time. So
+// `fitProfile` fits the same functional form tgi-sim uses, and every command that takes `--profile
+// FILE` accepts the rows.
 //   decode forwards: `decode` rows (batch = sequences, context = their mean context), or above
 //   the largest CUDA graph an eager decode (`mixed` with tokens = batch + 1);
 //   decode plus completed prompts: `mixed` with the prompts as the chunk;

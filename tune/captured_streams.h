@@ -33,10 +33,10 @@ struct CapturedRequest {
 
 struct CapturedTraffic {
   int64_t traceId = 0;
-  std::string modelId;           // /info's model_id
-  double timeScale = 1;          // tgi-sim's --time-scale from /info, 1 for a real TGI
+  std::string modelId;                   // /info's model_id
+  double timeScale = 1;                  // tgi-sim's --time-scale from /info, 1 for a real TGI
   std::vector<CapturedRequest> requests; // generation requests in send order
-  int64_t streamed() const;      // requests with at least one token time
+  int64_t streamed() const;              // requests with at least one token time
 };
 
 // Reads a capture's generation requests and its /info. Throws StoreError for an unknown trace and

@@ -10,10 +10,13 @@ namespace {
 // token comes from a new prefill of the grown prompt (router/src/infer/mod.rs; sim/README.md).
 constexpr int64_t kJobTokens = 1024;
 
-// Token events closer together than this share a forward: a third of the shortest gap between
-// two tokens of one stream. Tokens of one forward leave the server within microseconds; the
-// spread the proxy sees comes from delivery, far below a forward's time.
-constexpr double kToleranceShare = 0.35;
+// Token events closer together than this share a forward: half the median gap between two tokens
+// of one stream. Tokens of one forward leave the server together; the spread the proxy sees comes
+// from delivery. The median, not the shortest gaps: when the server's sends run late (a busy
+// host) one forward's tokens can arrive just before the next forward's, so the shortest gaps
+// between a stream's tokens say nothing about a forward's time. A stream coming again always
+// starts a new forward, whatever the tolerance.
+constexpr double kToleranceShare = 0.5;
 
 struct TokenEvent {
   int64_t tUs = 0;
@@ -21,7 +24,7 @@ struct TokenEvent {
   int64_t index = 0; // 0: the first token
 };
 
-double shortestStep(const CapturedTraffic& traffic) {
+double medianStep(const CapturedTraffic& traffic) {
   std::vector<int64_t> gaps;
   for (const auto& r : traffic.requests) {
     for (size_t j = 1; j < r.tokenUs.size(); ++j) {
@@ -34,7 +37,7 @@ double shortestStep(const CapturedTraffic& traffic) {
     throw CalibrationError("no streamed answer with two tokens or more: calibrate needs "
                            "concurrent streamed requests (stream=true) in the capture");
   }
-  const auto at = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 50);
+  const auto at = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
   std::nth_element(gaps.begin(), at, gaps.end());
   return static_cast<double>(*at);
 }
@@ -120,20 +123,55 @@ bool hiddenOverlap(const std::vector<CapturedRequest>& requests, const std::vect
   return false;
 }
 
+// A server that sends late (its process waited for a CPU) sends the next forward's tokens as soon
+// as that forward is due, which is at once when it was due during the delay: one long gap then a
+// burst of short ones. The burst's total is right, its parts are not: a run of forwards of the
+// same decode batch shares its total evenly; any other run loses its times.
+void shareLateSends(std::vector<RecoveredForward>& forwards, double shortUs) {
+  const auto isShort = [shortUs](const RecoveredForward& f) {
+    return f.durationUs && !f.fromIdle && *f.durationUs < shortUs;
+  };
+  size_t head = 0;
+  while (head < forwards.size()) {
+    size_t last = head;
+    while (last + 1 < forwards.size() && isShort(forwards[last + 1])) {
+      ++last;
+    }
+    if (isShort(forwards[head]) || !forwards[head].durationUs) {
+      // The burst's first forward, which waited for the late send, is not timed: no total.
+      for (size_t k = head; k <= last; ++k) {
+        forwards[k].durationUs.reset();
+      }
+    } else if (last > head) {
+      bool alike = true;
+      for (size_t k = head; k <= last; ++k) {
+        alike = alike && forwards[k].prompts.empty() &&
+                forwards[k].decodeSeqs == forwards[head].decodeSeqs;
+      }
+      const double total = static_cast<double>(forwards[last].endUs - *forwards[head].startUs);
+      const double share = total / static_cast<double>(last - head + 1);
+      for (size_t k = head; k <= last; ++k) {
+        forwards[k].durationUs = alike ? std::optional<double>(share) : std::nullopt;
+      }
+    }
+    head = last + 1;
+  }
+}
+
 } // namespace
 
 std::optional<double> RecoveredForward::ms() const {
-  if (!startUs) {
+  if (!durationUs) {
     return std::nullopt;
   }
-  return static_cast<double>(endUs - *startUs) / 1000.0;
+  return *durationUs / 1000.0;
 }
 
 RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const RecoveryOptions& options) {
   const auto& requests = traffic.requests;
   RecoveredSchedule schedule;
-  schedule.minStepUs = shortestStep(traffic);
-  const double tol = kToleranceShare * schedule.minStepUs;
+  schedule.medianStepUs = medianStep(traffic);
+  const double tol = kToleranceShare * schedule.medianStepUs;
   schedule.toleranceUs = tol;
 
   std::vector<size_t> hidden; // few in a streamed capture; checked one by one
@@ -176,7 +214,8 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
       f.fromIdle = true;
     } else {
       const double previousEnd = static_cast<double>(schedule.forwards[k - 1].endUs);
-      if (static_cast<double>(inFlight.upTo(previousEnd - tol)) >= static_cast<double>(f.endUs) - tol) {
+      if (static_cast<double>(inFlight.upTo(previousEnd - tol)) >=
+          static_cast<double>(f.endUs) - tol) {
         f.startUs = schedule.forwards[k - 1].endUs;
       } else {
         f.fromIdle = true;
@@ -206,8 +245,8 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
       }
       if (!f.prompts.empty() && !f.fromIdle) {
         const auto& previous = schedule.forwards[k - 1];
-        if (!previous.startUs ||
-            static_cast<double>(latestFirstArrival) <= static_cast<double>(*previous.startUs) + tol) {
+        if (!previous.startUs || static_cast<double>(latestFirstArrival) <=
+                                     static_cast<double>(*previous.startUs) + tol) {
           known = false;
         }
       }
@@ -223,8 +262,12 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
       }
     }
     f.composition = known && f.startUs.has_value();
+    if (f.startUs) {
+      f.durationUs = static_cast<double>(f.endUs - *f.startUs);
+    }
     schedule.forwards.push_back(std::move(f));
   }
+  shareLateSends(schedule.forwards, tol);
   return schedule;
 }
 

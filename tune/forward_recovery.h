@@ -11,19 +11,22 @@ namespace tt::tune {
 
 // One forward pass of the server, recovered from the token events of a capture.
 struct RecoveredForward {
-  int64_t endUs = 0;                // the first token arrival of the forward
-  std::optional<int64_t> startUs;   // when the server began it, where the capture shows it
-  int64_t tokens = 0;               // token events it emitted (one per stream in it)
-  int64_t decodeSeqs = 0;           // streams that got their second or later token
-  int64_t kvTokens = 0;             // KV tokens those streams attend: prompt + generated so far
-  int64_t maxContext = 0;           // the longest of those contexts
-  std::vector<int64_t> prompts;     // prompt lengths whose first token it emitted
-  bool fromIdle = false;            // began at a request's arrival, not at the previous forward's end
-  bool composition = false;         // everything it computed is known (see forward_recovery.cc)
+  int64_t endUs = 0;              // the first token arrival of the forward
+  std::optional<int64_t> startUs; // when the server began it, where the capture shows it
+  int64_t tokens = 0;             // token events it emitted (one per stream in it)
+  int64_t decodeSeqs = 0;         // streams that got their second or later token
+  int64_t kvTokens = 0;           // KV tokens those streams attend: prompt + generated so far
+  int64_t maxContext = 0;         // the longest of those contexts
+  std::vector<int64_t> prompts;   // prompt lengths whose first token it emitted
+  bool fromIdle = false;          // began at a request's arrival, not at the previous forward's end
+  bool composition = false;       // everything it computed is known (see forward_recovery.cc)
+  // Its time: end less start, or its share of a run of late sends (see forward_recovery.cc);
+  // none where the start is unknown or a late send hides it.
+  std::optional<double> durationUs;
 
-  std::optional<double> ms() const; // its duration, where its start is known
+  std::optional<double> ms() const;
   // Timed and fully known: a measurement of the cost model at its shape.
-  bool measured() const { return composition && startUs.has_value(); }
+  bool measured() const { return composition && durationUs.has_value(); }
 };
 
 struct RecoveryOptions {
@@ -34,8 +37,8 @@ struct RecoveryOptions {
 
 struct RecoveredSchedule {
   std::vector<RecoveredForward> forwards;
-  double toleranceUs = 0; // token events closer than this to a forward's first one belong to it
-  double minStepUs = 0;   // the shortest gap between a stream's tokens (2nd percentile)
+  double toleranceUs = 0;  // token events closer than this to a forward's first one belong to it
+  double medianStepUs = 0; // the median gap between two tokens of one stream
 };
 
 // Groups the token events of all streams into forwards: TGI sends the tokens of every stream in

@@ -81,9 +81,8 @@ inline Agreement agreement(const std::vector<TrueStep>& truth,
     const auto it = std::lower_bound(visible.begin(), visible.end(), t,
                                      [](const TrueStep* s, double v) { return s->endUs < v; });
     const TrueStep* best = it == visible.end() ? visible.back() : *it;
-    if (it != visible.begin() &&
-        std::abs(static_cast<double>((*(it - 1))->endUs) - t) <
-            std::abs(static_cast<double>(best->endUs) - t)) {
+    if (it != visible.begin() && std::abs(static_cast<double>((*(it - 1))->endUs) - t) <
+                                     std::abs(static_cast<double>(best->endUs) - t)) {
       best = *(it - 1);
     }
     return best;

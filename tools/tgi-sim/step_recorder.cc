@@ -36,8 +36,7 @@ StepRecorder::~StepRecorder() {
 
 void StepRecorder::onForward(const sim::ForwardRecord& r, int64_t /*intendedNs*/,
                              int64_t /*firedNs*/, std::span<const sim::TokenEvent> events) {
-  std::fprintf(file_,
-               "%" PRId64 ",%" PRId64 ",%s,%d,%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu\n",
+  std::fprintf(file_, "%" PRId64 ",%" PRId64 ",%s,%d,%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu\n",
                r.startUs, r.startUs + r.durationUs, kindName(r.kind), r.batchSize, r.decodeSeqs,
                r.prefillTokens, r.kvTokens, r.graphBatch, events.size());
 }

@@ -1,6 +1,7 @@
 #include "tools/tracetune/command.h"
 
 #include "tools/tracetune/analyze_command.h"
+#include "tools/tracetune/calibrate_command.h"
 #include "tools/tracetune/demo_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
@@ -9,7 +10,6 @@
 #include "tools/tracetune/recommend_command.h"
 #include "tools/tracetune/replay_command.h"
 #include "tools/tracetune/simulate_command.h"
-#include "tools/tracetune/calibrate_command.h"
 #include "tools/tracetune/traces_command.h"
 
 #include <exception>
