@@ -16,6 +16,9 @@ std::string count(int64_t n, const std::string& what) {
 }
 
 double quantile(std::vector<double> sorted, double q) {
+  if (sorted.empty()) {
+    return 0;
+  }
   std::sort(sorted.begin(), sorted.end());
   const auto at = static_cast<size_t>(std::floor(q * static_cast<double>(sorted.size() - 1)));
   return sorted[at];

@@ -73,9 +73,10 @@ TEST_CASE("calibrate refuses a capture that cannot determine a model, in one lin
       // Each stream ends long before the next begins.
       {"one at a time", kTgiInfo, streams(40, 20, 1'000'000), "never more than one stream"},
   };
-  for (const Case& c : cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
     INFO(c.name);
-    const std::string db = dir.file(std::string(c.name) + ".db");
+    const std::string db = dir.file("case" + std::to_string(i) + ".db");
     const RunResult r = calibrate(db, c.info, c.exchanges, out);
     INFO(r.out << r.err);
     CHECK(r.exitCode == 1);
