@@ -1,5 +1,6 @@
 #include "tune/calibration.h"
 
+#include "tune/calibration_fit.h"
 #include "tune/calibration_rows.h"
 
 #include <algorithm>
@@ -123,30 +124,6 @@ std::vector<std::string> extrapolations(const Coverage& c, const std::vector<int
   return lines;
 }
 
-// A row far off a first fit is a measurement something unseen spoiled (a chunk of a prompt the
-// capture does not show, a late send that no burst revealed): fitProfile weighs the worst rows
-// most, so such a row would bend the model everywhere. Rows off by more than three times the RMS
-// error (and more than 10%) are left out and the rest fitted again.
-constexpr double kOutlierRms = 3;
-constexpr double kOutlierFloor = 0.10;
-
-sim::FittedProfile fitWithoutOutliers(sim::Profile& profile, int64_t& leftOut) {
-  sim::FittedProfile first = sim::fitProfile(profile);
-  const double limit = std::max(kOutlierFloor, kOutlierRms * first.rmsError());
-  std::vector<sim::ProfileRow> kept;
-  for (size_t i = 0; i < profile.rows.size(); ++i) {
-    if (std::abs(first.rowErrors[i]) <= limit) {
-      kept.push_back(profile.rows[i]);
-    }
-  }
-  leftOut = static_cast<int64_t>(profile.rows.size() - kept.size());
-  if (leftOut == 0) {
-    return first;
-  }
-  profile.rows = std::move(kept);
-  return sim::fitProfile(profile);
-}
-
 } // namespace
 
 void SizeRange::add(int64_t v) {
@@ -171,9 +148,13 @@ bool Coverage::covers(const sim::ProfileRow& row) const {
 }
 
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options) {
-  const CapturedTraffic traffic = readCapturedTraffic(store, traceId);
+  return calibrateTraffic(readCapturedTraffic(store, traceId), options);
+}
+
+Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOptions& options) {
   checkTraffic(traffic, options);
 
+  const int64_t traceId = traffic.traceId;
   Calibration c;
   c.traceId = traceId;
   c.modelId = traffic.modelId;
@@ -201,9 +182,16 @@ Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& o
   checkSchedule(c);
 
   const std::string name = "calibrated from trace " + std::to_string(traceId);
-  c.profile = profileRows(c.schedule, options.cudaGraphs, name);
+  const MeasuredRows rows = profileRows(c.schedule, options.cudaGraphs, name);
+  c.measured = rows.profile;
+  const RobustFit fit = robustFit(rows.points);
+  c.rowErrors = fit.errors;
+  c.rowsLeftOut = fit.leftOut;
+  const int64_t largestGraph = options.cudaGraphs.empty() ? 0 : options.cudaGraphs.back();
+  c.coverage = coverageOf(c.measured, largestGraph);
+  c.profile = gridRows(fit.model, c.coverage, options.cudaGraphs, name);
   try {
-    c.fitted = fitWithoutOutliers(c.profile, c.rowsLeftOut);
+    c.fitted = sim::fitProfile(c.profile);
   } catch (const sim::ProfileError& e) {
     throw CalibrationError("trace " + std::to_string(traceId) + ": " + e.what());
   }
@@ -218,12 +206,12 @@ Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& o
                     .median = quantile(errors, 0.5),
                     .p90 = quantile(errors, 0.9),
                     .p99 = quantile(errors, 0.99)};
-  const int64_t largestGraph = options.cudaGraphs.empty() ? 0 : options.cudaGraphs.back();
-  c.coverage = coverageOf(c.profile, largestGraph);
   c.extrapolations = extrapolations(c.coverage, options.cudaGraphs);
   c.csv = profileCsv(
       c.profile, c.modelId.empty() ? "calibrated" : c.modelId,
-      "calibrated by tracetune from trace " + std::to_string(traceId) + ": " +
+      "calibrated by tracetune from trace " + std::to_string(traceId) +
+          ": the fitted model's times at shapes inside the covered range, fitted to " +
+          count(static_cast<int64_t>(c.measured.rows.size()), "row") + " of " +
           count(c.measuredDecode + c.measuredMixed + c.measuredPrefill, "measured forward") +
           " of " + count(static_cast<int64_t>(c.schedule.forwards.size()), "recovered forward"));
   return c;

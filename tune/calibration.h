@@ -60,18 +60,23 @@ struct Calibration {
   int64_t measuredDecode = 0;
   int64_t measuredMixed = 0;
   int64_t measuredPrefill = 0;
-  sim::Profile profile;      // the rows written
-  int64_t rowsLeftOut = 0;   // rows far off a first fit (see calibration.cc), not written
-  sim::FittedProfile fitted; // fitProfile of those rows: what --profile FILE will load
-  ForwardFitError forwardError;
+  sim::Profile measured;         // rows of the measured forwards (calibration_rows.h)
+  std::vector<double> rowErrors; // the robust fit's relative error on each of them
+  int64_t rowsLeftOut = 0;       // rows far off a first fit, not fitted (calibration_fit.h)
+  sim::Profile profile;          // the rows written: the fitted model on a grid of covered shapes
+  sim::FittedProfile fitted;     // fitProfile of those rows: what --profile FILE will load
+  ForwardFitError forwardError;  // of `fitted`
   Coverage coverage;
   std::vector<std::string> extrapolations; // one line each, with the traffic that would help
   std::string csv;                         // the profile file
 };
 
-// `tracetune calibrate`: recovers the forwards of a capture, writes them as profile rows and fits
-// the cost model to them (docs/calibrate.md). Throws StoreError for an unknown trace and
+// `tracetune calibrate`: recovers the forwards of a capture, fits the cost model to them and
+// writes it as profile rows (docs/calibrate.md). Throws StoreError for an unknown trace and
 // CalibrationError, one line, when the capture cannot determine a model.
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options);
+
+// The same from traffic already read (readCapturedTraffic, or a simulation's token times).
+Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOptions& options);
 
 } // namespace tt::tune

@@ -1,5 +1,7 @@
 #include "tune/calibration_report.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace tt::tune {
@@ -44,6 +46,22 @@ int64_t rowsOf(const sim::Profile& p, sim::ProfileRow::Phase phase) {
                        [phase](const sim::ProfileRow& r) { return r.phase == phase; });
 }
 
+double worst(const std::vector<double>& errors) {
+  double w = 0;
+  for (const double e : errors) {
+    w = std::max(w, std::abs(e));
+  }
+  return w;
+}
+
+double rms(const std::vector<double>& errors) {
+  double sum = 0;
+  for (const double e : errors) {
+    sum += e * e;
+  }
+  return errors.empty() ? 0 : std::sqrt(sum / static_cast<double>(errors.size()));
+}
+
 } // namespace
 
 void printCalibration(const Calibration& c, const std::string& profilePath, std::ostream& out) {
@@ -60,12 +78,14 @@ void printCalibration(const Calibration& c, const std::string& profilePath, std:
       << std::lround(c.schedule.toleranceUs) << " us of a forward's first), "
       << c.measuredDecode + c.measuredMixed + c.measuredPrefill << " measured: " << c.measuredDecode
       << " decode, " << c.measuredMixed << " mixed, " << c.measuredPrefill << " prefill\n";
-  out << "profile rows  " << c.profile.rows.size() << " (decode "
-      << rowsOf(c.profile, Phase::Decode) << ", mixed " << rowsOf(c.profile, Phase::Mixed)
-      << ", prefill " << rowsOf(c.profile, Phase::Prefill) << "), " << c.rowsLeftOut
-      << " left out as far off a first fit\n";
-  out << "fit error     rows: worst " << percent(c.fitted.maxAbsError()) << ", RMS "
-      << percent(c.fitted.rmsError()) << "; each measured forward: median "
+  out << "rows          " << c.measured.rows.size() << " measured (decode "
+      << rowsOf(c.measured, Phase::Decode) << ", mixed " << rowsOf(c.measured, Phase::Mixed)
+      << ", prefill " << rowsOf(c.measured, Phase::Prefill) << "), " << c.rowsLeftOut
+      << " left out as far off a first fit; " << c.profile.rows.size()
+      << " written (the fitted model at covered shapes; refitted within "
+      << percent(c.fitted.maxAbsError()) << ")\n";
+  out << "fit error     rows: worst " << percent(worst(c.rowErrors)) << ", RMS "
+      << percent(rms(c.rowErrors)) << "; each measured forward: median "
       << percent(c.forwardError.median) << ", p90 " << percent(c.forwardError.p90) << ", p99 "
       << percent(c.forwardError.p99) << "\n";
   out << "covered       decode batch " << range(c.coverage.decodeBatch) << " at context "
@@ -103,11 +123,13 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
                    {"measured_decode", c.measuredDecode},
                    {"measured_mixed", c.measuredMixed},
                    {"measured_prefill", c.measuredPrefill}};
+  j["measured_rows"] = c.measured.rows.size();
+  j["measured_rows_left_out"] = c.rowsLeftOut;
   j["profile_rows"] = c.profile.rows.size();
-  j["profile_rows_left_out"] = c.rowsLeftOut;
-  j["fit"] = {{"rows_worst", c.fitted.maxAbsError()}, {"rows_rms", c.fitted.rmsError()},
-              {"forwards", c.forwardError.forwards},  {"forwards_median", c.forwardError.median},
-              {"forwards_p90", c.forwardError.p90},   {"forwards_p99", c.forwardError.p99}};
+  j["profile_refit_worst"] = c.fitted.maxAbsError();
+  j["fit"] = {{"rows_worst", worst(c.rowErrors)},    {"rows_rms", rms(c.rowErrors)},
+              {"forwards", c.forwardError.forwards}, {"forwards_median", c.forwardError.median},
+              {"forwards_p90", c.forwardError.p90},  {"forwards_p99", c.forwardError.p99}};
   j["coefficients"] = coeffs;
   j["covered"] = {{"decode_batch", rangeJson(c.coverage.decodeBatch)},
                   {"decode_context", rangeJson(c.coverage.decodeContext)},

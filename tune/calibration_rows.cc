@@ -15,7 +15,29 @@ struct Sample {
   int64_t context = 0;
   int64_t chunk = 0;
   double ms = 0;
+  sim::ForwardShape shape;
 };
+
+// The mean of the samples' shapes (a graph batch is the same in a row: the row has one batch).
+sim::ForwardShape meanShape(const std::vector<Sample>& samples) {
+  double prefillTokens = 0;
+  double prefillAttention = 0;
+  double kvTokens = 0;
+  double maxContext = 0;
+  for (const Sample& s : samples) {
+    prefillTokens += static_cast<double>(s.shape.prefillTokens);
+    prefillAttention += s.shape.prefillAttention;
+    kvTokens += static_cast<double>(s.shape.kvTokens);
+    maxContext += static_cast<double>(s.shape.maxContext);
+  }
+  const auto n = static_cast<double>(samples.size());
+  sim::ForwardShape shape = samples.front().shape;
+  shape.prefillTokens = std::llround(prefillTokens / n);
+  shape.prefillAttention = prefillAttention / n;
+  shape.kvTokens = std::llround(kvTokens / n);
+  shape.maxContext = std::llround(maxContext / n);
+  return shape;
+}
 
 // 25% wide buckets of a positive size: fine enough for a smooth model, coarse enough that a row
 // averages many forwards (and that the fit, whose time grows with the rows, stays quick).
@@ -58,7 +80,7 @@ const char* phaseName(Phase phase) {
 
 } // namespace
 
-sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
+MeasuredRows profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
                          const std::string& name) {
   // (phase, batch, context bucket, chunk bucket) -> samples
   std::map<std::tuple<Phase, int64_t, int64_t, int64_t>, std::vector<Sample>> bins;
@@ -74,24 +96,26 @@ sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<in
     if (ms <= 0) {
       continue;
     }
+    const sim::ForwardShape shape = forwardShape(f, cudaGraphs);
     if (f.decodeSeqs > 0 && promptTokens == 0) {
       const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
       const bool graph = sim::graphBatchFor(cudaGraphs, f.decodeSeqs) > 0;
       bins[{graph ? Phase::Decode : Phase::Mixed, f.decodeSeqs, bucket(context), -1}].push_back(
-          {context, 0, ms});
+          {context, 0, ms, shape});
     } else if (f.decodeSeqs > 0 && promptTokens > 1) {
       // A chunk of one token would read as an eager decode row (tokens = batch + 1).
       const int64_t context = std::max<int64_t>(f.kvTokens / f.decodeSeqs, 1);
       bins[{Phase::Mixed, f.decodeSeqs, bucket(context), bucket(promptTokens)}].push_back(
-          {context, promptTokens, ms});
+          {context, promptTokens, ms, shape});
     } else if (f.decodeSeqs == 0 && !f.prompts.empty()) {
       const auto batch = static_cast<int64_t>(f.prompts.size());
       const int64_t context = std::max<int64_t>(promptTokens / batch, 1);
-      bins[{Phase::Prefill, batch, bucket(context), -1}].push_back({context, 0, ms});
+      bins[{Phase::Prefill, batch, bucket(context), -1}].push_back({context, 0, ms, shape});
     }
   }
 
-  sim::Profile profile;
+  MeasuredRows out;
+  sim::Profile& profile = out.profile;
   profile.name = name;
   for (const auto& [key, samples] : bins) {
     const auto& [phase, batch, contextBucket, chunkBucket] = key;
@@ -124,8 +148,9 @@ sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<in
     }
     row.line = static_cast<int>(profile.rows.size()) + 3; // after the comment and the header
     profile.rows.push_back(row);
+    out.points.push_back({meanShape(samples), row.ms});
   }
-  return profile;
+  return out;
 }
 
 std::string profileCsv(const sim::Profile& profile, const std::string& model,

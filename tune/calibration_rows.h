@@ -17,7 +17,14 @@ namespace tt::tune {
 //   the largest CUDA graph an eager decode (`mixed` with tokens = batch + 1);
 //   decode plus completed prompts: `mixed` with the prompts as the chunk;
 //   prompts only: `prefill` with their mean length.
-sim::Profile profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
+struct MeasuredRows {
+  sim::Profile profile;
+  // One per row: the mean shape of its forwards as the server ran them (their longest context,
+  // their CUDA graph's padding, each prompt's own attention) and their mean time, which a fit
+  // can use where a row's shape is coarser.
+  std::vector<sim::FitPoint> points;
+};
+MeasuredRows profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
                          const std::string& name);
 
 // The profile as a CSV file, `comment` as its first line (after '# ').
