@@ -150,47 +150,6 @@ struct FitFunctor : Eigen::DenseFunctor<double> {
   }
 };
 
-// Starting point read off the rows (roofline reasoning), so the fit starts in the right basin.
-CostCoefficients initialGuess(const Profile& profile) {
-  CostCoefficients c;
-  double minDecode = 1e300;
-  double minPrefill = 1e300;
-  double minMixed = 1e300;
-  double largestPrefillMs = 0;
-  int64_t largestPrefillTokens = 1;
-  for (const auto& row : profile.rows) {
-    switch (row.phase) {
-    case ProfileRow::Phase::Decode:
-      minDecode = std::min(minDecode, row.ms);
-      break;
-    case ProfileRow::Phase::Prefill:
-      minPrefill = std::min(minPrefill, row.ms);
-      if (row.tokens > largestPrefillTokens) {
-        largestPrefillTokens = row.tokens;
-        largestPrefillMs = row.ms;
-      }
-      break;
-    case ProfileRow::Phase::Mixed:
-      minMixed = std::min(minMixed, row.ms);
-      break;
-    }
-  }
-  c.prefillFloorMs = minPrefill;
-  c.eagerBaseMs = minPrefill / 4;
-  c.decodeFloorMs = minMixed;
-  c.tokenMs = largestPrefillMs / static_cast<double>(largestPrefillTokens) * 0.9;
-  c.attnMs = c.tokenMs * 1e-4;
-  c.graphBaseMs = minDecode * 0.95;
-  c.graphSeqMs = minDecode * 5e-4;
-  // KV bytes per token over bandwidth is roughly 1/500 of a token's GEMM time on an H100.
-  c.kvMs = c.tokenMs / 500;
-  c.ctxMs = c.kvMs * 8;
-  c.eagerKvMs = c.kvMs;
-  c.sharpness = 8;
-  c.floorSharpness = 8;
-  return c;
-}
-
 } // namespace
 
 Profile parseProfile(std::string_view text, const std::string& source) {
@@ -272,6 +231,88 @@ double FittedProfile::rmsError() const {
   return rowErrors.empty() ? 0 : std::sqrt(sum / static_cast<double>(rowErrors.size()));
 }
 
+CostCoefficients initialGuess(const std::vector<FitPoint>& points) {
+  CostCoefficients c;
+  double minDecode = 1e300;
+  double minPrefill = 1e300;
+  double minMixed = 1e300;
+  double largestPrefillMs = 0;
+  int64_t largestPrefillTokens = 1;
+  for (const auto& p : points) {
+    const ForwardShape& s = p.shape;
+    if (s.prefillTokens == 0 && s.graphBatch > 0) {
+      minDecode = std::min(minDecode, p.ms);
+    } else if (s.decodeSeqs == 0) {
+      minPrefill = std::min(minPrefill, p.ms);
+      if (s.prefillTokens > largestPrefillTokens) {
+        largestPrefillTokens = s.prefillTokens;
+        largestPrefillMs = p.ms;
+      }
+    } else {
+      minMixed = std::min(minMixed, p.ms);
+    }
+  }
+  c.prefillFloorMs = minPrefill;
+  c.eagerBaseMs = minPrefill / 4;
+  c.decodeFloorMs = minMixed;
+  c.tokenMs = largestPrefillMs / static_cast<double>(largestPrefillTokens) * 0.9;
+  c.attnMs = c.tokenMs * 1e-4;
+  c.graphBaseMs = minDecode * 0.95;
+  c.graphSeqMs = minDecode * 5e-4;
+  // KV bytes per token over bandwidth is roughly 1/500 of a token's GEMM time on an H100.
+  c.kvMs = c.tokenMs / 500;
+  c.ctxMs = c.kvMs * 8;
+  c.eagerKvMs = c.kvMs;
+  c.sharpness = 8;
+  c.floorSharpness = 8;
+  return c;
+}
+
+CostCoefficients fitPoints(const std::vector<FitPoint>& points, const CostCoefficients& start,
+                           int reweightedPasses) {
+  std::vector<ForwardShape> shapes;
+  std::vector<double> measured;
+  for (const auto& p : points) {
+    shapes.push_back(p.shape);
+    measured.push_back(p.ms);
+  }
+  std::vector<double> weights(shapes.size(), 1.0);
+  FitFunctor functor(shapes, measured, weights);
+  const auto first = start.toArray();
+  Eigen::VectorXd x(CostCoefficients::kCount);
+  for (int i = 0; i < CostCoefficients::kCount; ++i) {
+    x[i] = std::log(first[static_cast<size_t>(i)]);
+  }
+  // Plain least squares first, then iteratively reweighted passes (Lawson's method) that move
+  // the solution towards the smallest worst-row error, since the promise is a bound on every row.
+  Eigen::VectorXd residuals(static_cast<Eigen::Index>(shapes.size()));
+  for (int pass = 0; pass <= reweightedPasses; ++pass) {
+    if (pass > 0) {
+      const std::vector<double> previous = weights;
+      std::fill(weights.begin(), weights.end(), 1.0);
+      functor(x, residuals);
+      const double meanAbs = residuals.cwiseAbs().mean();
+      double norm = 0;
+      for (size_t i = 0; i < weights.size(); ++i) {
+        // Lawson update on squared weights: w_i^2 <- w_i^2 * |r_i| / mean |r|, kept away from 0.
+        const double share = std::abs(residuals[static_cast<Eigen::Index>(i)]) / meanAbs;
+        weights[i] = previous[i] * std::sqrt(std::max(share, 1e-3));
+        norm += weights[i] * weights[i];
+      }
+      norm = std::sqrt(norm / static_cast<double>(weights.size()));
+      for (double& w : weights) {
+        w /= norm;
+      }
+    }
+    Eigen::LevenbergMarquardt<FitFunctor> lm(functor);
+    lm.setMaxfev(4000);
+    lm.setXtol(1e-12);
+    lm.setFtol(1e-12);
+    lm.minimize(x);
+  }
+  return FitFunctor::coefficientsOf(x);
+}
+
 FittedProfile fitProfile(const Profile& profile) {
   bool hasPhase[3] = {false, false, false};
   for (const auto& row : profile.rows) {
@@ -281,54 +322,16 @@ FittedProfile fitProfile(const Profile& profile) {
     throw ProfileError(profile.name +
                        ":1: the profile needs decode, prefill and mixed rows to fit the model");
   }
-  std::vector<ForwardShape> shapes;
-  std::vector<double> measured;
+  std::vector<FitPoint> points;
   for (const auto& row : profile.rows) {
-    shapes.push_back(shapeOf(row));
-    measured.push_back(row.ms);
+    points.push_back({shapeOf(row), row.ms});
   }
-  std::vector<double> weights(shapes.size(), 1.0);
-  FitFunctor functor(shapes, measured, weights);
-
-  const auto start = initialGuess(profile).toArray();
-  Eigen::VectorXd x(CostCoefficients::kCount);
-  for (int i = 0; i < CostCoefficients::kCount; ++i) {
-    x[i] = std::log(start[static_cast<size_t>(i)]);
-  }
-  // Plain least squares first, then iteratively reweighted passes (Lawson's method) that move
-  // the solution towards the smallest worst-row error, since the promise is a bound on every row.
-  constexpr int kPasses = 12;
-  Eigen::VectorXd residuals(static_cast<Eigen::Index>(shapes.size()));
-  for (int pass = 0; pass < kPasses; ++pass) {
-    Eigen::LevenbergMarquardt<FitFunctor> lm(functor);
-    lm.setMaxfev(4000);
-    lm.setXtol(1e-12);
-    lm.setFtol(1e-12);
-    lm.minimize(x);
-    const std::vector<double> previous = weights;
-    std::fill(weights.begin(), weights.end(), 1.0);
-    functor(x, residuals);
-    const double meanAbs = residuals.cwiseAbs().mean();
-    double norm = 0;
-    for (size_t i = 0; i < weights.size(); ++i) {
-      // Lawson update on squared weights: w_i^2 <- w_i^2 * |r_i| / mean |r|, kept away from 0.
-      const double share = std::abs(residuals[static_cast<Eigen::Index>(i)]) / meanAbs;
-      weights[i] = previous[i] * std::sqrt(std::max(share, 1e-3));
-      norm += weights[i] * weights[i];
-    }
-    norm = std::sqrt(norm / static_cast<double>(weights.size()));
-    for (double& w : weights) {
-      w /= norm;
-    }
-  }
-  std::fill(weights.begin(), weights.end(), 1.0);
-
+  constexpr int kReweightedPasses = 11;
   FittedProfile fitted;
   fitted.name = profile.name;
-  fitted.model = CostModel(FitFunctor::coefficientsOf(x));
-  functor(x, residuals);
-  for (Eigen::Index i = 0; i < residuals.size(); ++i) {
-    fitted.rowErrors.push_back(residuals[i]);
+  fitted.model = CostModel(fitPoints(points, initialGuess(points), kReweightedPasses));
+  for (const auto& p : points) {
+    fitted.rowErrors.push_back(fitted.model.forwardMs(p.shape) / p.ms - 1.0);
   }
   return fitted;
 }

@@ -46,8 +46,23 @@ struct FittedProfile {
   double rmsError() const;
 };
 
-// Least-squares fit of the relative error (Levenberg-Marquardt), then a few reweighted passes
-// that shrink the worst rows' error. Throws ProfileError when the rows cannot determine the
+// A forward's shape and its measured time: what a fit of the cost model sees.
+struct FitPoint {
+  ForwardShape shape;
+  double ms = 0;
+};
+
+// A starting point read off the points (roofline reasoning), so a fit starts in the right basin.
+// Decode points are graph forwards without prompts, prefill points have no decoding sequences.
+CostCoefficients initialGuess(const std::vector<FitPoint>& points);
+
+// Least-squares fit of the relative error (Levenberg-Marquardt) from `start`, then
+// `reweightedPasses` passes that reweight towards the worst points (Lawson's method) and fit again.
+CostCoefficients fitPoints(const std::vector<FitPoint>& points, const CostCoefficients& start,
+                           int reweightedPasses);
+
+// fitPoints of the rows' shapes from initialGuess, with 11 reweighted passes that shrink the worst
+// rows' error. Throws ProfileError when the rows cannot determine the
 // model (no decode, prefill or mixed rows).
 FittedProfile fitProfile(const Profile& profile);
 

@@ -2,12 +2,14 @@
 
 #include "core/clock.h"
 #include "sim/profile_source.h"
+#include "tools/tgi-sim/step_recorder.h"
 
 #include <arpa/inet.h>
 #include <uv.h>
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 namespace tt::tgisim {
 namespace {
@@ -79,6 +81,8 @@ void setupTgiSim(CLI::App& app, TgiSimOptions& o) {
                  "Chance that each token after the first is end-of-sequence (0: never)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--steps-out", o.stepsOut,
+                 "Write every forward (virtual start and end, composition) to this CSV");
 }
 
 std::optional<ServerConfig> buildServerConfig(const TgiSimOptions& o, std::string* error,
@@ -128,12 +132,22 @@ int runTgiSim(const TgiSimOptions& options) {
   for (const auto& note : notes) {
     std::cerr << "tgi-sim: note: " << note << "\n";
   }
+  std::unique_ptr<StepRecorder> steps;
+  if (!options.stepsOut.empty()) {
+    try {
+      steps = std::make_unique<StepRecorder>(options.stepsOut);
+    } catch (const std::exception& e) {
+      std::cerr << "tgi-sim: " << e.what() << "\n";
+      return 2;
+    }
+  }
   uv_loop_t loop;
   uv_loop_init(&loop);
   MonotonicClock clock;
   int exitCode = 0;
   {
     Server server(loop, *config, clock);
+    server.driver().setObserver(steps.get());
     if (server.start(&error) != 0) {
       std::cerr << "tgi-sim: " << error << "\n";
       exitCode = 1;

@@ -23,6 +23,7 @@ struct TgiSimOptions {
   std::string modelId;
   double timeScale = 1.0;
   double eosProbability = 0;
+  std::string stepsOut; // --steps-out: every forward to this CSV (step_recorder.h)
 };
 
 // Declares every flag on `app`, writing into `options`.

@@ -1,6 +1,7 @@
 #include "tools/tracetune/command.h"
 
 #include "tools/tracetune/analyze_command.h"
+#include "tools/tracetune/calibrate_command.h"
 #include "tools/tracetune/demo_command.h"
 #include "tools/tracetune/export_command.h"
 #include "tools/tracetune/import_command.h"
@@ -34,6 +35,7 @@ void setupApp(CLI::App& app, Runner& runner) {
   setupReplay(app, runner);
   setupMerge(app, runner);
   setupSimulate(app, runner);
+  setupCalibrate(app, runner);
   setupRecommend(app, runner);
   setupAnalyze(app, runner);
   setupTraces(app, runner);

@@ -1,0 +1,119 @@
+// Captures `tracetune calibrate` must refuse, each with one line saying what is missing and what
+// traffic would fix it, and never a model fitted on nothing; built in memory, run through the
+// command line.
+#include "tests/support/run_process.h"
+#include "tests/support/sample_exchange.h"
+#include "tests/support/temp_dir.h"
+
+#include "schema/store.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tt::test {
+namespace {
+
+constexpr const char* kTgiInfo = R"({"model_id":"org/model","max_total_tokens":4096})";
+
+// Streams of `tokens` tokens, `spacingUs` apart, starting `gapUs` after each other; every token
+// of every stream at a multiple of 10 ms, as a server's forwards would send them.
+std::vector<Exchange> streams(int count, int tokens, int64_t gapUs) {
+  std::vector<Exchange> out;
+  for (int i = 0; i < count; ++i) {
+    Exchange e = sampleExchange(i, tokens);
+    e.sentUs = i * gapUs;
+    e.intendedUs = e.sentUs;
+    e.tokenTimesUs.clear();
+    for (int k = 0; k < tokens; ++k) {
+      e.tokenTimesUs.push_back(e.sentUs + 15'000 + k * 10'000);
+    }
+    e.endUs = e.tokenTimesUs.back();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+RunResult calibrate(const std::string& db, const std::string& serverInfo,
+                    const std::vector<Exchange>& exchanges, const std::string& out) {
+  {
+    Store store(db);
+    const int64_t id =
+        store.createTrace({.kind = TraceKind::Capture, .serverInfoJson = serverInfo});
+    std::vector<Exchange> copy = exchanges;
+    store.append(id, copy);
+  }
+  return tracetune({"calibrate", "--db", db, "--trace", "1", "--out", out});
+}
+
+} // namespace
+
+TEST_CASE("calibrate refuses a capture that cannot determine a model, in one line") {
+  TempDir dir;
+  const std::string out = dir.file("profile.csv");
+  struct Case {
+    const char* name;
+    std::string info;
+    std::vector<Exchange> exchanges;
+    const char* says;
+  };
+  std::vector<Exchange> unstreamed = streams(40, 20, 3'000);
+  for (Exchange& e : unstreamed) {
+    e.stream = false;
+    e.endpoint = Endpoint::Generate;
+    e.path = "/generate";
+    e.tokenTimesUs.clear();
+  }
+  const std::vector<Case> cases = {
+      {"no /info", "{}", streams(40, 20, 3'000), "has no /info from a TGI server"},
+      {"no generation", kTgiInfo, {}, "has no generation requests"},
+      {"no streams", kTgiInfo, unstreamed, "none of the 40 generation requests"},
+      {"too few", kTgiInfo, streams(5, 20, 3'000), "only 5 streamed requests"},
+      // Each stream ends long before the next begins.
+      {"one at a time", kTgiInfo, streams(40, 20, 1'000'000), "never more than one stream"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    INFO(c.name);
+    const std::string db = dir.file("case" + std::to_string(i) + ".db");
+    const RunResult r = calibrate(db, c.info, c.exchanges, out);
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(isOneLine(r.err));
+    CHECK_THAT(r.err, Catch::Contains(c.says));
+    CHECK(r.out.empty());
+    CHECK_FALSE(std::filesystem::exists(out)); // never a model fitted on nothing
+  }
+}
+
+TEST_CASE("calibrate: an unknown trace and a bad option are one line each") {
+  TempDir dir;
+  const std::string db = dir.file("empty.db");
+  Store(db).createTrace({});
+  const RunResult unknown = tracetune({"calibrate", "--db", db, "--trace", "7"});
+  CHECK(unknown.exitCode == 1);
+  CHECK(isOneLine(unknown.err));
+  CHECK_THAT(unknown.err, Catch::Contains("no trace 7"));
+  const RunResult badFormat =
+      tracetune({"calibrate", "--db", db, "--trace", "1", "--format", "xml"});
+  CHECK(badFormat.exitCode == 2);
+  CHECK(isOneLine(badFormat.err));
+}
+
+TEST_CASE("a profile file of the wrong shape is refused where --profile reads it") {
+  TempDir dir;
+  const std::string bad = dir.file("bad.csv");
+  {
+    std::ofstream file(bad);
+    file << "model,phase,batch,context,tokens,ms\nm,decode,4,512,5,7.0\n";
+  }
+  const std::string db = dir.file("a.db");
+  Store(db).createTrace({});
+  const RunResult r = tracetune({"simulate", "--db", db, "--trace", "1", "--profile", bad});
+  CHECK(r.exitCode != 0);
+  CHECK(isOneLine(r.err));
+  CHECK_THAT(r.err, Catch::Contains(bad + ":2: a decode row must have tokens == batch"));
+}
+
+} // namespace tt::test

@@ -1,0 +1,145 @@
+#include "tune/calibration_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace tt::tune {
+namespace {
+
+std::string percent(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", share * 100);
+  return text;
+}
+
+std::string range(const SizeRange& r) {
+  if (r.empty()) {
+    return "none";
+  }
+  return r.lo == r.hi ? std::to_string(r.lo) : std::to_string(r.lo) + "-" + std::to_string(r.hi);
+}
+
+nlohmann::json rangeJson(const SizeRange& r) {
+  return r.empty() ? nlohmann::json(nullptr) : nlohmann::json::array({r.lo, r.hi});
+}
+
+// Name and value of each coefficient, in CostCoefficients' order.
+std::vector<std::pair<std::string, double>> coefficients(const sim::CostModel& model) {
+  const auto& c = model.coefficients();
+  return {{"prefill_floor_ms", c.prefillFloorMs},
+          {"decode_floor_ms", c.decodeFloorMs},
+          {"eager_base_ms", c.eagerBaseMs},
+          {"token_ms", c.tokenMs},
+          {"attn_ms", c.attnMs},
+          {"kv_ms", c.kvMs},
+          {"ctx_ms", c.ctxMs},
+          {"graph_base_ms", c.graphBaseMs},
+          {"graph_seq_ms", c.graphSeqMs},
+          {"eager_kv_ms", c.eagerKvMs},
+          {"sharpness", c.sharpness},
+          {"floor_sharpness", c.floorSharpness}};
+}
+
+int64_t rowsOf(const sim::Profile& p, sim::ProfileRow::Phase phase) {
+  return std::count_if(p.rows.begin(), p.rows.end(),
+                       [phase](const sim::ProfileRow& r) { return r.phase == phase; });
+}
+
+double worst(const std::vector<double>& errors) {
+  double w = 0;
+  for (const double e : errors) {
+    w = std::max(w, std::abs(e));
+  }
+  return w;
+}
+
+double rms(const std::vector<double>& errors) {
+  double sum = 0;
+  for (const double e : errors) {
+    sum += e * e;
+  }
+  return errors.empty() ? 0 : std::sqrt(sum / static_cast<double>(errors.size()));
+}
+
+} // namespace
+
+void printCalibration(const Calibration& c, const std::string& profilePath, std::ostream& out) {
+  using Phase = sim::ProfileRow::Phase;
+  out << "Calibration of trace #" << c.traceId << " (" << c.modelId << ")";
+  if (c.timeScale != 1) {
+    out << ", tgi-sim ran " << c.timeScale << " times faster than real time: read in its own time";
+  }
+  out << "\n";
+  out << "requests      " << c.requests << " generation, " << c.streamed << " streamed\n";
+  out << "prompt sizes  " << c.promptsCounted << " from the server's counts, " << c.promptsEstimated
+      << " estimated from characters\n";
+  out << "forwards      " << c.schedule.forwards.size() << " recovered (tokens within "
+      << std::lround(c.schedule.toleranceUs) << " us of a forward's first), "
+      << c.measuredDecode + c.measuredMixed + c.measuredPrefill << " measured: " << c.measuredDecode
+      << " decode, " << c.measuredMixed << " mixed, " << c.measuredPrefill << " prefill\n";
+  out << "rows          " << c.measured.rows.size() << " measured (decode "
+      << rowsOf(c.measured, Phase::Decode) << ", mixed " << rowsOf(c.measured, Phase::Mixed)
+      << ", prefill " << rowsOf(c.measured, Phase::Prefill) << "), " << c.rowsLeftOut
+      << " left out as far off a first fit; " << c.profile.rows.size()
+      << " written (the fitted model at covered shapes; refitted within "
+      << percent(c.fitted.maxAbsError()) << ")\n";
+  out << "fit error     rows: worst " << percent(worst(c.rowErrors)) << ", RMS "
+      << percent(rms(c.rowErrors)) << "; each measured forward: median "
+      << percent(c.forwardError.median) << ", p90 " << percent(c.forwardError.p90) << ", p99 "
+      << percent(c.forwardError.p99) << "\n";
+  out << "covered       decode batch " << range(c.coverage.decodeBatch) << " at context "
+      << range(c.coverage.decodeContext) << "; prompts of " << range(c.coverage.mixedChunk)
+      << " tokens beside " << range(c.coverage.mixedBatch) << " streams; prompts alone "
+      << range(c.coverage.prefillTokens) << " tokens\n";
+  out << "coefficients ";
+  for (const auto& [name, value] : coefficients(c.fitted.model)) {
+    out << " " << name << "=" << value;
+  }
+  out << "\nextrapolates\n";
+  for (const auto& line : c.extrapolations) {
+    out << "  " << line << "\n";
+  }
+  if (!profilePath.empty()) {
+    out << "profile written to " << profilePath << " (use it with --profile " << profilePath
+        << ")\n";
+  }
+}
+
+nlohmann::json calibrationJson(const Calibration& c, const std::string& profilePath) {
+  nlohmann::ordered_json coeffs;
+  for (const auto& [name, value] : coefficients(c.fitted.model)) {
+    coeffs[name] = value;
+  }
+  nlohmann::json j;
+  j["trace"] = c.traceId;
+  j["model_id"] = c.modelId;
+  j["time_scale"] = c.timeScale;
+  j["requests"] = c.requests;
+  j["streamed"] = c.streamed;
+  j["prompt_tokens"] = {{"counted", c.promptsCounted}, {"estimated", c.promptsEstimated}};
+  j["forwards"] = {{"recovered", c.schedule.forwards.size()},
+                   {"tolerance_us", c.schedule.toleranceUs},
+                   {"measured_decode", c.measuredDecode},
+                   {"measured_mixed", c.measuredMixed},
+                   {"measured_prefill", c.measuredPrefill}};
+  j["measured_rows"] = c.measured.rows.size();
+  j["measured_rows_left_out"] = c.rowsLeftOut;
+  j["profile_rows"] = c.profile.rows.size();
+  j["profile_refit_worst"] = c.fitted.maxAbsError();
+  j["fit"] = {{"rows_worst", worst(c.rowErrors)},    {"rows_rms", rms(c.rowErrors)},
+              {"forwards", c.forwardError.forwards}, {"forwards_median", c.forwardError.median},
+              {"forwards_p90", c.forwardError.p90},  {"forwards_p99", c.forwardError.p99}};
+  j["coefficients"] = coeffs;
+  j["covered"] = {{"decode_batch", rangeJson(c.coverage.decodeBatch)},
+                  {"decode_context", rangeJson(c.coverage.decodeContext)},
+                  {"mixed_batch", rangeJson(c.coverage.mixedBatch)},
+                  {"mixed_context", rangeJson(c.coverage.mixedContext)},
+                  {"mixed_prompt_tokens", rangeJson(c.coverage.mixedChunk)},
+                  {"prefill_tokens", rangeJson(c.coverage.prefillTokens)}};
+  j["extrapolates"] = c.extrapolations;
+  j["profile"] = profilePath.empty() ? nlohmann::json(nullptr) : nlohmann::json(profilePath);
+  return j;
+}
+
+} // namespace tt::tune
