@@ -5,4 +5,4 @@
 set -eu
 BUILD=${1:-build}
 TRACETUNE_SOAK_SECONDS=${2:-600} "$BUILD/tests/proxy/proxy_tests" "[soak]" -s |
-  grep -E "proxy RSS|descriptors|passed|failed"
+  grep -E -A1 "proxy RSS|exchanges:|passed|failed" | grep -v "^--"

@@ -164,6 +164,8 @@ TEST_CASE("soak: steady TGI traffic through the proxy, memory stays flat, no des
   REQUIRE(sqlite3_step(st) == SQLITE_ROW);
   const int64_t stored = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
+  UNSCOPED_INFO("exchanges: " << sent << " sent, " << stored << " stored, " << dropped
+                              << " dropped, " << lost << " lost");
   CHECK(stored + dropped + lost == sent);
 }
 
