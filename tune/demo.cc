@@ -13,6 +13,7 @@
 #include "tune/demo/embedded_trace.h"
 #include "tune/launched_server.h"
 #include "tune/launcher_line.h"
+#include "tune/model_choice.h"
 #include "tune/recommend_report.h"
 #include "tune/validation.h"
 #include "tune/what_if.h"
@@ -139,7 +140,7 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   ReportContext context;
   context.traceId = captureId;
   context.profile = profile.name;
-  context.profileError = profile.maxAbsError();
+  context.modelError = worstErrorText(profile);
   context.timeScale = timeScale;
   context.attainment = o.attainment;
   context.slo = slo.describe();

@@ -119,7 +119,7 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   TextTable side;
   side.title = "Current against recommended (objectives " + context.slo + " for " +
                format("%.0f%%", context.attainment * 100) + " of requests; cost model " +
-               context.profile + format(", %.0f%% worst error)", context.profileError * 100);
+               context.profile + ", " + context.modelError + ")";
   side.columns = {"", "current", "recommended"};
   side.numeric = {false, true, true};
   side.rows.push_back({"capacity (x the trace's load)", capacityText(r.current.capacity),

@@ -17,9 +17,9 @@ struct ReportContext {
   int64_t traceId = 0;
   std::string modelId = "<your model>";
   std::string tgiVersion = "3.3.6";
-  std::string profile;     // the cost model's name
-  double profileError = 0; // its worst relative error on its own profile rows
-  double timeScale = 1;    // the trace was read in the server's time, scaled by this
+  std::string profile;    // the cost model's name
+  std::string modelError; // how close it came to what it was fitted to, e.g. "16% worst error"
+  double timeScale = 1;   // the trace was read in the server's time, scaled by this
   double attainment = 0.95;
   std::string slo; // "ttft=2s,itl=100ms"
 };

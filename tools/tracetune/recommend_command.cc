@@ -6,8 +6,8 @@
 #include "analyze/slo.h"
 #include "analyze/text_table.h"
 #include "schema/store.h"
-#include "sim/profile_source.h"
 #include "tune/launched_server.h"
+#include "tune/model_choice.h"
 #include "tune/recommend_report.h"
 #include "tune/what_if.h"
 
@@ -78,8 +78,6 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   if (!o.launch.empty() && o.launch.find("{port}") == std::string::npos) {
     throw UsageError("--launch must say where the server listens with {port}");
   }
-  const sim::FittedProfile profile = sim::resolveProfile(o.flags.profile);
-
   Store store(o.db, Store::Access::Read);
   const auto trace = store.findTrace(o.trace);
   if (!trace) {
@@ -109,6 +107,10 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   if (!resolved.config) {
     throw UsageError("the current settings are not valid for TGI: " + resolved.error);
   }
+  const tune::ModelChoice model =
+      tune::chooseModel(store, *trace, o.flags.profile, o.given.contains("--profile"), *current);
+  const sim::FittedProfile& profile = model.profile;
+  std::cerr << model.note << "\n";
 
   const tune::Workload workload = tune::describeWorkload(whatIf.requests, 1.0);
   const tune::Recommendation r =
@@ -116,7 +118,7 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   tune::ReportContext context;
   context.traceId = o.trace;
   context.profile = profile.name;
-  context.profileError = profile.maxAbsError();
+  context.modelError = model.error;
   context.timeScale = timeScale;
   context.attainment = o.attainment;
   context.slo = options.slo.describe();
@@ -137,10 +139,16 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     std::filesystem::create_directories(logs);
     const std::string tgiSim =
         (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
+    // The stand-in server runs the model the prediction used.
+    std::string serverProfile = o.flags.profile;
+    if (!model.profileFile.empty()) {
+      serverProfile = (logs / "calibrated-profile.csv").string();
+      std::ofstream(serverProfile, std::ios::binary | std::ios::trunc) << model.profileFile;
+    }
     const tune::ValidationOptions v{
         .db = o.db,
         .label = "validate trace " + std::to_string(o.trace),
-        .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, o.flags.profile, r.current.launcher,
+        .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, serverProfile, r.current.launcher,
                                                         kValidationTimeScale)
                                    : o.launch,
         .logDirectory = logs.string(),
