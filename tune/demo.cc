@@ -109,14 +109,20 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
     proxy.stop(); // the capture ends, complete
   }
 
-  progress << "[3/5] analyzing the capture and searching launcher settings for " << o.slo << "\n";
+  progress << "[3/5] calibrating the cost model from the capture's token times, then searching "
+              "launcher settings for "
+           << o.slo << "\n";
   Store store(db, Store::Access::Read);
   const TraceInfo capture = *store.findTrace(captureId);
   const double timeScale = analyze::serverTimeScale(capture);
   const WhatIfTrace trace = whatIfTrace(store.exchanges(captureId), timeScale, 0);
   sim::LauncherConfig current;
   applyServerInfo(nlohmann::json::parse(capture.serverInfoJson, nullptr, false), {}, current);
-  const sim::FittedProfile profile = sim::resolveProfile(kProfile);
+  // The prediction uses the model learned from the capture, as `recommend` does; the servers of
+  // the validation run the production server's profile: they stand in for the real GPU.
+  const ModelChoice model = chooseModel(store, capture, kProfile, false, current);
+  const sim::FittedProfile& profile = model.profile;
+  progress << "      " << model.note << "\n";
   RecommendOptions options;
   options.slo = slo;
   options.capacity.attainment = o.attainment;
@@ -140,7 +146,7 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   ReportContext context;
   context.traceId = captureId;
   context.profile = profile.name;
-  context.modelError = worstErrorText(profile);
+  context.modelError = model.error;
   context.timeScale = timeScale;
   context.attainment = o.attainment;
   context.slo = slo.describe();
@@ -163,7 +169,8 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
       << number("%.0f%%", o.attainment * 100) << " of requests):\n  "
       << launcherCommand("<your model>", r.recommended.launcher) << "\n\n"
       << "Capacity, as a multiple of the trace's own load: current " << capacityOf(r.current)
-      << ", recommended " << capacityOf(r.recommended) << "\n";
+      << ", recommended " << capacityOf(r.recommended) << ", predicted with the cost model "
+      << profile.name << " (" << model.error << "; the servers ran " << kProfile << ")\n";
   for (const SettingValidation& s : validations) {
     out << "  " << s.name << ": predicted " << number("%.3gx", s.predictedCapacity)
         << ", measured by replay "
