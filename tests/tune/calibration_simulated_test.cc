@@ -14,6 +14,7 @@
 #include "tune/calibration.h"
 #include "tune/demo/embedded_trace.h"
 #include "tune/load_run.h"
+#include "tune/simulated_capture.h"
 #include "tune/what_if.h"
 
 #include <catch2/catch.hpp>
@@ -76,28 +77,6 @@ Run simulate(const sim::CostModel& model, const std::vector<sim::EngineRequest>&
   return run;
 }
 
-// The run as a capture through the proxy would show it, with exact times.
-tune::CapturedTraffic capturedTraffic(const Run& run,
-                                      const std::vector<sim::EngineRequest>& requests) {
-  tune::CapturedTraffic traffic;
-  traffic.traceId = 1;
-  traffic.modelId = "simulated";
-  for (size_t i = 0; i < run.results.size(); ++i) {
-    const sim::RequestResult& r = run.results[i];
-    if (r.outcome != sim::Outcome::Ok) {
-      continue; // a request TGI refused never reaches a batch
-    }
-    traffic.requests.push_back({.id = static_cast<int64_t>(i),
-                                .sentUs = r.arrivalUs,
-                                .endUs = r.endUs,
-                                .promptTokens = requests[i].spec.inputTokens,
-                                .tokenUs = r.tokenUs});
-  }
-  std::stable_sort(traffic.requests.begin(), traffic.requests.end(),
-                   [](const auto& a, const auto& b) { return a.sentUs < b.sentUs; });
-  return traffic;
-}
-
 double quantile(std::vector<double> values, double q) {
   std::sort(values.begin(), values.end());
   return values[static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1)))];
@@ -141,7 +120,7 @@ void checkCalibration(const std::string& label, const sim::CostModel& truth,
   options.cudaGraphs = config.cudaGraphs;
   options.recovery.maxBatchPrefillTokens = config.maxBatchPrefillTokens;
   const tune::Calibration cal =
-      tune::calibrateTraffic(capturedTraffic(captured, requests), options);
+      tune::calibrateTraffic(tune::capturedTrafficOf(captured.results, requests), options);
   std::ostringstream measured;
   measured << label << ":";
 
