@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 namespace tt::tune {
 namespace {
@@ -104,6 +105,85 @@ void printCalibration(const Calibration& c, const std::string& profilePath, std:
     out << "profile written to " << profilePath << " (use it with --profile " << profilePath
         << ")\n";
   }
+}
+
+namespace {
+
+std::string ms(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
+}
+
+std::string signedPercent(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%+.1f%%", share * 100);
+  return text;
+}
+
+// The measured rows of `phases`, ordered by `key`, as measured against the model: the model's
+// time is the measured one moved by the robust fit's error on that row.
+analyze::TextTable measuredAgainstModel(const Calibration& c, std::string title,
+                                        std::vector<sim::ProfileRow::Phase> phases) {
+  analyze::TextTable t;
+  t.title = std::move(title);
+  t.columns = {"phase", "batch", "context", "prompt tokens", "measured ms", "model ms", "error"};
+  t.numeric = {false, true, true, true, true, true, true};
+  std::vector<size_t> order;
+  for (size_t i = 0; i < c.measured.rows.size() && i < c.rowErrors.size(); ++i) {
+    if (std::find(phases.begin(), phases.end(), c.measured.rows[i].phase) != phases.end()) {
+      order.push_back(i);
+    }
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto& x = c.measured.rows[a];
+    const auto& y = c.measured.rows[b];
+    return std::tie(x.tokens, x.batch, x.context) < std::tie(y.tokens, y.batch, y.context);
+  });
+  for (const size_t i : order) {
+    const sim::ProfileRow& row = c.measured.rows[i];
+    const char* phase = row.phase == sim::ProfileRow::Phase::Decode    ? "decode"
+                        : row.phase == sim::ProfileRow::Phase::Prefill ? "prefill"
+                                                                       : "mixed";
+    t.rows.push_back({phase, std::to_string(row.batch), std::to_string(row.context),
+                      std::to_string(row.tokens), ms(row.ms), ms(row.ms * (1 + c.rowErrors[i])),
+                      signedPercent(c.rowErrors[i])});
+  }
+  if (t.rows.empty()) {
+    t.notes.push_back("no such forward was measured");
+  }
+  return t;
+}
+
+} // namespace
+
+std::vector<analyze::TextTable> calibrationTables(const Calibration& c) {
+  using Phase = sim::ProfileRow::Phase;
+  analyze::TextTable summary;
+  summary.title = "Calibration of trace #" + std::to_string(c.traceId) + " (" + c.modelId + ")";
+  summary.columns = {"what", "value"};
+  summary.numeric = {false, false};
+  summary.rows = {
+      {"requests",
+       std::to_string(c.requests) + " generation, " + std::to_string(c.streamed) + " streamed"},
+      {"forwards", std::to_string(c.schedule.forwards.size()) + " recovered, " +
+                       std::to_string(c.measuredDecode + c.measuredMixed + c.measuredPrefill) +
+                       " measured"},
+      {"fit error on each measured forward", "median " + percent(c.forwardError.median) + ", p90 " +
+                                                 percent(c.forwardError.p90) + ", p99 " +
+                                                 percent(c.forwardError.p99)},
+      {"covered", "decode batch " + range(c.coverage.decodeBatch) + " at context " +
+                      range(c.coverage.decodeContext) + "; prompts alone " +
+                      range(c.coverage.prefillTokens) + " tokens"}};
+  summary.notes = c.extrapolations;
+  summary.notes.push_back("tracetune calibrate --db FILE --trace " + std::to_string(c.traceId) +
+                          " --out FILE writes the model as a profile for --profile");
+  return {summary,
+          measuredAgainstModel(c, "Decode forwards: measured step times against the model",
+                               {Phase::Decode}),
+          measuredAgainstModel(c,
+                               "Forwards with prompts: measured against the model, by prompt size",
+                               {Phase::Prefill, Phase::Mixed})};
 }
 
 nlohmann::json calibrationJson(const Calibration& c, const std::string& profilePath) {

@@ -21,7 +21,9 @@
 
 #include <cmath>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 namespace tt::test {
@@ -147,6 +149,21 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   CHECK_THAT(fallback.err,
              Catch::StartsWith("model: built-in profile h100-llama3-8b, since trace 1 cannot be "
                                "calibrated: trace 1 has no /info"));
+
+  // `analyze --html` shows the calibration of a capture, measured against the model; an import
+  // has none to show.
+  const auto htmlOf = [&](const std::string& db, const std::string& trace) {
+    const std::string file = dir.file("report-" + trace + ".html");
+    const RunResult analyzed = tracetune({"analyze", "--db", db, trace, "--html", file});
+    REQUIRE(analyzed.exitCode == 0);
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string captureHtml = htmlOf(c.db, std::to_string(c.trace));
+  CHECK_THAT(captureHtml, Catch::Contains("<h2>Calibration</h2>"));
+  CHECK_THAT(captureHtml,
+             Catch::Contains("Decode forwards: measured step times against the model"));
+  CHECK_THAT(htmlOf(dir.file("clients.db"), "1"), !Catch::Contains("<h2>Calibration</h2>"));
 
   // The profile written is one tgi-sim and simulate accept.
   TgiSimProcess server(kTimeScale, {"--profile", calibrated});

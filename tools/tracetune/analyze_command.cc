@@ -8,6 +8,8 @@
 #include "analyze/slo.h"
 #include "analyze/text_table.h"
 #include "schema/store.h"
+#include "tune/calibration_report.h"
+#include "tune/captured_streams.h"
 
 #include <fstream>
 #include <iostream>
@@ -39,6 +41,26 @@ void setupAnalyze(CLI::App& app, Runner& runner) {
       [options, &runner] { runner = [options] { return runAnalyze(*options, std::cout); }; });
 }
 
+namespace {
+
+// The calibration of each capture among `traceIds` (docs/calibrate.md, "In the report"); traces
+// that cannot be calibrated (imports, replays of them, thin captures) show none.
+std::vector<analyze::TextTable> calibrationTables(Store& store,
+                                                  const std::vector<int64_t>& traceIds) {
+  std::vector<analyze::TextTable> tables;
+  for (const int64_t id : traceIds) {
+    try {
+      for (auto& table : tune::calibrationTables(tune::calibrate(store, id, {}))) {
+        tables.push_back(std::move(table));
+      }
+    } catch (const tune::CalibrationError&) {
+    }
+  }
+  return tables;
+}
+
+} // namespace
+
 int runAnalyze(const AnalyzeOptions& options, std::ostream& out) {
   const analyze::Slo slo = options.slo.empty() ? analyze::Slo{} : analyze::parseSlo(options.slo);
   Store store(options.db, Store::Access::Read);
@@ -52,7 +74,7 @@ int runAnalyze(const AnalyzeOptions& options, std::ostream& out) {
   if (!options.html.empty()) {
     std::ofstream html(options.html, std::ios::binary | std::ios::trunc);
     if (html) {
-      analyze::writeHtml(report, html);
+      analyze::writeHtml(report, html, {"Calibration", calibrationTables(store, options.traceIds)});
     }
     if (!html || !html.flush()) {
       throw std::runtime_error("cannot write the HTML report to " + options.html +
