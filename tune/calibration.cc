@@ -161,6 +161,8 @@ Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOp
   c.timeScale = traffic.timeScale;
   c.requests = static_cast<int64_t>(traffic.requests.size());
   c.streamed = traffic.streamed();
+  c.tokensPerByte = traffic.tokensPerByte;
+  c.ratioFrom = traffic.ratioFrom;
   for (const auto& r : traffic.requests) {
     if (r.promptTokens) {
       ++(r.promptEstimated ? c.promptsEstimated : c.promptsCounted);

@@ -55,7 +55,9 @@ struct Calibration {
   int64_t requests = 0;         // generation requests
   int64_t streamed = 0;         // of those, with token times
   int64_t promptsCounted = 0;   // prompt sizes from the server's counts
-  int64_t promptsEstimated = 0; // from the prompt's characters (proxy's estimate)
+  int64_t promptsEstimated = 0; // from the prompt's size (CapturedTraffic::tokensPerByte)
+  double tokensPerByte = 0;     // the ratio they were estimated with; 0: characters / 4
+  int64_t ratioFrom = 0;        // the requests with both a count and a size it was learned from
   RecoveredSchedule schedule;
   int64_t measuredDecode = 0;
   int64_t measuredMixed = 0;

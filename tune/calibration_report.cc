@@ -63,6 +63,18 @@ double rms(const std::vector<double>& errors) {
   return errors.empty() ? 0 : std::sqrt(sum / static_cast<double>(errors.size()));
 }
 
+// How the prompts without a count were sized.
+std::string estimateSource(const Calibration& c) {
+  if (c.ratioFrom == 0) {
+    return "from their characters / 4 (no request had both a count and a size to learn from)";
+  }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "from their size at %.3f tokens a byte, learned from the %lld requests with both",
+                c.tokensPerByte, static_cast<long long>(c.ratioFrom));
+  return text;
+}
+
 } // namespace
 
 void printCalibration(const Calibration& c, const std::string& profilePath, std::ostream& out) {
@@ -74,7 +86,7 @@ void printCalibration(const Calibration& c, const std::string& profilePath, std:
   out << "\n";
   out << "requests      " << c.requests << " generation, " << c.streamed << " streamed\n";
   out << "prompt sizes  " << c.promptsCounted << " from the server's counts, " << c.promptsEstimated
-      << " estimated from characters\n";
+      << " estimated " << estimateSource(c) << "\n";
   out << "forwards      " << c.schedule.forwards.size() << " recovered (tokens within "
       << std::lround(c.schedule.toleranceUs) << " us of a forward's first), "
       << c.measuredDecode + c.measuredMixed + c.measuredPrefill << " measured: " << c.measuredDecode
@@ -197,7 +209,10 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
   j["time_scale"] = c.timeScale;
   j["requests"] = c.requests;
   j["streamed"] = c.streamed;
-  j["prompt_tokens"] = {{"counted", c.promptsCounted}, {"estimated", c.promptsEstimated}};
+  j["prompt_tokens"] = {{"counted", c.promptsCounted},
+                        {"estimated", c.promptsEstimated},
+                        {"tokens_per_byte", c.tokensPerByte},
+                        {"ratio_learned_from", c.ratioFrom}};
   j["forwards"] = {{"recovered", c.schedule.forwards.size()},
                    {"tolerance_us", c.schedule.toleranceUs},
                    {"measured_decode", c.measuredDecode},

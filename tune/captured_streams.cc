@@ -39,7 +39,8 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
 
   auto stmt = store.db().prepare(
       "SELECT id, endpoint, sent_us, end_us, COALESCE(input_tokens, tgi_prompt_tokens), "
-      "input_tokens_estimated, token_times FROM requests WHERE trace_id = ? ORDER BY sent_us, id");
+      "input_tokens_estimated, token_times, input_bytes FROM requests WHERE trace_id = ? "
+      "ORDER BY sent_us, id");
   stmt.bind(1, traceId);
   while (stmt.step()) {
     const auto endpoint = endpointFromName(stmt.text(1));
@@ -62,9 +63,36 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
         }
       }
     }
+    r.inputBytes = stmt.optInt64(7);
     traffic.requests.push_back(std::move(r));
   }
+  estimatePromptsFromBytes(traffic);
   return traffic;
+}
+
+void estimatePromptsFromBytes(CapturedTraffic& traffic) {
+  int64_t tokens = 0;
+  int64_t bytes = 0;
+  traffic.ratioFrom = 0;
+  for (const CapturedRequest& r : traffic.requests) {
+    if (r.promptTokens && !r.promptEstimated && r.inputBytes && *r.inputBytes > 0) {
+      tokens += *r.promptTokens;
+      bytes += *r.inputBytes;
+      ++traffic.ratioFrom;
+    }
+  }
+  if (bytes == 0) {
+    traffic.tokensPerByte = 0;
+    return;
+  }
+  traffic.tokensPerByte = static_cast<double>(tokens) / static_cast<double>(bytes);
+  for (CapturedRequest& r : traffic.requests) {
+    if ((!r.promptTokens || r.promptEstimated) && r.inputBytes && *r.inputBytes > 0) {
+      r.promptTokens = std::max<int64_t>(
+          1, std::llround(static_cast<double>(*r.inputBytes) * traffic.tokensPerByte));
+      r.promptEstimated = true;
+    }
+  }
 }
 
 } // namespace tt::tune

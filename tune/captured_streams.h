@@ -25,7 +25,8 @@ struct CapturedRequest {
   int64_t sentUs = 0;
   std::optional<int64_t> endUs;
   std::optional<int64_t> promptTokens;
-  bool promptEstimated = false; // from the prompt's characters, not the server's count
+  bool promptEstimated = false;      // from the prompt's size, not the server's count
+  std::optional<int64_t> inputBytes; // the prompt's bytes in the request body
   // The arrival of every token event, when the answer was streamed and its times kept; empty
   // otherwise (a non-streamed answer occupies the batch without showing its forwards).
   std::vector<int64_t> tokenUs;
@@ -36,8 +37,17 @@ struct CapturedTraffic {
   std::string modelId;                   // /info's model_id
   double timeScale = 1;                  // tgi-sim's --time-scale from /info, 1 for a real TGI
   std::vector<CapturedRequest> requests; // generation requests in send order
-  int64_t streamed() const;              // requests with at least one token time
+  // Prompt tokens per byte of prompt, learned from the requests with both the server's count and
+  // the prompt's size (`ratioFrom` of them), for the prompts with no count; 0 when none had both
+  // (the proxy's own estimate, characters / 4, stands).
+  double tokensPerByte = 0;
+  int64_t ratioFrom = 0;
+  int64_t streamed() const; // requests with at least one token time
 };
+
+// Sets tokensPerByte from the counted prompts and re-estimates every prompt without a count
+// (estimated by the proxy, or not at all) from its size.
+void estimatePromptsFromBytes(CapturedTraffic& traffic);
 
 // Reads a capture's generation requests and its /info. Throws StoreError for an unknown trace and
 // CalibrationError when the trace has no /info (not a capture of TGI through tracetune proxy).

@@ -6,6 +6,7 @@
 #include "tests/support/temp_dir.h"
 
 #include "schema/store.h"
+#include "tune/captured_streams.h"
 
 #include <catch2/catch.hpp>
 
@@ -114,6 +115,36 @@ TEST_CASE("a profile file of the wrong shape is refused where --profile reads it
   CHECK(r.exitCode != 0);
   CHECK(isOneLine(r.err));
   CHECK_THAT(r.err, Catch::Contains(bad + ":2: a decode row must have tokens == batch"));
+}
+
+} // namespace tt::test
+
+namespace tt::test {
+
+TEST_CASE("calibrate sizes the prompts without a count at the ratio the counted ones show") {
+  tune::CapturedTraffic traffic;
+  traffic.requests = {
+      {.id = 1, .promptTokens = 100, .inputBytes = 400},
+      {.id = 2, .promptTokens = 50, .inputBytes = 200},
+      {.id = 3, .promptTokens = 200, .promptEstimated = true, .inputBytes = 800}, // chars / 4
+      {.id = 4, .inputBytes = 40},                                                // no count
+      {.id = 5, .promptTokens = 7, .inputBytes = std::nullopt}};                  // no size
+  tune::estimatePromptsFromBytes(traffic);
+  CHECK(traffic.ratioFrom == 2);
+  CHECK(traffic.tokensPerByte == 0.25);
+  CHECK(traffic.requests[2].promptTokens == 200);
+  CHECK(traffic.requests[2].promptEstimated);
+  CHECK(traffic.requests[3].promptTokens == 10);
+  CHECK(traffic.requests[3].promptEstimated);
+  CHECK(traffic.requests[4].promptTokens == 7);
+  CHECK_FALSE(traffic.requests[4].promptEstimated);
+
+  // Nothing to learn from: the proxy's estimates stand.
+  tune::CapturedTraffic uncounted;
+  uncounted.requests = {{.id = 1, .promptTokens = 30, .promptEstimated = true, .inputBytes = 90}};
+  tune::estimatePromptsFromBytes(uncounted);
+  CHECK(uncounted.tokensPerByte == 0);
+  CHECK(uncounted.requests[0].promptTokens == 30);
 }
 
 } // namespace tt::test
