@@ -55,7 +55,7 @@ StoredRun runAndStore(Store& store, const Clock& clock, const Plan& plan,
     result.stats = runner.run(originNs);
   }
   uv_loop_close(&loop);
-  writer->flush();
+  writer->flush(kExitLockWait);
   result.unwritten = writer->counters().dropped + writer->counters().lost;
   store.setTraceState(result.traceId,
                       result.stats.interrupted ? TraceState::Interrupted : TraceState::Complete);

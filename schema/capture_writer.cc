@@ -75,12 +75,16 @@ bool CaptureWriter::submit(Exchange&& exchange, DeferredWork work) noexcept {
   return true;
 }
 
-void CaptureWriter::flush() {
+void CaptureWriter::flush(std::optional<std::chrono::milliseconds> lockWait) {
   std::unique_lock lock(mutex_);
   const uint64_t target = acceptedTotal_;
   flushRequested_ = true;
-  wake_.notify_one();
+  if (lockWait) {
+    giveUpAt_ = std::chrono::steady_clock::now() + *lockWait;
+  }
+  wake_.notify_all();
   settled_.wait(lock, [&] { return settledTotal_ >= target; });
+  giveUpAt_ = std::chrono::steady_clock::time_point::max();
 }
 
 WriterCounters CaptureWriter::counters() const {
@@ -182,7 +186,7 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
       bool stopping = false;
       {
         std::lock_guard lock(mutex_);
-        stopping = stopping_;
+        stopping = stopping_ || std::chrono::steady_clock::now() >= giveUpAt_;
       }
       if (!isBusy(rc) || stopping) {
         // Given up at once on anything but a lock: SQLITE_FULL, for one, fails as fast on the
@@ -195,7 +199,8 @@ void CaptureWriter::writeAll(ExchangeInserter& inserter, std::vector<Queued>& pe
       batchRetries_.fetch_add(1);
       // Back off without holding the lock: producers keep enqueueing (or dropping) meanwhile.
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, backoff, [&] { return stopping_; });
+      wake_.wait_for(lock, backoff,
+                     [&] { return stopping_ || std::chrono::steady_clock::now() >= giveUpAt_; });
       backoff = std::min(backoff * 2, options_.maxBackoff);
     }
     start += count;

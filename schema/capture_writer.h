@@ -11,11 +11,16 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace tt {
+
+// How long a stopping command waits for another process's write lock before giving up what is
+// still queued (counted as lost, and said so).
+inline constexpr std::chrono::seconds kExitLockWait{10};
 
 struct WriterOptions {
   size_t queueCapacity = 65'536; // exchanges waiting; beyond this submit() drops
@@ -67,7 +72,7 @@ struct WriterCounters {
 // - SQLITE_BUSY / SQLITE_LOCKED: the batch is kept and retried after an exponential back-off
 //   (minBackoff..maxBackoff) for as long as the lock lasts; meanwhile the queue behind it fills,
 //   and submit() drops (and counts) once it is full. A lock shorter than the queue's worth of
-//   traffic loses nothing. Stopping gives the batch up (lost).
+//   traffic loses nothing. Stopping, or a flush's lockWait running out, gives the batch up (lost).
 // - SQLITE_FULL, SQLITE_IOERR and every other error: the batch is rolled back and lost at once;
 //   the next batch may fit (space may have returned).
 // The writer resumes by itself as soon as a write succeeds again; the back-off resets then.
@@ -82,8 +87,11 @@ public:
 
   // Never blocks on I/O; false when the exchange was dropped because the queue is full.
   bool submit(Exchange&& exchange, DeferredWork work = {}) noexcept;
-  // Waits until everything accepted before the call is committed or lost.
-  void flush();
+  // Waits until everything accepted before the call is committed or lost. With `lockWait`, a
+  // batch still locked out that long after the call is given up (lost, counted) rather than
+  // waited for: what a stopping process calls, so that another process holding the write lock
+  // cannot keep it from exiting.
+  void flush(std::optional<std::chrono::milliseconds> lockWait = std::nullopt);
   WriterCounters counters() const;
 
 private:
@@ -109,6 +117,8 @@ private:
   std::vector<Queued> queue_;
   bool stopping_ = false;
   bool flushRequested_ = false;
+  // A locked batch is given up after this instant (flush's lockWait); max() otherwise.
+  std::chrono::steady_clock::time_point giveUpAt_ = std::chrono::steady_clock::time_point::max();
   uint64_t acceptedTotal_ = 0; // under mutex_
   uint64_t settledTotal_ = 0;  // written + lost, under mutex_
 

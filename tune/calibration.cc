@@ -16,13 +16,13 @@ std::string count(int64_t n, const std::string& what) {
   return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
 }
 
-double quantile(std::vector<double> sorted, double q) {
-  if (sorted.empty()) {
+double quantile(std::vector<double> values, double q) {
+  if (values.empty()) {
     return 0;
   }
-  std::sort(sorted.begin(), sorted.end());
-  const auto at = static_cast<size_t>(std::floor(q * static_cast<double>(sorted.size() - 1)));
-  return sorted[at];
+  std::sort(values.begin(), values.end());
+  const auto at = static_cast<size_t>(std::floor(q * static_cast<double>(values.size() - 1)));
+  return values[at];
 }
 
 void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& options) {
@@ -148,11 +148,15 @@ bool Coverage::covers(const sim::ProfileRow& row) const {
 }
 
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options) {
-  return calibrateTraffic(readCapturedTraffic(store, traceId), options);
+  Calibration c = calibrateTraffic(readCapturedTraffic(store, traceId), options);
+  c.metrics = compareWithServer(readDecodeTotals(store, traceId), c.schedule, c.timeScale);
+  return c;
 }
 
-Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOptions& options) {
+Calibration calibrateTraffic(const CapturedTraffic& traffic, CalibrationOptions options) {
   checkTraffic(traffic, options);
+  // Ascending, as graphBatchFor and "the largest graph" below read them.
+  std::sort(options.cudaGraphs.begin(), options.cudaGraphs.end());
 
   const int64_t traceId = traffic.traceId;
   Calibration c;
@@ -186,7 +190,18 @@ Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOp
   const std::string name = "calibrated from trace " + std::to_string(traceId);
   const MeasuredRows rows = profileRows(c.schedule, options.cudaGraphs, name);
   c.measured = rows.profile;
+  if (rows.points.empty()) {
+    throw CalibrationError("trace " + std::to_string(traceId) +
+                           ": no measured forward shape has enough samples to fit: capture "
+                           "longer, with more requests at once");
+  }
   const RobustFit fit = robustFit(rows.points);
+  if (!std::all_of(fit.errors.begin(), fit.errors.end(),
+                   [](double e) { return std::isfinite(e); })) {
+    throw CalibrationError("trace " + std::to_string(traceId) +
+                           ": the measured forwards give no finite model (too few kinds of "
+                           "forward): capture longer, with more requests at once");
+  }
   c.rowErrors = fit.errors;
   c.rowsLeftOut = fit.leftOut;
   const int64_t largestGraph = options.cudaGraphs.empty() ? 0 : options.cudaGraphs.back();

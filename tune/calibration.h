@@ -5,6 +5,7 @@
 #include "sim/profile.h"
 #include "tune/captured_streams.h"
 #include "tune/forward_recovery.h"
+#include "tune/metrics_evidence.h"
 
 #include <cstdint>
 #include <string>
@@ -70,6 +71,7 @@ struct Calibration {
   ForwardFitError forwardError;  // of `fitted`
   Coverage coverage;
   std::vector<std::string> extrapolations; // one line each, with the traffic that would help
+  std::optional<MetricsEvidence> metrics;  // the server's own decode times, where it was scraped
   std::string csv;                         // the profile file
 };
 
@@ -79,6 +81,6 @@ struct Calibration {
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options);
 
 // The same from traffic already read (readCapturedTraffic, or a simulation's token times).
-Calibration calibrateTraffic(const CapturedTraffic& traffic, const CalibrationOptions& options);
+Calibration calibrateTraffic(const CapturedTraffic& traffic, CalibrationOptions options);
 
 } // namespace tt::tune

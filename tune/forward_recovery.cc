@@ -110,18 +110,35 @@ private:
   int64_t max_ = std::numeric_limits<int64_t>::min();
 };
 
-// Whether a request whose times the capture lacks (not streamed, or its prompt size unknown)
-// could have been in the batch between `from` and `to`.
-bool hiddenOverlap(const std::vector<CapturedRequest>& requests, const std::vector<size_t>& hidden,
-                   double from, double to) {
-  for (const size_t i : hidden) {
-    const auto& r = requests[i];
-    if (static_cast<double>(r.sentUs) < to && static_cast<double>(lastSeenUs(r)) > from) {
-      return true;
+// The requests whose times the capture lacks (not streamed, or their prompt size unknown), asked
+// whether one could have been in the batch between two instants. In send order, with the running
+// maximum of their last sightings: a question costs a binary search, however many there are (a
+// production capture may mix in many non-streamed requests).
+class HiddenRequests {
+public:
+  explicit HiddenRequests(const std::vector<CapturedRequest>& requests) {
+    for (const auto& r : requests) {
+      if (r.tokenUs.empty() || !r.promptTokens) {
+        sent_.push_back(r.sentUs);
+        lastSeen_.push_back(
+            std::max(lastSeen_.empty() ? r.sentUs : lastSeen_.back(), lastSeenUs(r)));
+      }
     }
   }
-  return false;
-}
+
+  bool overlap(double from, double to) const {
+    // Those sent before `to`; one of them overlaps when the latest last sighting is after `from`.
+    const auto sentBefore =
+        std::lower_bound(sent_.begin(), sent_.end(), to,
+                         [](int64_t sent, double t) { return static_cast<double>(sent) < t; }) -
+        sent_.begin();
+    return sentBefore > 0 && static_cast<double>(lastSeen_[sentBefore - 1]) > from;
+  }
+
+private:
+  std::vector<int64_t> sent_;     // ascending: the capture is in send order
+  std::vector<int64_t> lastSeen_; // the largest last sighting among those sent so far
+};
 
 // A server that sends late (its process waited for a CPU) sends the next forward's tokens as soon
 // as that forward is due, which is at once when it was due during the delay: one long gap then a
@@ -174,12 +191,7 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
   const double tol = kToleranceShare * schedule.medianStepUs;
   schedule.toleranceUs = tol;
 
-  std::vector<size_t> hidden; // few in a streamed capture; checked one by one
-  for (size_t i = 0; i < requests.size(); ++i) {
-    if (requests[i].tokenUs.empty() || !requests[i].promptTokens) {
-      hidden.push_back(i);
-    }
-  }
+  const HiddenRequests hidden(requests);
   PrefixMax inFlight(requests, &lastSeenUs);
   PrefixMax promptPending(requests, &promptDoneUs);
 
@@ -257,7 +269,7 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
       if (promptTokens > options.maxBatchPrefillTokens) {
         known = false;
       }
-      if (!hidden.empty() && hiddenOverlap(requests, hidden, start - tol, end + tol)) {
+      if (hidden.overlap(start - tol, end + tol)) {
         known = false;
       }
     }

@@ -2,9 +2,9 @@
 
 #include "sim/profile_source.h"
 #include "tune/calibration.h"
-#include "tune/captured_streams.h"
 
 #include <cstdio>
+#include <exception>
 
 namespace tt::tune {
 
@@ -40,7 +40,7 @@ ModelChoice chooseModel(Store& store, const TraceInfo& trace, const std::string&
     std::snprintf(error, sizeof error, "%.1f%% p90 error on the forwards measured",
                   calibration.forwardError.p90 * 100);
     return {std::move(calibration.fitted), error, std::move(calibration.csv), line};
-  } catch (const CalibrationError& e) {
+  } catch (const std::exception& e) { // CalibrationError, or any fault of the fit: not fatal here
     ModelChoice fallback{sim::resolveProfile(sim::kDefaultProfile), "", "", ""};
     fallback.error = worstErrorText(fallback.profile);
     fallback.note = "model: built-in profile " + fallback.profile.name + ", since trace " +

@@ -74,9 +74,11 @@ public:
     pid_ = fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      ::close(toChild[1]); // so that the parent's end closing reads as EOF here
+      ::close(fromChild[0]);
       char command = 0;
-      if (read(toChild[0], &command, 1) != 1) {
-        _exit(1);
+      if (read(toChild[0], &command, 1) != 1 || command != 'L') {
+        _exit(1); // released (or the parent gone) before any lock was asked for
       }
       sqlite3* handle = nullptr;
       const bool locked =
@@ -251,22 +253,30 @@ TEST_CASE("fault: the proxy killed with SIGKILL under load, the database is soun
     REQUIRE(proxy.port > 0);
     // Load from two clients until a few hundred exchanges are committed, then SIGKILL while
     // the load runs on: the kill lands mid-batch.
-    std::atomic<bool> stop{false};
-    std::thread load([&] {
+    struct Load {
+      std::atomic<bool> stop{false};
+      std::thread thread;
+      ~Load() { // also when a REQUIRE below fails: the thread must not outlive the test
+        stop = true;
+        thread.join();
+      }
+    } load;
+    load.thread = std::thread([&] {
       Client client(proxy.port);
-      while (!stop && client.send(kRequest) && client.response(2000).status == 200) {
+      while (!load.stop && client.send(kRequest) && client.response(2000).status == 200) {
       }
     });
     Client client(proxy.port);
-    while (queryInt(db, "SELECT count(*) FROM requests") < 300) {
+    for (int rounds = 0; queryInt(db, "SELECT count(*) FROM requests") < 300; ++rounds) {
+      REQUIRE(rounds < 1000); // 20,000 requests and nothing committed: capture is broken
       REQUIRE(sendRequests(client, 20) == 20);
     }
-    committedBeforeKill = queryInt(db, "SELECT count(*) FROM requests");
+    // Row ids only grow: the rows up to the largest id seen now are all committed already.
     lastIdBeforeKill = queryInt(db, "SELECT max(id) FROM requests");
+    committedBeforeKill = queryInt(db, "SELECT count(*) FROM requests WHERE id <= " +
+                                           std::to_string(lastIdBeforeKill));
     REQUIRE(sendRequests(client, 50) == 50);
     CHECK(proxy.stop(SIGKILL) != 0);
-    stop = true;
-    load.join();
   }
   CHECK(integrityCheck(db) == "ok");
   // Every exchange committed before the kill is still there.
@@ -324,14 +334,17 @@ TEST_CASE("fault: 10,000 idle client connections, the proxy still serves them an
           "closes every one when it stops",
           "[proxy][fault]") {
   // Ten thousand descriptors here and as many in the proxy, which inherits the limit.
+  constexpr size_t connections = 10'000;
   rlimit files{};
   REQUIRE(getrlimit(RLIMIT_NOFILE, &files) == 0);
-  files.rlim_cur = files.rlim_max;
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &files) == 0);
-  const size_t connections = std::min<size_t>(10'000, files.rlim_cur - 256);
-  INFO("idle connections: " << connections << " (the descriptor limit is " << files.rlim_cur
-                            << ")");
-  CHECK(connections == 10'000);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, 65'536);
+  if (files.rlim_cur < connections + 256 || setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    WARN("skipped: this machine allows " << files.rlim_max
+                                         << " open files a process, and "
+                                            "the test needs "
+                                         << connections + 256);
+    return;
+  }
 
   FakeUpstream upstream(answerAll(kAnswer));
   TempDir dir;

@@ -184,6 +184,23 @@ TEST_CASE("a locked database is retried, not lost, once the lock goes away") {
   CHECK(rowCount(path, trace) == 8);
 }
 
+TEST_CASE("a stopping writer gives a batch still locked out up, counted, instead of waiting") {
+  test::TempDir dir;
+  const std::string path = dir.file("w.db");
+  const int64_t trace = Store(path).createTrace({});
+  Store blocker(path, Store::Access::Read);
+  CaptureWriter writer(path, trace,
+                       {.batchMax = 8, .busyTimeoutMs = 1, .minBackoff = 1ms, .maxBackoff = 2ms});
+  db::Txn lock(blocker.db()); // holds the write lock for the whole test
+  for (int64_t i = 0; i < 8; ++i) {
+    REQUIRE(writer.submit(test::sampleExchange(i, 2)));
+  }
+  writer.flush(20ms); // returns although the lock never goes
+  const auto c = writer.counters();
+  CHECK(c.written == 0);
+  CHECK(c.lost == 8);
+}
+
 TEST_CASE("under sustained writes the WAL stays near its bound while the database file fills") {
   test::TempDir dir;
   const std::string path = dir.file("w.db");

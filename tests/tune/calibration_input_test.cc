@@ -7,6 +7,7 @@
 
 #include "schema/store.h"
 #include "tune/captured_streams.h"
+#include "tune/metrics_evidence.h"
 
 #include <catch2/catch.hpp>
 
@@ -145,6 +146,45 @@ TEST_CASE("calibrate sizes the prompts without a count at the ratio the counted 
   tune::estimatePromptsFromBytes(uncounted);
   CHECK(uncounted.tokensPerByte == 0);
   CHECK(uncounted.requests[0].promptTokens == 30);
+}
+
+} // namespace tt::test
+
+namespace tt::test {
+
+TEST_CASE("calibrate sets the server's own decode times beside the recovered ones, per scrape "
+          "interval") {
+  // Scrapes on the trace's axis; the server ran twice as fast (its axis: times x 2).
+  const std::vector<tune::DecodeTotals> scrapes = {
+      {.tUs = 0, .seconds = 1.0, .count = 100},
+      {.tUs = 1000, .seconds = 1.08, .count = 110}, // 10 forwards, 80 ms: 8 ms each
+      {.tUs = 2000, .seconds = 1.08, .count = 110}, // none
+      {.tUs = 3000, .seconds = 0.01, .count = 1}};  // the server restarted
+  const auto decode = [](int64_t endUs, double ms) {
+    tune::RecoveredForward f;
+    f.endUs = endUs;
+    f.decodeSeqs = 4;
+    f.composition = true;
+    f.durationUs = ms * 1000;
+    return f;
+  };
+  tune::RecoveredSchedule schedule;
+  schedule.forwards = {decode(1000, 7), decode(1800, 9), decode(2500, 30)};
+  tune::RecoveredForward prefill = decode(1200, 50);
+  prefill.prompts = {300};
+  tune::RecoveredForward untimed = decode(1300, 0);
+  untimed.durationUs.reset();
+  schedule.forwards.push_back(prefill);
+  schedule.forwards.push_back(untimed);
+
+  const auto e = tune::compareWithServer(scrapes, schedule, 2.0);
+  REQUIRE(e);
+  CHECK(e->intervals == 1);
+  CHECK(e->serverForwards == 10);
+  CHECK(e->serverMs == Approx(8.0));
+  CHECK(e->recoveredForwards == 2);
+  CHECK(e->recoveredMs == Approx(8.0));
+  CHECK_FALSE(tune::compareWithServer({}, schedule, 2.0));
 }
 
 } // namespace tt::test

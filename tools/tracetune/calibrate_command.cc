@@ -4,7 +4,6 @@
 #include "tune/calibration.h"
 #include "tune/calibration_report.h"
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -36,7 +35,6 @@ int runCalibrate(const CalibrateOptions& o, std::ostream& out) {
   tune::CalibrationOptions options;
   options.recovery.maxBatchPrefillTokens = o.maxBatchPrefillTokens;
   options.cudaGraphs = o.cudaGraphs;
-  std::sort(options.cudaGraphs.begin(), options.cudaGraphs.end());
   Store store(o.db, Store::Access::Read);
   const tune::Calibration calibration = tune::calibrate(store, o.trace, options);
   if (!o.out.empty()) {

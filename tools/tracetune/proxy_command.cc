@@ -320,7 +320,7 @@ int serve(const ProxyOptions& o, const proxy::Config& config, const std::optiona
 
   uv_run(&run.loop, UV_RUN_DEFAULT);
   closeLoop(&run.loop);
-  writer.flush();
+  writer.flush(kExitLockWait);
   store.setTraceState(traceId, TraceState::Complete);
   const WriterCounters w = writer.counters();
   const proxy::Counters& c = run.server->counters();

@@ -143,7 +143,10 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     std::string serverProfile = o.flags.profile;
     if (!model.profileFile.empty()) {
       serverProfile = (logs / "calibrated-profile.csv").string();
-      std::ofstream(serverProfile, std::ios::binary | std::ios::trunc) << model.profileFile;
+      std::ofstream file(serverProfile, std::ios::binary | std::ios::trunc);
+      if (!(file << model.profileFile) || !file.flush()) {
+        throw std::runtime_error("cannot write the calibrated profile to " + serverProfile);
+      }
     }
     const tune::ValidationOptions v{
         .db = o.db,
