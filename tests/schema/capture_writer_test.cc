@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -162,43 +164,33 @@ TEST_CASE(
   CHECK(writer.counters().written == writtenBefore + 16);
 }
 
-TEST_CASE("a locked database is retried, not lost, once the lock goes away") {
+TEST_CASE("a locked batch is retried while the lock lasts, or given up by a stopping writer") {
   test::TempDir dir;
   const std::string path = dir.file("w.db");
   const int64_t trace = Store(path).createTrace({});
   Store blocker(path, Store::Access::Read);
   CaptureWriter writer(path, trace,
                        {.batchMax = 8, .busyTimeoutMs = 1, .minBackoff = 1ms, .maxBackoff = 2ms});
-  {
-    db::Txn lock(blocker.db()); // holds the write lock
-    for (int64_t i = 0; i < 8; ++i) {
-      REQUIRE(writer.submit(test::sampleExchange(i, 2)));
-    }
-    waitUntil([&] { return writer.counters().batchRetries >= 2; });
-    CHECK(writer.counters().written == 0);
-  } // rolled back: lock released
-  writer.flush();
-  const auto c = writer.counters();
-  CHECK(c.written == 8);
-  CHECK(c.lost == 0);
-  CHECK(rowCount(path, trace) == 8);
-}
-
-TEST_CASE("a stopping writer gives a batch still locked out up, counted, instead of waiting") {
-  test::TempDir dir;
-  const std::string path = dir.file("w.db");
-  const int64_t trace = Store(path).createTrace({});
-  Store blocker(path, Store::Access::Read);
-  CaptureWriter writer(path, trace,
-                       {.batchMax = 8, .busyTimeoutMs = 1, .minBackoff = 1ms, .maxBackoff = 2ms});
-  db::Txn lock(blocker.db()); // holds the write lock for the whole test
+  std::optional<db::Txn> lock(std::in_place, blocker.db()); // holds the write lock
   for (int64_t i = 0; i < 8; ++i) {
     REQUIRE(writer.submit(test::sampleExchange(i, 2)));
   }
-  writer.flush(20ms); // returns although the lock never goes
-  const auto c = writer.counters();
-  CHECK(c.written == 0);
-  CHECK(c.lost == 8);
+  SECTION("the lock goes away: retried, not lost") {
+    waitUntil([&] { return writer.counters().batchRetries >= 2; });
+    CHECK(writer.counters().written == 0);
+    lock.reset(); // rolled back: lock released
+    writer.flush();
+    const auto c = writer.counters();
+    CHECK(c.written == 8);
+    CHECK(c.lost == 0);
+    CHECK(rowCount(path, trace) == 8);
+  }
+  SECTION("the writer stops with the lock held: given up and counted, not waited for") {
+    writer.flush(20ms); // returns although the lock never goes
+    const auto c = writer.counters();
+    CHECK(c.written == 0);
+    CHECK(c.lost == 8);
+  }
 }
 
 TEST_CASE("under sustained writes the WAL stays near its bound while the database file fills") {
