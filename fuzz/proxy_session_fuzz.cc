@@ -13,6 +13,9 @@
 //   short; the response in the place of the marker's is the marker's or the proxy's own: no
 //   response smuggled out of another's body.
 // - Once the client has gone, the proxy closes every connection of the exchange.
+//
+// A broken check prints what the client received; FUZZ_SHOW=1 prints it for every input (to read
+// what one input does: `fuzz_proxy_session FILE`).
 #include "fuzz/check.h"
 #include "tests/proxy/harness.h"
 
