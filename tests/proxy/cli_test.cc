@@ -33,7 +33,7 @@ std::string httpGet(int port, const std::string& path) {
 
 TEST_CASE("tracetune proxy records into its database, serves admin metrics, scrapes the "
           "upstream and drains on SIGTERM",
-          "[proxy][cli]") {
+          "[proxy][cli][process]") {
   TempDir dir;
   const std::string db = dir.file("capture.db");
   std::atomic<int> scrapes{0};
@@ -141,7 +141,8 @@ TEST_CASE("tracetune proxy records into its database, serves admin metrics, scra
   sqlite3_finalize(st);
 }
 
-TEST_CASE("tracetune proxy refuses bad flags and a busy port with one clear line", "[proxy][cli]") {
+TEST_CASE("tracetune proxy refuses bad flags and a busy port with one clear line",
+          "[proxy][cli][process]") {
   TempDir dir;
   RunResult r = runProcess({kBinary, "proxy", "--listen", "127.0.0.1:0", "--upstream", "https://x",
                             "--db", dir.file("a.db")});

@@ -232,7 +232,7 @@ TEST_CASE("fault: another process holds the write lock for 30 s, traffic is unto
 
 TEST_CASE("fault: the proxy killed with SIGKILL under load, the database is sound, every "
           "committed exchange is there, and a restarted proxy captures on",
-          "[proxy][fault]") {
+          "[proxy][fault][process]") {
   TempDir dir;
   const std::string db = dir.file("killed.db");
   FakeUpstream upstream(answerAll(kAnswer));
@@ -332,7 +332,7 @@ TEST_CASE("fault: an upstream that accepts and never answers gets 504 at the idl
 
 TEST_CASE("fault: 10,000 idle client connections, the proxy still serves them and others, and "
           "closes every one when it stops",
-          "[proxy][fault]") {
+          "[proxy][fault][process]") {
   // Ten thousand descriptors here and as many in the proxy, which inherits the limit.
   constexpr size_t connections = 10'000;
   rlimit files{};

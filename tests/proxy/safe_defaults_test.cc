@@ -66,7 +66,7 @@ bool accepts(const char* address, int port) {
 } // namespace
 
 TEST_CASE("a capture holds no credential and, per --redact mode, only the bodies it says",
-          "[proxy][capture][cli]") {
+          "[proxy][capture][cli][process]") {
   const std::string redact = GENERATE("none", "prompts", "bodies");
   INFO("--redact " << redact);
   TempDir dir;
@@ -136,7 +136,7 @@ TEST_CASE("a capture holds no credential and, per --redact mode, only the bodies
   CHECK((bytes.find(kAnswer) != std::string::npos) == (redact != "bodies"));
 }
 
-TEST_CASE("the admin endpoint listens on loopback unless told otherwise", "[proxy][cli]") {
+TEST_CASE("the admin endpoint listens on loopback unless told otherwise", "[proxy][cli][process]") {
   TempDir dir;
   FakeUpstream upstream(answerAll(jsonResponse("{}")));
   ProxyProcess proxy({"--listen", "127.0.0.1:0", "--upstream",

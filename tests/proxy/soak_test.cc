@@ -103,7 +103,7 @@ struct PacedClient {
 
 TEST_CASE("soak: steady TGI traffic through the proxy, memory stays flat, no descriptor "
           "leaks, every exchange stored or counted as dropped",
-          "[proxy][soak][slow]") {
+          "[proxy][soak][slow][process]") {
   const int seconds = soakSeconds();
   TgiSimProcess sim(20.0);
   TempDir dir;

@@ -105,7 +105,8 @@ std::multiset<RequestKey> requestSet(const std::vector<Exchange>& results) {
 
 } // namespace
 
-TEST_CASE("1,000 imported requests replayed against tgi-sim, each recorded with its tokens") {
+TEST_CASE("1,000 imported requests replayed against tgi-sim, each recorded with its tokens",
+          "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("e2e.db");
   const int64_t sourceId = importMooncake(dir, db, 1000, 1); // 1,000 req/s for one second
@@ -155,7 +156,8 @@ TEST_CASE("1,000 imported requests replayed against tgi-sim, each recorded with 
 }
 
 TEST_CASE("a trace simulated and the same trace replayed against tgi-sim give every request the "
-          "same outcome and tokens, past 1,024 tokens too") {
+          "same outcome and tokens, past 1,024 tokens too",
+          "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("one-model.db");
   // Outputs on both sides of TGI's 1,024-token jobs; inputs far from max_total_tokens, so that
@@ -222,7 +224,8 @@ TEST_CASE("a trace simulated and the same trace replayed against tgi-sim give ev
 }
 
 TEST_CASE(
-    "replay with --realtime sends every request from a real-time thread, or says why it cannot") {
+    "replay with --realtime sends every request from a real-time thread, or says why it cannot",
+    "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("realtime.db");
   const int64_t sourceId = importMooncake(dir, db, 200, 1);
@@ -242,7 +245,8 @@ TEST_CASE(
   CHECK(sim.stop() == 0);
 }
 
-TEST_CASE("1,000 requests replayed through the capture proxy are recorded on both sides") {
+TEST_CASE("1,000 requests replayed through the capture proxy are recorded on both sides",
+          "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("replay.db");
   const std::string captureDb = dir.file("capture.db");
@@ -296,7 +300,8 @@ TEST_CASE("1,000 requests replayed through the capture proxy are recorded on bot
   CHECK(captured == replayed);
 }
 
-TEST_CASE("shards started at one instant and merged equal one full replay's request set") {
+TEST_CASE("shards started at one instant and merged equal one full replay's request set",
+          "[process]") {
   test::TempDir dir;
   TgiSim sim(100);
   const int n = 300;
@@ -424,7 +429,8 @@ bool bodyHas(const test::FakeUpstream::Received& q, const std::string& word) {
 
 } // namespace
 
-TEST_CASE("a replay with --start-at holds every request until the shared wall-clock instant") {
+TEST_CASE("a replay with --start-at holds every request until the shared wall-clock instant",
+          "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("start.db");
   const int64_t trace = storeScriptedTrace(db, {{"a", 0}, {"b", 1000}, {"c", 2000}});
@@ -453,7 +459,8 @@ TEST_CASE("a replay with --start-at holds every request until the shared wall-cl
   CHECK(std::count(late.err.begin(), late.err.end(), '\n') == 1);
 }
 
-TEST_CASE("Ctrl-C stops sending, drains in-flight requests up to the timeout, keeps results") {
+TEST_CASE("Ctrl-C stops sending, drains in-flight requests up to the timeout, keeps results",
+          "[process]") {
   test::TempDir dir;
   const std::string db = dir.file("ctrlc.db");
   // 10 quick requests, 5 held until after the signal, 5 held for good, 10 due a minute later.
