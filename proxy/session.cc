@@ -687,7 +687,9 @@ void Session::sendError(int status, std::string_view message, std::string_view t
   clientOut_ += "\r\nContent-Type: application/json\r\nContent-Length: ";
   appendNumber(clientOut_, body.size());
   clientOut_ += close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
-  clientOut_ += body;
+  if (!headRequest_) { // an answer to HEAD has no body, whatever its Content-Length says
+    clientOut_ += body;
+  }
   if (close) {
     closeAfterFlush();
   }
@@ -991,6 +993,7 @@ void Session::afterExchange() {
     closeAfterFlush();
     return;
   }
+  headRequest_ = false; // the next request's errors are not answers to a HEAD
   if (!pending_.empty()) {
     std::string next;
     next.swap(pending_);
