@@ -3,7 +3,7 @@
 // token times stored as a capture in a SQLite file and calibrated from there, as `tracetune
 // calibrate` does. The anchor, measured in the same run, is the simulation of that hour itself.
 // Target (issue 15): under 10 s.
-#include "replay/import.h"
+#include "bench/tune/azure_hour.h"
 #include "replay/plan.h"
 #include "schema/store.h"
 #include "sim/engine.h"
@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <unistd.h>
 
@@ -30,17 +29,11 @@ double secondsSince(std::chrono::steady_clock::time_point began) {
 
 int main(int argc, char** argv) {
   using namespace tt;
-  const std::string path = argc > 1
-                               ? argv[1]
-                               : std::string(TT_SHARED_DIR) +
-                                     "/traces/azure-llm-2023-conv/AzureLLMInferenceTrace_conv.csv";
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "calibrate_bench: cannot read %s\n", path.c_str());
+  const auto loaded = tt::bench::azureHour(argc, argv, "calibrate_bench");
+  if (!loaded) {
     return 1;
   }
-  auto imported = replay::importTrace(in, {.format = replay::TraceFormat::Azure});
-  const tune::WhatIfTrace trace = tune::whatIfTrace(std::move(imported.exchanges), 1.0, 0);
+  const tt::tune::WhatIfTrace& trace = *loaded;
   replay::PlanOptions plan;
   plan.mode = replay::RateMode::Speed; // the trace's own pace
   const std::vector<sim::EngineRequest> requests =

@@ -1,27 +1,20 @@
 // The recommendation for the whole Azure LLM 2023 conversation trace (19,366 requests, one hour)
 // under ttft=2s,itl=100ms from TGI's defaults, as `tracetune recommend` makes it: prints the
 // settings evaluated, the simulated runs and requests, and their rates.
-#include "replay/import.h"
+#include "bench/tune/azure_hour.h"
 #include "sim/profile_source.h"
 #include "tune/recommendation.h"
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 int main(int argc, char** argv) {
-  const std::string path = argc > 1
-                               ? argv[1]
-                               : std::string(TT_SHARED_DIR) +
-                                     "/traces/azure-llm-2023-conv/AzureLLMInferenceTrace_conv.csv";
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "recommend_bench: cannot read %s\n", path.c_str());
+  const auto loaded = tt::bench::azureHour(argc, argv, "recommend_bench");
+  if (!loaded) {
     return 1;
   }
-  auto imported = tt::replay::importTrace(in, {.format = tt::replay::TraceFormat::Azure});
-  const tt::tune::WhatIfTrace trace = tt::tune::whatIfTrace(std::move(imported.exchanges), 1.0, 0);
+  const tt::tune::WhatIfTrace& trace = *loaded;
   tt::tune::RecommendOptions options;
   options.slo = tt::analyze::parseSlo("ttft=2s,itl=100ms");
   const auto model = tt::sim::resolveProfile("h100-llama3-8b").model;
