@@ -18,6 +18,11 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
   std::vector<size_t> byId; // scheduler id -> input index
   byId.reserve(requests.size());
 
+  const auto ended = [&](const RequestResult& result) {
+    if (options.onRequestEnd && !out.stopped) {
+      out.stopped = !options.onRequestEnd(result);
+    }
+  };
   size_t next = 0;
   // Submits the arrivals before `untilUs` (up to it when `inclusive`), each at its own time.
   const auto arrive = [&](int64_t untilUs, bool inclusive) {
@@ -30,19 +35,16 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
       result.arrivalUs = r.arrivalUs;
       const Admission a = scheduler.submit(r.spec, r.arrivalUs);
       byId.push_back(order[next]);
-      if (a.status == Submitted::Overloaded) {
-        result.outcome = Outcome::Overloaded;
+      if (a.status == Submitted::Overloaded || a.status == Submitted::Invalid) {
+        result.outcome = a.status == Submitted::Overloaded ? Outcome::Overloaded : Outcome::Invalid;
         result.error = a.error;
         result.endUs = r.arrivalUs;
-      } else if (a.status == Submitted::Invalid) {
-        result.outcome = Outcome::Invalid;
-        result.error = a.error;
-        result.endUs = r.arrivalUs;
+        ended(result);
       }
     }
   };
   int64_t now = requests.empty() ? 0 : requests[order[0]].arrivalUs;
-  while (true) {
+  while (!out.stopped) {
     // Arrivals up to now, after the effects of the forward that ended at now (sim/README.md).
     arrive(now, true);
     const ForwardRecord* forward = scheduler.beginForward(now);
@@ -67,6 +69,7 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
       if (result.firstTokenUs < 0) {
         result.firstTokenUs = now;
       }
+      ++result.tokens;
       if (options.recordTokenTimes) {
         result.tokenUs.push_back(now);
       }
@@ -79,6 +82,7 @@ EngineResult runEngine(const SchedulerConfig& config, const CostModel& model,
         result.cachedTokens = scheduler.cachedTokens(e.id);
         result.tokenUs.shrink_to_fit(); // the run holds every token time: no growth slack
         scheduler.release(e.id);        // the scheduler keeps state only for requests in flight
+        ended(result);
       }
     }
     out.endUs = now;

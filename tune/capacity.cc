@@ -1,5 +1,6 @@
 #include "tune/capacity.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tt::tune {
@@ -8,10 +9,15 @@ Capacity findCapacity(const WhatIfTrace& trace, const sim::SchedulerConfig& conf
                       const sim::CostModel& model, const analyze::Slo& slo,
                       const CapacityOptions& options) {
   Capacity c;
+  // Requests beyond the server's token limits (422) are refused at any load: when they alone
+  // miss the attainment, no load holds.
+  bool refusedAtAnyLoad = false;
   const auto holds = [&](double load, std::optional<LoadRun>* keep) {
     ++c.runs;
-    LoadRun run = runAtLoad(trace, config, model, slo, load);
+    LoadRun run = runAtLoad(trace, config, model, slo, load, options.attainment);
     const bool ok = run.attainment() >= options.attainment;
+    refusedAtAnyLoad = static_cast<double>(run.invalid) >
+                       (1 - options.attainment) * static_cast<double>(run.requests);
     if (ok && keep != nullptr) {
       *keep = std::move(run);
     }
@@ -26,19 +32,23 @@ Capacity findCapacity(const WhatIfTrace& trace, const sim::SchedulerConfig& conf
       return c;
     }
     lo = *options.mustBeat;
-  } else if (holds(1.0, &c.at)) {
-    lo = 1.0;
   } else {
-    hi = 1.0;
+    const double start = std::clamp(options.startLoad, options.minLoad, options.maxLoad);
+    (holds(start, &c.at) ? lo : hi) = start;
   }
-  // Widen the bracket by doubling (or halving) until both ends are known or the range ends.
+  // Widen the bracket (doubling or halving by default) until both ends are known or the range
+  // ends; steps smaller than doubling grow each time, up to doubling, for a start far off.
+  double widen = options.widen;
+  const auto grow = [&widen] { widen = widen < 2 ? std::min(widen * widen, 2.0) : widen; };
   while (hi == 0 && lo < options.maxLoad) {
-    const double next = std::min(lo * 2, options.maxLoad);
+    const double next = std::min(lo * widen, options.maxLoad);
     (holds(next, &c.at) ? lo : hi) = next;
+    grow();
   }
-  while (lo == 0 && hi > options.minLoad) {
-    const double next = std::max(hi / 2, options.minLoad);
+  while (lo == 0 && hi > options.minLoad && !refusedAtAnyLoad) {
+    const double next = std::max(hi / widen, options.minLoad);
     (holds(next, &c.at) ? lo : hi) = next;
+    grow();
   }
   while (lo > 0 && hi > 0 && hi / lo > 1 + options.tolerance) {
     const double mid = std::sqrt(lo * hi);

@@ -15,6 +15,11 @@ struct CapacityOptions {
   // Stop early, reporting no capacity, when the load `beat` already fails: a search only needs
   // to know whether a candidate does better than the best so far.
   std::optional<double> mustBeat;
+  // Where the bisection starts, and the factor by which it first widens its bracket (a factor
+  // under 2 grows at each step, up to 2): a capacity already
+  // estimated (on a slice of the trace, or a neighbouring setting) needs fewer runs from there.
+  double startLoad = 1.0;
+  double widen = 2.0;
 };
 
 // The highest load, as a multiple of the trace's own arrival process, at which the attainment
@@ -28,6 +33,12 @@ struct Capacity {
 
   bool belowRange() const { return load == 0 && !beaten; }
   bool aboveRange() const { return failedLoad == 0 && load > 0; }
+};
+
+// A setting and its capacity.
+struct Evaluated {
+  sim::LauncherConfig launcher;
+  Capacity capacity;
 };
 
 // Bisection on the load (in log space) with the virtual-time engine; assumes the attainment does

@@ -15,13 +15,13 @@ analyze::RequestRecord recordOf(const sim::RequestResult& r) {
   analyze::RequestRecord record;
   record.intendedUs = r.arrivalUs;
   record.sentUs = r.arrivalUs;
-  if (!r.tokenUs.empty()) {
-    record.firstTokenUs = r.tokenUs.front();
+  if (r.firstTokenUs >= 0) {
+    record.firstTokenUs = r.firstTokenUs;
   }
   if (r.endUs >= 0) {
     record.endUs = r.endUs;
   }
-  record.tokenEvents = static_cast<int64_t>(r.tokenUs.size());
+  record.tokenEvents = r.tokens;
   record.outputTokens = record.tokenEvents;
   record.outcome = r.outcome == sim::Outcome::Ok ? Outcome::Ok : Outcome::HttpError;
   return record;
@@ -98,7 +98,8 @@ WhatIfTrace whatIfTrace(std::vector<Exchange> all, double timeScale, int64_t blo
 }
 
 LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
-                  const sim::CostModel& model, const analyze::Slo& slo, double load) {
+                  const sim::CostModel& model, const analyze::Slo& slo, double load,
+                  std::optional<double> stopBelow) {
   replay::PlanOptions options;
   options.mode = replay::RateMode::Speed;
   options.value = load;
@@ -106,11 +107,25 @@ LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
   const auto requests = engineRequests(trace.requests, plan, trace.blockTokens);
   PressureCounter pressure(config);
   sim::EngineOptions engine;
+  engine.recordTokenTimes = false; // the objectives need the first and last token only
   engine.onForward = [&pressure](const sim::ForwardRecord& f) { pressure.add(f); };
+  int64_t missed = 0;
+  if (stopBelow) {
+    // More misses than this and the attainment is below `stopBelow` whatever comes after.
+    const auto allowed =
+        static_cast<int64_t>(std::floor((1 - *stopBelow) * static_cast<double>(requests.size())));
+    engine.onRequestEnd = [&, allowed](const sim::RequestResult& r) {
+      const bool met = r.outcome == sim::Outcome::Ok &&
+                       analyze::meetsSlo(recordOf(r), slo, /*fromIntended=*/false);
+      missed += met ? 0 : 1;
+      return missed <= allowed;
+    };
+  }
   const sim::EngineResult result = sim::runEngine(config, model, requests, engine);
 
   LoadRun run;
   run.load = load;
+  run.stopped = result.stopped;
   run.requests = static_cast<int64_t>(result.requests.size());
   std::vector<double> ttft;
   std::vector<double> tpot;

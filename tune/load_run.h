@@ -44,6 +44,7 @@ struct LoadRun {
   int64_t overloaded = 0; // 429 at arrival
   int64_t invalid = 0;    // 422: beyond the server's token limits
   int64_t unfinished = 0; // never admitted (needs more KV cache than there is)
+  bool stopped = false;   // ended early, its attainment known to be too low: counts partial
   std::optional<analyze::Summary> ttftUs;
   std::optional<analyze::Summary> tpotUs;
   std::optional<analyze::Summary> e2eUs;
@@ -55,8 +56,11 @@ struct LoadRun {
   }
 };
 
+// With `stopBelow`, the run ends as soon as so many requests have missed that its attainment must
+// be below it (the rest count as unfinished): enough to know that the load fails.
 LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
-                  const sim::CostModel& model, const analyze::Slo& slo, double load);
+                  const sim::CostModel& model, const analyze::Slo& slo, double load,
+                  std::optional<double> stopBelow = std::nullopt);
 
 // The limit that bound a run most, in words ("KV cache", "prefill budget", ...), or "" when
 // requests rarely waited.

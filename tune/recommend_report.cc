@@ -40,11 +40,11 @@ std::string settingText(const std::string& flag, std::optional<double> value) {
 // The flags in which `a` differs from `base`, as "--flag old -> new".
 std::string changes(const sim::LauncherConfig& base, const sim::LauncherConfig& a) {
   std::string out;
-  for (const Dimension& d : searchSpace(base)) {
-    const auto from = flagValue(base, d.flag);
-    const auto to = flagValue(a, d.flag);
+  for (const std::string& flag : searchedFlags(base)) {
+    const auto from = flagValue(base, flag);
+    const auto to = flagValue(a, flag);
     if (from != to) {
-      out += (out.empty() ? "" : ", ") + d.flag + " " + (from ? format("%g", *from) : "default") +
+      out += (out.empty() ? "" : ", ") + flag + " " + (from ? format("%g", *from) : "default") +
              " -> " + (to ? format("%g", *to) : "default");
     }
   }
@@ -203,6 +203,14 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   search.title = "Search: " + std::to_string(r.candidates) + " settings evaluated, " +
                  std::to_string(r.refused) + " refused by TGI's launcher, " +
                  std::to_string(r.runs) + " simulated runs in " + format("%.1f s", r.seconds);
+  if (r.rungs.size() > 1) {
+    std::string rungs = "successive halving on the trace's busiest stretches:";
+    for (const Rung& rung : r.rungs) {
+      rungs += " " + std::to_string(rung.candidates) + " settings on " +
+               std::to_string(rung.requests) + " requests" + (&rung == &r.rungs.back() ? "" : ",");
+    }
+    search.notes.push_back(rungs + " (the whole trace)");
+  }
   tables.push_back(search);
   return tables;
 }
@@ -252,6 +260,11 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
                            {"capacity", s.capacity ? json(*s.capacity) : json()},
                            {"refused", s.refused}});
   }
+  json rungs = json::array();
+  for (const Rung& rung : r.rungs) {
+    rungs.push_back(
+        {{"requests", rung.requests}, {"candidates", rung.candidates}, {"runs", rung.runs}});
+  }
   const Workload& w = r.workload;
   return {{"trace", context.traceId},
           {"slo", context.slo},
@@ -279,6 +292,8 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
            {{"candidates", r.candidates},
             {"refused", r.refused},
             {"runs", r.runs},
+            {"simulated_requests", r.simulatedRequests},
+            {"rungs", rungs},
             {"seconds", r.seconds}}}};
 }
 

@@ -80,7 +80,7 @@ Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
   const Capacity currentCapacity =
       findCapacity(trace, config, model, options.slo, options.capacity);
   SearchResult search = searchSettings(trace, explicitCurrent, currentCapacity, model, options.slo,
-                                       options.capacity, options.passes);
+                                       options.capacity, options.search);
   r.current = assess(trace, {explicitCurrent, currentCapacity}, model, options);
   r.recommended = assess(trace, search.best, model, options);
   if (r.recommended.capacity.load > 0) {
@@ -93,7 +93,10 @@ Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
   r.ineffective = ineffectiveFlags(current);
   r.candidates = search.candidates;
   r.refused = search.refused;
+  r.rungs = std::move(search.rungs);
   r.runs = currentCapacity.runs + search.runs;
+  r.simulatedRequests =
+      search.simulatedRequests + currentCapacity.runs * static_cast<int64_t>(trace.requests.size());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   return r;
 }

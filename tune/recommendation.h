@@ -14,7 +14,7 @@ namespace tt::tune {
 struct RecommendOptions {
   analyze::Slo slo;
   CapacityOptions capacity;
-  int passes = 2; // rounds of the coordinate search
+  SearchOptions search;
 };
 
 // A setting and what it gives: its capacity, its latencies at the trace's own load (1x) and at
@@ -41,9 +41,11 @@ struct Recommendation {
   std::vector<Evaluated> alternatives;
   std::vector<Sensitivity> sensitivity;
   std::vector<std::string> ineffective; // flags TGI ignores in this mode, left alone
+  std::vector<Rung> rungs;              // the search's successive halving
   int64_t candidates = 0;
   int64_t refused = 0;
   int64_t runs = 0;
+  int64_t simulatedRequests = 0;
   double seconds = 0; // wall time of the search
 };
 

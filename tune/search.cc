@@ -1,10 +1,13 @@
 #include "tune/search.h"
 
+#include "tune/parallel.h"
+#include "tune/what_if.h"
+
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <functional>
-#include <thread>
+#include <map>
+#include <random>
+#include <set>
 
 namespace tt::tune {
 namespace {
@@ -14,17 +17,13 @@ bool chunks(const sim::LauncherConfig& l) {
          l.speculate == 0 && l.attention != sim::Attention::Paged;
 }
 
-// Runs `work(i)` for i in [0, n) on two threads.
-void onTwoThreads(size_t n, const std::function<void(size_t)>& work) {
-  std::atomic<size_t> next{0};
-  const auto loop = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      work(i);
-    }
-  };
-  std::thread helper(loop);
-  loop();
-  helper.join();
+// What the scheduler runs with of the searched settings: flag sets with the same key behave the
+// same (a flag given its default value, a token limit that follows another).
+std::string resolvedKey(const sim::SchedulerConfig& c) {
+  return std::to_string(c.maxConcurrentRequests) + " " + std::to_string(c.maxInputTokens) + " " +
+         std::to_string(c.maxTotalTokens) + " " + std::to_string(c.maxBatchPrefillTokens) + " " +
+         std::to_string(c.maxBatchTotalTokens) + " " + std::to_string(c.maxBatchSize.value_or(0)) +
+         " " + std::to_string(c.waitingServedRatio) + " " + std::to_string(c.maxWaitingTokens);
 }
 
 bool sameValue(std::optional<double> a, std::optional<double> b) {
@@ -33,25 +32,61 @@ bool sameValue(std::optional<double> a, std::optional<double> b) {
 
 } // namespace
 
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current) {
-  std::vector<Dimension> dims{
-      {"--max-batch-prefill-tokens", {1024, 2048, 4096, 8192, 16384, 32768}},
-      {"--max-concurrent-requests", {32, 64, 128, 256, 512, 1024, 2048}},
-  };
+std::vector<std::string> searchedFlags(const sim::LauncherConfig& current) {
+  std::vector<std::string> flags{"--max-batch-prefill-tokens", "--max-concurrent-requests",
+                                 "--max-input-tokens", "--max-total-tokens"};
   if (!chunks(current)) {
-    dims.push_back({"--max-batch-size", {std::nullopt, 8, 16, 32, 64, 128, 256}});
-    dims.push_back({"--waiting-served-ratio", {0.3, 0.6, 1.2, 2.4}});
-    dims.push_back({"--max-waiting-tokens", {5, 10, 20, 40}});
+    flags.insert(flags.end(),
+                 {"--max-batch-size", "--waiting-served-ratio", "--max-waiting-tokens"});
   }
   if (current.router == sim::RouterVersion::V2) {
-    dims.push_back({"--max-batch-total-tokens", {16000, 32000, 64000, 128000, 256000}});
+    flags.push_back("--max-batch-total-tokens");
   }
-  for (Dimension& d : dims) { // the current value is always a candidate
-    const auto now = flagValue(current, d.flag);
+  return flags;
+}
+
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
+                                   std::span<const Exchange> requests) {
+  // The token limits at the model's own limit, and at sizes that turn away only the largest
+  // prompts of the trace (a smaller --max-input-tokens lets a smaller prefill budget be valid
+  // without chunking): rounded up to 256 tokens.
+  const int64_t positions = current.model.maxPositionEmbeddings;
+  std::vector<int64_t> prompts;
+  for (const Exchange& e : requests) {
+    prompts.push_back(promptTokensOf(e));
+  }
+  std::sort(prompts.begin(), prompts.end());
+  std::vector<std::optional<double>> inputLimits{std::nullopt, static_cast<double>(positions - 1)};
+  for (const double q : {0.99, 0.999}) {
+    if (prompts.empty()) {
+      break;
+    }
+    const int64_t at = prompts[static_cast<size_t>(q * static_cast<double>(prompts.size() - 1))];
+    const int64_t limit = (at + 255) / 256 * 256;
+    if (limit < positions - 1) {
+      inputLimits.push_back(static_cast<double>(limit));
+    }
+  }
+  const std::map<std::string, std::vector<std::optional<double>>> values{
+      {"--max-batch-prefill-tokens",
+       {512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768}},
+      {"--max-concurrent-requests", {16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024, 2048}},
+      {"--max-input-tokens", inputLimits},
+      {"--max-total-tokens", {std::nullopt, static_cast<double>(positions)}},
+      {"--max-batch-size", {std::nullopt, 8, 16, 32, 64, 128, 256}},
+      {"--waiting-served-ratio", {0.3, 0.6, 1.2, 2.4}},
+      {"--max-waiting-tokens", {5, 10, 20, 40}},
+      {"--max-batch-total-tokens", {16000, 32000, 64000, 128000, 256000}},
+  };
+  std::vector<Dimension> dims;
+  for (const std::string& flag : searchedFlags(current)) {
+    Dimension d{flag, values.at(flag)};
+    const auto now = flagValue(current, flag); // the current value is always a candidate
     if (std::none_of(d.values.begin(), d.values.end(),
                      [&](const auto& v) { return sameValue(v, now); })) {
       d.values.push_back(now);
     }
+    dims.push_back(std::move(d));
   }
   return dims;
 }
@@ -85,6 +120,10 @@ void setFlag(sim::LauncherConfig& l, const std::string& flag, std::optional<doub
     l.maxWaitingTokens = integer().value_or(20);
   } else if (flag == "--max-batch-total-tokens") {
     l.maxBatchTotalTokens = integer();
+  } else if (flag == "--max-input-tokens") {
+    l.maxInputTokens = integer();
+  } else if (flag == "--max-total-tokens") {
+    l.maxTotalTokens = integer();
   }
 }
 
@@ -110,118 +149,178 @@ std::optional<double> flagValue(const sim::LauncherConfig& l, const std::string&
   if (flag == "--max-batch-total-tokens") {
     return real(l.maxBatchTotalTokens);
   }
+  if (flag == "--max-input-tokens") {
+    return real(l.maxInputTokens);
+  }
+  if (flag == "--max-total-tokens") {
+    return real(l.maxTotalTokens);
+  }
   return std::nullopt;
+}
+
+SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
+  const std::vector<Dimension> dims = searchSpace(current, requests);
+  std::vector<sim::LauncherConfig> all{current};
+  for (const Dimension& d : dims) {
+    std::vector<sim::LauncherConfig> wider;
+    for (const sim::LauncherConfig& l : all) {
+      for (const auto& v : d.values) {
+        wider.push_back(l);
+        setFlag(wider.back(), d.flag, v);
+      }
+    }
+    all = std::move(wider);
+  }
+  std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
+    return changedFlags(current, a) < changedFlags(current, b);
+  });
+  SettingsGrid grid;
+  std::set<std::string> seen; // of flag sets that behave alike, the fewest changes
+  for (const sim::LauncherConfig& l : all) {
+    const auto resolved = sim::resolveConfig(l);
+    if (!resolved.config) {
+      ++grid.refused;
+    } else if (seen.insert(resolvedKey(*resolved.config)).second) {
+      grid.settings.push_back(l);
+    }
+  }
+  return grid;
+}
+
+int changedFlags(const sim::LauncherConfig& from, const sim::LauncherConfig& to) {
+  const auto flags = searchedFlags(from);
+  return static_cast<int>(std::count_if(flags.begin(), flags.end(), [&](const std::string& f) {
+    return !sameValue(flagValue(from, f), flagValue(to, f));
+  }));
 }
 
 SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig& current,
                             const Capacity& currentCapacity, const sim::CostModel& model,
-                            const analyze::Slo& slo, const CapacityOptions& options, int passes) {
+                            const analyze::Slo& slo, const CapacityOptions& options,
+                            const SearchOptions& search) {
   SearchResult result;
-  result.best = {current, currentCapacity};
-  std::vector<Evaluated> measured; // with a full capacity, for the alternatives
-  const std::vector<Dimension> dims = searchSpace(current);
+  const std::vector<Dimension> dims = searchSpace(current, trace.requests);
+  const auto changes = [&](const sim::LauncherConfig& l) { return changedFlags(current, l); };
+  const auto same = [&](const sim::LauncherConfig& a, const sim::LauncherConfig& b) {
+    return changedFlags(a, b) == 0;
+  };
+  SettingsGrid grid = settingsGrid(current, trace.requests);
+  result.refused = grid.refused;
+  std::vector<sim::LauncherConfig>& valid = grid.settings;
+  // A grid larger than the budget: every setting one change from the current, and an even
+  // sample of the rest (a fixed seed: the same trace gives the same answer).
+  if (valid.size() > search.maxCandidates) {
+    const auto near = std::partition_point(valid.begin(), valid.end(),
+                                           [&](const auto& l) { return changes(l) <= 1; });
+    std::shuffle(near, valid.end(), std::mt19937(20261207));
+    const auto kept = std::max<std::ptrdiff_t>(near - valid.begin(),
+                                               static_cast<std::ptrdiff_t>(search.maxCandidates));
+    valid.resize(static_cast<size_t>(kept));
+    std::stable_sort(valid.begin(), valid.end(),
+                     [&](const auto& a, const auto& b) { return changes(a) < changes(b); });
+  }
+  result.candidates = static_cast<int64_t>(valid.size());
 
-  // One candidate per value of `dim` but the best's: pruned against `beat` when given.
-  const auto tryValues = [&](const Dimension& dim, std::optional<double> beat) {
-    std::vector<std::optional<double>> values;
-    for (const auto& v : dim.values) {
-      if (!sameValue(v, flagValue(result.best.launcher, dim.flag))) {
-        values.push_back(v);
+  HalvingResult halving = successiveHalving(trace, valid, model, slo, options, search.halving);
+  result.rungs = halving.rungs;
+  result.runs = halving.runs;
+  result.simulatedRequests = halving.simulatedRequests;
+  std::vector<Evaluated> measured = std::move(halving.finalists);
+  measured.push_back({current, currentCapacity});
+
+  // The choice: of the settings within the tolerance of the highest capacity measured, the one
+  // with the fewest changes from the current (bisections end anywhere in their last bracket, so
+  // closer capacities are not told apart).
+  const auto choose = [&] {
+    const auto top =
+        std::max_element(measured.begin(), measured.end(), [](const auto& a, const auto& b) {
+          return a.capacity.load < b.capacity.load;
+        });
+    const Evaluated* choice = &*top;
+    for (const Evaluated& e : measured) {
+      if (e.capacity.load * (1 + options.tolerance) >= top->capacity.load &&
+          changes(e.launcher) < changes(choice->launcher)) {
+        choice = &e;
       }
     }
-    std::vector<std::optional<Evaluated>> out(values.size());
-    onTwoThreads(values.size(), [&](size_t i) {
-      sim::LauncherConfig l = result.best.launcher;
-      setFlag(l, dim.flag, values[i]);
-      const auto resolved = sim::resolveConfig(l);
-      if (!resolved.config) {
+    return *choice;
+  };
+  result.best = choose();
+
+  // Sensitivity: every value of every flag around the choice, on the whole trace, each bisection
+  // starting from the choice's capacity. A setting measured there more than the tolerance above
+  // the choice replaces it (the halving ranked it on slices), and the sensitivity is measured
+  // again around it.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<Sensitivity> table;
+    std::vector<sim::LauncherConfig> around;
+    for (const Dimension& d : dims) {
+      for (size_t k = 0; k < d.values.size(); ++k) {
+        // Every other value of a long list: the table shows the trend, and costs half.
+        const auto& v = d.values[k];
+        if (d.values.size() > 6 && k % 2 == 1 &&
+            !sameValue(v, flagValue(result.best.launcher, d.flag))) {
+          continue;
+        }
+        sim::LauncherConfig l = result.best.launcher;
+        setFlag(l, d.flag, v);
+        table.push_back({d.flag, v, std::nullopt, !sim::resolveConfig(l).config});
+        around.push_back(l);
+      }
+    }
+    std::vector<std::optional<Capacity>> capacity(around.size());
+    onTwoThreads(around.size(), [&](size_t i) {
+      if (table[i].refused) {
         return;
       }
+      for (const Evaluated& e : measured) { // measured already
+        if (same(e.launcher, around[i])) {
+          capacity[i] = e.capacity;
+          return;
+        }
+      }
       CapacityOptions o = options;
-      o.mustBeat = beat;
-      out[i] = Evaluated{l, findCapacity(trace, *resolved.config, model, slo, o)};
+      o.startLoad = result.best.capacity.load > 0 ? result.best.capacity.load : 1.0;
+      o.widen = 1.25;
+      o.tolerance = search.sensitivityTolerance;
+      capacity[i] = findCapacity(trace, *sim::resolveConfig(around[i]).config, model, slo, o);
     });
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (!out[i]) {
-        ++result.refused;
+    for (size_t i = 0; i < around.size(); ++i) {
+      if (!capacity[i]) {
         continue;
       }
-      ++result.candidates;
-      result.runs += out[i]->capacity.runs;
-    }
-    return std::make_pair(values, out);
-  };
-
-  for (int pass = 0; pass < passes && !result.best.capacity.aboveRange(); ++pass) {
-    bool improved = false;
-    for (const Dimension& dim : dims) {
-      const double load = result.best.capacity.load;
-      const std::optional<double> beat =
-          load > 0 ? std::optional<double>(load * (1 + options.tolerance)) : std::nullopt;
-      auto [values, out] = tryValues(dim, beat);
-      const Evaluated* winner = nullptr;
-      for (const auto& e : out) {
-        if (e && !e->capacity.beaten && e->capacity.load > 0) {
-          measured.push_back(*e);
-          if (e->capacity.load > (winner ? winner->capacity.load : load)) {
-            winner = &*e;
-          }
+      if (std::none_of(measured.begin(), measured.end(),
+                       [&](const Evaluated& e) { return same(e.launcher, around[i]); })) {
+        measured.push_back({around[i], *capacity[i]});
+        result.runs += capacity[i]->runs;
+        result.simulatedRequests += capacity[i]->runs * static_cast<int64_t>(trace.requests.size());
+        if (std::none_of(valid.begin(), valid.end(),
+                         [&](const auto& l) { return same(l, around[i]); })) {
+          ++result.candidates; // outside the sample
         }
       }
-      if (winner != nullptr && winner->capacity.load > load * (1 + options.tolerance)) {
-        measured.push_back(result.best);
-        result.best = *winner;
-        improved = true;
+      if (capacity[i]->load > 0) {
+        table[i].capacity = capacity[i]->load;
       }
     }
-    if (!improved) {
-      break;
-    }
-  }
-
-  // Sensitivity: every value of every flag around the recommendation, measured in full. A
-  // setting measured there more than the tolerance above the search's choice replaces it, and
-  // the sensitivity is measured again around it. (Bisections from different starting loads end
-  // anywhere in their last bracket: within the tolerance, the search's choice, with fewer
-  // changes from the current settings, stays.)
-  const auto byLoad = [](const Evaluated& a, const Evaluated& b) {
-    return a.capacity.load > b.capacity.load;
-  };
-  for (int round = 0; round < 2; ++round) {
-    result.sensitivity.clear();
-    std::vector<Evaluated> around;
-    for (const Dimension& dim : dims) {
-      auto [values, out] = tryValues(dim, std::nullopt);
-      for (size_t i = 0; i < values.size(); ++i) {
-        Sensitivity s{dim.flag, values[i], std::nullopt, !out[i].has_value()};
-        if (out[i] && out[i]->capacity.load > 0) {
-          s.capacity = out[i]->capacity.load;
-          around.push_back(*out[i]);
-        }
-        result.sensitivity.push_back(s);
-      }
-    }
-    measured.insert(measured.end(), around.begin(), around.end());
-    std::sort(around.begin(), around.end(), byLoad);
-    if (round == 1 || around.empty() ||
-        around.front().capacity.load <= result.best.capacity.load * (1 + options.tolerance)) {
+    result.sensitivity = std::move(table);
+    const Evaluated before = result.best;
+    result.best = choose();
+    if (same(before.launcher, result.best.launcher) ||
+        result.best.capacity.load <= before.capacity.load * (1 + options.tolerance)) {
+      result.best = before;
       break; // the sensitivity describes the choice
     }
-    measured.push_back(result.best);
-    result.best = around.front();
   }
-  std::sort(measured.begin(), measured.end(), byLoad);
+
+  std::sort(measured.begin(), measured.end(), [](const Evaluated& a, const Evaluated& b) {
+    return a.capacity.load > b.capacity.load;
+  });
   for (const Evaluated& e : measured) {
-    const bool seen = std::any_of(
-        result.alternatives.begin(), result.alternatives.end(), [&](const Evaluated& a) {
-          return std::all_of(dims.begin(), dims.end(), [&](const Dimension& d) {
-            return sameValue(flagValue(a.launcher, d.flag), flagValue(e.launcher, d.flag));
-          });
-        });
-    const bool isBest = std::all_of(dims.begin(), dims.end(), [&](const Dimension& d) {
-      return sameValue(flagValue(result.best.launcher, d.flag), flagValue(e.launcher, d.flag));
-    });
-    if (!seen && !isBest && result.alternatives.size() < 3) {
+    const bool seen = std::any_of(result.alternatives.begin(), result.alternatives.end(),
+                                  [&](const Evaluated& a) { return same(a.launcher, e.launcher); });
+    if (!seen && !same(result.best.launcher, e.launcher) && e.capacity.load > 0 &&
+        result.alternatives.size() < 3) {
       result.alternatives.push_back(e);
     }
   }

@@ -1,9 +1,10 @@
 #pragma once
 
-#include "tune/capacity.h"
+#include "tune/halving.h"
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,24 @@ struct Dimension {
 };
 
 // The flags that change the schedule in the server's mode (docs/recommend.md): with prefill
-// chunking the prefill budget and the concurrency limit; without it also the decode batch cap,
-// waiting_served_ratio and max_waiting_tokens; v2 also its token budget.
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current);
+// chunking the prefill budget, the concurrency limit and the token limits; without it also the
+// decode batch cap, waiting_served_ratio and max_waiting_tokens; v2 also its token budget.
+std::vector<std::string> searchedFlags(const sim::LauncherConfig& current);
+// The values the search tries for each of them; the token limits' from the prompt sizes of
+// `requests`.
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
+                                   std::span<const Exchange> requests);
+// Every combination of the values of searchSpace within TGI's checks, one of each set of flags
+// that resolve alike, the current settings and the fewest changes from them first.
+struct SettingsGrid {
+  std::vector<sim::LauncherConfig> settings;
+  int64_t refused = 0; // combinations TGI's launcher or router would refuse
+};
+SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests);
+
+// How many of the searched flags differ between two settings.
+int changedFlags(const sim::LauncherConfig& from, const sim::LauncherConfig& to);
+
 // The flags TGI ignores in that mode, with the reason: left alone.
 std::vector<std::string> ineffectiveFlags(const sim::LauncherConfig& current);
 
@@ -27,11 +43,6 @@ std::vector<std::string> ineffectiveFlags(const sim::LauncherConfig& current);
 void setFlag(sim::LauncherConfig& launcher, const std::string& flag, std::optional<double> value);
 // The value `launcher` gives `flag`, nullopt when unset.
 std::optional<double> flagValue(const sim::LauncherConfig& launcher, const std::string& flag);
-
-struct Evaluated {
-  sim::LauncherConfig launcher;
-  Capacity capacity;
-};
 
 // How capacity moves when one flag of the recommendation takes another value.
 struct Sensitivity {
@@ -45,18 +56,30 @@ struct SearchResult {
   Evaluated best;
   std::vector<Evaluated> alternatives; // the next best, best first
   std::vector<Sensitivity> sensitivity;
-  int64_t candidates = 0; // settings evaluated (a run at the load to beat, at least)
-  int64_t refused = 0;    // settings TGI's launcher or router would refuse, never recommended
-  int64_t runs = 0;       // simulated runs
+  std::vector<Rung> rungs;       // the successive halving's
+  int64_t candidates = 0;        // settings evaluated (on a slice of the trace, at least)
+  int64_t refused = 0;           // settings TGI's launcher or router would refuse, never evaluated
+  int64_t runs = 0;              // simulated runs
+  int64_t simulatedRequests = 0; // requests those runs simulated
 };
 
-// Coordinate search from `current`: each flag in turn tries its values on 2 threads, keeping the
-// best, for up to `passes` rounds or until nothing improves by more than the tolerance. A
-// candidate first runs at the load to beat and is dropped when it fails there (one run instead of
-// a bisection). `current` must be valid (sim::resolveConfig).
+struct SearchOptions {
+  // Settings evaluated at most: a larger grid keeps every setting one change from the current
+  // and an even sample of the others.
+  size_t maxCandidates = 1024;
+  HalvingOptions halving;
+  // The bisection's tolerance for the sensitivity table, around the choice: a trend to read, and
+  // the most costly part of the search (every setting on the whole trace).
+  double sensitivityTolerance = 0.05;
+};
+
+// Every combination of the mode's flag values (searchSpace) within TGI's checks, ranked by
+// successive halving on slices of the trace (tune/halving.h); the best few measured on the whole
+// trace, then the sensitivity to each flag around the choice, which may move the choice.
+// `current` must be valid (sim::resolveConfig); its capacity on the whole trace is given.
 SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig& current,
                             const Capacity& currentCapacity, const sim::CostModel& model,
                             const analyze::Slo& slo, const CapacityOptions& options,
-                            int passes = 2);
+                            const SearchOptions& search = {});
 
 } // namespace tt::tune

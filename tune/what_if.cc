@@ -108,7 +108,7 @@ Exchange simulatedExchange(const Exchange& s, sim::RequestResult&& r) {
     e.outcome = Outcome::Ok;
     // A stream's headers leave at once; a plain answer's with its body.
     e.responseHeadersUs = s.stream ? r.arrivalUs : r.endUs;
-    e.outputTokens = static_cast<int64_t>(r.tokenUs.size());
+    e.outputTokens = r.tokens;
     e.tokenTimesUs = std::move(r.tokenUs);
     e.endUs = r.endUs;
     e.finishReason = r.finish == sim::FinishReason::EosToken ? "eos_token" : "length";

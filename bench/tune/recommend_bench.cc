@@ -1,6 +1,8 @@
 // The recommendation for the whole Azure LLM 2023 conversation trace (19,366 requests, one hour)
-// under ttft=2s,itl=100ms from TGI's defaults, as `tracetune recommend` makes it: prints the
-// settings evaluated, the simulated runs and requests, and their rates.
+// under ttft=2s,itl=100ms, as `tracetune recommend` makes it, from TGI's defaults and from its
+// defaults without prefill chunking (the mode with the most flags to search): prints the settings
+// evaluated, the simulated runs and requests, and their rates. The anchor, timed first, is one
+// simulated run of the whole trace at its own load.
 #include "bench/tune/azure_hour.h"
 #include "sim/profile_source.h"
 #include "tune/recommendation.h"
@@ -8,6 +10,38 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point began) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+}
+
+void recommendFrom(const char* name, const tt::sim::LauncherConfig& current,
+                   const tt::tune::WhatIfTrace& trace, const tt::sim::CostModel& model,
+                   const tt::tune::RecommendOptions& options) {
+  const auto began = std::chrono::steady_clock::now();
+  const tt::tune::Recommendation r = tt::tune::recommend(
+      trace, tt::tune::describeWorkload(trace.requests, 1.0), current, model, options);
+  const double seconds = secondsSince(began);
+  std::printf("\n%s\n", name);
+  std::printf("  settings evaluated            %lld (+%lld refused by TGI's checks)\n",
+              static_cast<long long>(r.candidates), static_cast<long long>(r.refused));
+  for (const tt::tune::Rung& rung : r.rungs) {
+    std::printf("    rung: %5zu settings on %5zu requests, %5lld runs\n", rung.candidates,
+                rung.requests, static_cast<long long>(rung.runs));
+  }
+  std::printf("  simulated runs                %lld\n", static_cast<long long>(r.runs));
+  std::printf("  wall time                     %.1f s\n", seconds);
+  std::printf("  settings per second           %.1f\n",
+              static_cast<double>(r.candidates) / seconds);
+  std::printf("  simulated requests per second %.0f\n",
+              static_cast<double>(r.simulatedRequests) / seconds);
+  std::printf("  capacity current/recommended  %.3gx / %.3gx\n", r.current.capacity.load,
+              r.recommended.capacity.load);
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   const auto loaded = tt::bench::azureHour(argc, argv, "recommend_bench");
@@ -18,22 +52,18 @@ int main(int argc, char** argv) {
   tt::tune::RecommendOptions options;
   options.slo = tt::analyze::parseSlo("ttft=2s,itl=100ms");
   const auto model = tt::sim::resolveProfile("h100-llama3-8b").model;
+  std::printf("requests in the trace         %zu\n", trace.requests.size());
+
+  const tt::sim::LauncherConfig defaults;
   const auto began = std::chrono::steady_clock::now();
-  const tt::tune::Recommendation r =
-      tt::tune::recommend(trace, tt::tune::describeWorkload(trace.requests, 1.0),
-                          tt::sim::LauncherConfig{}, model, options);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  // Each run of the capacity searches simulates the whole trace once.
-  const double requests = static_cast<double>(r.runs) * static_cast<double>(trace.requests.size());
-  std::printf("requests in the trace        %zu\n", trace.requests.size());
-  std::printf("settings evaluated           %lld (+%lld refused by TGI's checks)\n",
-              static_cast<long long>(r.candidates), static_cast<long long>(r.refused));
-  std::printf("simulated runs               %lld\n", static_cast<long long>(r.runs));
-  std::printf("wall time                    %.1f s\n", seconds);
-  std::printf("settings per second          %.2f\n", static_cast<double>(r.candidates) / seconds);
-  std::printf("simulated requests per second %.0f\n", requests / seconds);
-  std::printf("capacity current/recommended %.3gx / %.3gx\n", r.current.capacity.load,
-              r.recommended.capacity.load);
+  const tt::tune::LoadRun anchor =
+      tt::tune::runAtLoad(trace, *tt::sim::resolveConfig(defaults).config, model, options.slo, 1.0);
+  std::printf("anchor: one run of the trace  %.3f s (attainment %.3f)\n", secondsSince(began),
+              anchor.attainment());
+
+  recommendFrom("from TGI's defaults (v3, prefill chunking)", defaults, trace, model, options);
+  tt::sim::LauncherConfig unchunked;
+  unchunked.prefillChunking = false;
+  recommendFrom("from TGI's defaults without prefill chunking", unchunked, trace, model, options);
   return 0;
 }
