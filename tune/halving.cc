@@ -45,9 +45,17 @@ HalvingResult successiveHalving(const WhatIfTrace& trace,
   for (size_t rung = 0; rung < lengths.size() && !alive.empty(); ++rung) {
     const bool whole = rung + 1 == lengths.size();
     if (rung > 0) {
+      // The best 1 in eta, and those the last rung could not tell from the last one kept (tied
+      // estimates: on a short stretch many settings hold up to the same load), up to twice as
+      // many; ties keep the order of preference.
       const size_t keep =
           std::max(halving.finalists, (alive.size() + halving.eta - 1) / halving.eta);
-      alive.resize(std::min(alive.size(), keep));
+      size_t kept = std::min(alive.size(), keep);
+      while (kept < alive.size() && kept < 2 * keep &&
+             estimate[alive[kept]].load == estimate[alive[kept - 1]].load) {
+        ++kept;
+      }
+      alive.resize(kept);
     }
     const WhatIfTrace slice = whole ? WhatIfTrace{} : busiestStretch(trace, lengths[rung]);
     const WhatIfTrace& on = whole ? trace : slice;

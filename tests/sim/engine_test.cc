@@ -78,3 +78,34 @@ TEST_CASE("the engine hands each forward to onForward as it begins, and keeps no
   CHECK(r.forwards == 3);
   CHECK(r.endUs == 20'000);
 }
+
+TEST_CASE("a run stopped from onRequestEnd ends there, the rest unfinished") {
+  const auto model = resolveProfile(kDefaultProfile).model;
+  const auto cfg = resolveConfig(LauncherConfig{}).config.value();
+  const auto reqs = workload();
+  const auto full = runEngine(cfg, model, reqs);
+  EngineOptions opts;
+  int ended = 0;
+  opts.onRequestEnd = [&ended](const RequestResult& r) {
+    CHECK(r.outcome != Outcome::Unfinished);
+    return ++ended < 10;
+  };
+  const auto stopped = runEngine(cfg, model, reqs, opts);
+  CHECK(stopped.stopped);
+  CHECK_FALSE(full.stopped);
+  CHECK(ended == 10); // never called again once it said stop
+  int ok = 0;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const RequestResult& r = stopped.requests[i];
+    if (r.outcome == Outcome::Ok) {
+      ++ok;
+      // What ran before the stop ran as in the whole run.
+      CHECK(r.endUs == full.requests[i].endUs);
+      CHECK(r.tokens == full.requests[i].tokens);
+      CHECK(r.tokens == static_cast<int64_t>(r.tokenUs.size()));
+    }
+  }
+  CHECK(ok >= 10); // those that ended in the same forward as the tenth too
+  CHECK(ok < static_cast<int>(reqs.size()));
+  CHECK(stopped.endUs < full.endUs);
+}
