@@ -62,6 +62,7 @@ void addLoadRows(TextTable& t, const std::string& at, const LoadRun* current,
   };
   row("attainment", [](const LoadRun& r) { return format("%.1f%%", r.attainment() * 100); });
   row("turned away (429)", [](const LoadRun& r) { return std::to_string(r.overloaded); });
+  row("beyond the token limits (422)", [](const LoadRun& r) { return std::to_string(r.invalid); });
   row("ttft p50 / p99 ms", [](const LoadRun& r) {
     return ms(r.ttftUs, &analyze::Summary::p50) + " / " + ms(r.ttftUs, &analyze::Summary::p99);
   });
@@ -144,11 +145,24 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
                          " the trace's: the server is far from its limit here; tighter objectives "
                          "or a heavier trace would tell settings apart");
   }
-  const LoadRun* invalidRun = &r.current.atTraceLoad;
-  if (invalidRun->invalid > 0) {
-    side.notes.push_back(std::to_string(invalidRun->invalid) +
-                         " requests exceed the token limits (422) with either setting: raise "
-                         "--max-input-tokens / --max-total-tokens if they matter");
+  // The token limits are searched: say what the recommendation's turn away, against today's.
+  const int64_t refusedNow = r.current.atTraceLoad.invalid;
+  const int64_t refusedThen = r.recommended.atTraceLoad.invalid;
+  if (refusedThen > refusedNow) {
+    side.notes.push_back("the recommended token limits refuse " +
+                         std::to_string(refusedThen - refusedNow) +
+                         " requests (422) that the current ones accept: a trade-off within the "
+                         "attainment's budget; keep --max-input-tokens / --max-total-tokens if "
+                         "they matter");
+  } else if (refusedThen < refusedNow) {
+    side.notes.push_back("the recommended token limits accept " +
+                         std::to_string(refusedNow - refusedThen) +
+                         " requests that the current ones refuse (422)");
+  }
+  if (refusedThen > 0) {
+    side.notes.push_back(std::to_string(refusedThen) +
+                         " requests exceed the recommended token limits (422)" +
+                         (refusedThen == refusedNow ? " as they exceed the current ones" : ""));
   }
   addLoadRows(side, "at 1x:", &r.current.atTraceLoad, &r.recommended.atTraceLoad);
   if (r.recommended.atNewCapacity) {

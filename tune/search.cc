@@ -201,8 +201,11 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
   SearchResult result;
   const std::vector<Dimension> dims = searchSpace(current, trace.requests);
   const auto changes = [&](const sim::LauncherConfig& l) { return changedFlags(current, l); };
+  // The same schedule: flag sets that differ only in writing a default out.
   const auto same = [&](const sim::LauncherConfig& a, const sim::LauncherConfig& b) {
-    return changedFlags(a, b) == 0;
+    const auto ra = sim::resolveConfig(a).config;
+    const auto rb = sim::resolveConfig(b).config;
+    return ra && rb && resolvedKey(*ra) == resolvedKey(*rb);
   };
   SettingsGrid grid = settingsGrid(current, trace.requests);
   result.refused = grid.refused;
@@ -264,6 +267,10 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
         }
         sim::LauncherConfig l = result.best.launcher;
         setFlag(l, d.flag, v);
+        if (!sameValue(v, flagValue(result.best.launcher, d.flag)) &&
+            same(l, result.best.launcher)) {
+          continue; // the choice's own schedule, written another way
+        }
         table.push_back({d.flag, v, std::nullopt, !sim::resolveConfig(l).config});
         around.push_back(l);
       }
