@@ -40,6 +40,10 @@ int64_t wordsForTokens(int64_t tokens, const SynthOptions& options) {
   return std::max<int64_t>(0, std::llround(static_cast<double>(tokens) / perWord));
 }
 
+// Seeds of one SynthOptions::seed lie this far from the next one's (an odd constant, the golden
+// ratio's: the words' seeds of two runs never meet for any realistic hash id or salt).
+constexpr uint64_t kSeedStride = 0x9E3779B97F4A7C15ULL;
+
 std::string synthesizePrompt(int64_t tokens, std::span<const int64_t> hashIds, uint64_t salt,
                              const SynthOptions& options) {
   std::string out;
@@ -51,11 +55,12 @@ std::string synthesizePrompt(int64_t tokens, std::span<const int64_t> hashIds, u
       break;
     }
     const int64_t take = std::min(block, remaining);
-    appendWords(out, static_cast<uint64_t>(id) * 2 + 1, wordsForTokens(take, options));
+    appendWords(out, static_cast<uint64_t>(id) * 2 + 1 + options.seed * kSeedStride,
+                wordsForTokens(take, options));
     remaining -= take;
   }
   if (remaining > 0) {
-    appendWords(out, salt * 2, wordsForTokens(remaining, options));
+    appendWords(out, salt * 2 + options.seed * kSeedStride, wordsForTokens(remaining, options));
   }
   if (out.empty()) {
     out = kWords[0];

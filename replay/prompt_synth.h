@@ -16,6 +16,9 @@ namespace tt::replay {
 struct SynthOptions {
   double tokensPerWord = 1.0;
   int blockTokens = 512; // tokens per hash id
+  // Another seed gives other words with the same sharing between prompts: a server that has
+  // seen one set holds none of the next in its prefix cache. 0: the words of every earlier run.
+  uint64_t seed = 0;
 };
 
 // Words for `tokens` tokens under `options`.

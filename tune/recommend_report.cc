@@ -200,7 +200,9 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   sens.columns = {"setting", "capacity"};
   sens.numeric = {false, true};
   for (const Sensitivity& s : r.sensitivity) {
-    sens.rows.push_back({settingText(s.flag, s.value), s.refused    ? "refused by TGI"
+    sens.rows.push_back({settingText(s.flag, s.value), s.refused ? "refused by TGI"
+                                                       : s.refusesRequests
+                                                           ? "refuses requests served today (422)"
                                                        : s.capacity ? format("%.3gx", *s.capacity)
                                                                     : "none"});
   }
@@ -216,6 +218,7 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   TextTable search;
   search.title = "Search: " + std::to_string(r.candidates) + " settings evaluated, " +
                  std::to_string(r.refused) + " refused by TGI's launcher, " +
+                 std::to_string(r.refusing) + " left out as they refuse requests served today, " +
                  std::to_string(r.runs) + " simulated runs in " + format("%.1f s", r.seconds);
   if (r.rungs.size() > 1) {
     std::string rungs = "successive halving on the trace's busiest stretches:";
@@ -272,7 +275,8 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
     sensitivity.push_back({{"flag", s.flag},
                            {"value", s.value ? json(*s.value) : json()},
                            {"capacity", s.capacity ? json(*s.capacity) : json()},
-                           {"refused", s.refused}});
+                           {"refused", s.refused},
+                           {"refuses_requests", s.refusesRequests}});
   }
   json rungs = json::array();
   for (const Rung& rung : r.rungs) {
@@ -305,6 +309,7 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
           {"search",
            {{"candidates", r.candidates},
             {"refused", r.refused},
+            {"refusing", r.refusing},
             {"runs", r.runs},
             {"simulated_requests", r.simulatedRequests},
             {"rungs", rungs},
@@ -313,7 +318,7 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
 
 TextTable validationTable(const std::vector<SettingValidation>& validations, double attainment) {
   TextTable t;
-  t.title = "Validation: the workload replayed against launched servers, predicted against "
+  t.title = "Validation: the workload replayed against real servers, predicted against "
             "measured (" +
             format("%.0f%%", attainment * 100) + " must meet the objectives)";
   t.columns = {"setting", "load", "predicted", "measured", "replay trace"};

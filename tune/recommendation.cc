@@ -93,6 +93,7 @@ Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
   r.ineffective = ineffectiveFlags(current);
   r.candidates = search.candidates;
   r.refused = search.refused;
+  r.refusing = search.refusing;
   r.rungs = std::move(search.rungs);
   r.runs = currentCapacity.runs + search.runs;
   r.simulatedRequests =

@@ -44,6 +44,7 @@ struct Recommendation {
   std::vector<Rung> rungs;              // the search's successive halving
   int64_t candidates = 0;
   int64_t refused = 0;
+  int64_t refusing = 0; // settings left out: they refuse requests served today
   int64_t runs = 0;
   int64_t simulatedRequests = 0;
   double seconds = 0; // wall time of the search

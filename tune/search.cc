@@ -1,5 +1,7 @@
 #include "tune/search.h"
 
+#include "replay/request_builder.h"
+#include "sim/validation.h"
 #include "tune/parallel.h"
 #include "tune/what_if.h"
 
@@ -26,6 +28,37 @@ std::string resolvedKey(const sim::SchedulerConfig& c) {
          " " + std::to_string(c.waitingServedRatio) + " " + std::to_string(c.maxWaitingTokens);
 }
 
+// Whether a setting accepts every request of a trace that the current settings accept: a
+// recommendation never turns away (422) traffic the server serves today. Only the token limits
+// decide it, so the answer is kept per pair of them.
+class KeepsAccepting {
+public:
+  KeepsAccepting(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
+    const sim::SchedulerConfig now = *sim::resolveConfig(current).config;
+    for (const Exchange& e : requests) {
+      sim::GenerateParams params;
+      params.maxNewTokens = replay::sentMaxNewTokens(e, {});
+      if (sim::validateRequest(now, params, promptTokensOf(e)).request) {
+        accepted_.emplace_back(promptTokensOf(e), params);
+      }
+    }
+  }
+
+  bool operator()(const sim::SchedulerConfig& c) {
+    const auto [at, added] = byLimits_.try_emplace({c.maxInputTokens, c.maxTotalTokens}, true);
+    if (added) {
+      at->second = std::all_of(accepted_.begin(), accepted_.end(), [&](const auto& r) {
+        return sim::validateRequest(c, r.second, r.first).request.has_value();
+      });
+    }
+    return at->second;
+  }
+
+private:
+  std::vector<std::pair<int64_t, sim::GenerateParams>> accepted_; // prompt tokens, parameters
+  std::map<std::pair<int64_t, int64_t>, bool> byLimits_;
+};
+
 bool sameValue(std::optional<double> a, std::optional<double> b) {
   return a.has_value() == b.has_value() && (!a || std::abs(*a - *b) < 1e-9);
 }
@@ -45,33 +78,15 @@ std::vector<std::string> searchedFlags(const sim::LauncherConfig& current) {
   return flags;
 }
 
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
-                                   std::span<const Exchange> requests) {
-  // The token limits at the model's own limit, and at sizes that turn away only the largest
-  // prompts of the trace (a smaller --max-input-tokens lets a smaller prefill budget be valid
-  // without chunking): rounded up to 256 tokens.
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current) {
+  // The token limits at their defaults (which follow the prefill budget without chunking) and at
+  // the model's own limit.
   const int64_t positions = current.model.maxPositionEmbeddings;
-  std::vector<int64_t> prompts;
-  for (const Exchange& e : requests) {
-    prompts.push_back(promptTokensOf(e));
-  }
-  std::sort(prompts.begin(), prompts.end());
-  std::vector<std::optional<double>> inputLimits{std::nullopt, static_cast<double>(positions - 1)};
-  for (const double q : {0.99, 0.999}) {
-    if (prompts.empty()) {
-      break;
-    }
-    const int64_t at = prompts[static_cast<size_t>(q * static_cast<double>(prompts.size() - 1))];
-    const int64_t limit = (at + 255) / 256 * 256;
-    if (limit < positions - 1) {
-      inputLimits.push_back(static_cast<double>(limit));
-    }
-  }
   const std::map<std::string, std::vector<std::optional<double>>> values{
       {"--max-batch-prefill-tokens",
        {512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768}},
       {"--max-concurrent-requests", {16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024, 2048}},
-      {"--max-input-tokens", inputLimits},
+      {"--max-input-tokens", {std::nullopt, static_cast<double>(positions - 1)}},
       {"--max-total-tokens", {std::nullopt, static_cast<double>(positions)}},
       {"--max-batch-size", {std::nullopt, 8, 16, 32, 64, 128, 256}},
       {"--waiting-served-ratio", {0.3, 0.6, 1.2, 2.4}},
@@ -159,7 +174,7 @@ std::optional<double> flagValue(const sim::LauncherConfig& l, const std::string&
 }
 
 SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
-  const std::vector<Dimension> dims = searchSpace(current, requests);
+  const std::vector<Dimension> dims = searchSpace(current);
   std::vector<sim::LauncherConfig> all{current};
   for (const Dimension& d : dims) {
     std::vector<sim::LauncherConfig> wider;
@@ -174,12 +189,15 @@ SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Ex
   std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
     return changedFlags(current, a) < changedFlags(current, b);
   });
+  KeepsAccepting keepsAccepting(current, requests);
   SettingsGrid grid;
   std::set<std::string> seen; // of flag sets that behave alike, the fewest changes
   for (const sim::LauncherConfig& l : all) {
     const auto resolved = sim::resolveConfig(l);
     if (!resolved.config) {
       ++grid.refused;
+    } else if (!keepsAccepting(*resolved.config)) {
+      ++grid.refusing;
     } else if (seen.insert(resolvedKey(*resolved.config)).second) {
       grid.settings.push_back(l);
     }
@@ -199,7 +217,7 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
                             const analyze::Slo& slo, const CapacityOptions& options,
                             const SearchOptions& search) {
   SearchResult result;
-  const std::vector<Dimension> dims = searchSpace(current, trace.requests);
+  const std::vector<Dimension> dims = searchSpace(current);
   const auto changes = [&](const sim::LauncherConfig& l) { return changedFlags(current, l); };
   // The same schedule: flag sets that differ only in writing a default out.
   const auto same = [&](const sim::LauncherConfig& a, const sim::LauncherConfig& b) {
@@ -208,7 +226,9 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
     return ra && rb && resolvedKey(*ra) == resolvedKey(*rb);
   };
   SettingsGrid grid = settingsGrid(current, trace.requests);
+  KeepsAccepting keepsAccepting(current, trace.requests);
   result.refused = grid.refused;
+  result.refusing = grid.refusing;
   std::vector<sim::LauncherConfig>& valid = grid.settings;
   // A grid larger than the budget: every setting one change from the current, and an even
   // sample of the rest (a fixed seed: the same trace gives the same answer).
@@ -271,13 +291,15 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
             same(l, result.best.launcher)) {
           continue; // the choice's own schedule, written another way
         }
-        table.push_back({d.flag, v, std::nullopt, !sim::resolveConfig(l).config});
+        const auto resolved = sim::resolveConfig(l).config;
+        table.push_back(
+            {d.flag, v, std::nullopt, !resolved, resolved && !keepsAccepting(*resolved)});
         around.push_back(l);
       }
     }
     std::vector<std::optional<Capacity>> capacity(around.size());
     onTwoThreads(around.size(), [&](size_t i) {
-      if (table[i].refused) {
+      if (table[i].refused || table[i].refusesRequests) {
         return;
       }
       for (const Evaluated& e : measured) { // measured already

@@ -21,15 +21,15 @@ struct Dimension {
 // chunking the prefill budget, the concurrency limit and the token limits; without it also the
 // decode batch cap, waiting_served_ratio and max_waiting_tokens; v2 also its token budget.
 std::vector<std::string> searchedFlags(const sim::LauncherConfig& current);
-// The values the search tries for each of them; the token limits' from the prompt sizes of
-// `requests`.
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
-                                   std::span<const Exchange> requests);
-// Every combination of the values of searchSpace within TGI's checks, one of each set of flags
-// that resolve alike, the current settings and the fewest changes from them first.
+// The values the search tries for each of them.
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current);
+// Every combination of the values of searchSpace within TGI's checks that accepts every request
+// of `requests` the current settings accept, one of each set of flags that resolve alike, the
+// current settings and the fewest changes from them first.
 struct SettingsGrid {
   std::vector<sim::LauncherConfig> settings;
-  int64_t refused = 0; // combinations TGI's launcher or router would refuse
+  int64_t refused = 0;  // combinations TGI's launcher or router would refuse
+  int64_t refusing = 0; // combinations whose token limits refuse requests the current accept
 };
 SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests);
 
@@ -50,6 +50,7 @@ struct Sensitivity {
   std::optional<double> value;
   std::optional<double> capacity; // nullopt: the objectives fail at every load tried
   bool refused = false;           // TGI's launcher would refuse it
+  bool refusesRequests = false;   // its token limits refuse requests the current settings accept
 };
 
 struct SearchResult {
@@ -59,6 +60,7 @@ struct SearchResult {
   std::vector<Rung> rungs;       // the successive halving's
   int64_t candidates = 0;        // settings evaluated (on a slice of the trace, at least)
   int64_t refused = 0;           // settings TGI's launcher or router would refuse, never evaluated
+  int64_t refusing = 0;          // settings left out: they refuse requests served today (422)
   int64_t runs = 0;              // simulated runs
   int64_t simulatedRequests = 0; // requests those runs simulated
 };

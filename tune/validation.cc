@@ -10,8 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 namespace tt::tune {
 namespace {
@@ -42,6 +46,10 @@ std::optional<double> crossing(const std::vector<MeasuredPoint>& points, double 
   return std::nullopt;
 }
 
+std::string serverUrl(const HttpUrl& url) {
+  return "http://" + url.hostHeader() + url.prefix;
+}
+
 // A launched server as a replay target: its address, its /info (and so its time scale), and
 // synthesized prompts calibrated to its tokenizer when the trace has no bodies.
 struct Target {
@@ -50,10 +58,9 @@ struct Target {
   double timeScale = 1;
 };
 
-Target targetOf(const LaunchedServer& server, const WhatIfTrace& trace) {
+Target targetOf(const HttpUrl& url, const WhatIfTrace& trace, uint64_t promptSeed) {
   Target t;
-  t.run.target.host = "127.0.0.1";
-  t.run.target.port = static_cast<uint16_t>(server.port());
+  t.run.target = url;
   std::string error;
   if (replay::resolveTarget(t.run.target, t.run.address, error) != 0) {
     throw LaunchError(error);
@@ -77,6 +84,7 @@ Target targetOf(const LaunchedServer& server, const WhatIfTrace& trace) {
     }
     const int blockTokens = trace.blockTokens > 0 ? static_cast<int>(trace.blockTokens) : 512;
     t.run.send.synth.blockTokens = blockTokens;
+    t.run.send.synth.seed = promptSeed;
     t.run.send.synth.tokensPerWord =
         replay::calibrateSynthesis(t.run.target, t.run.address, clock, lengths, blockTokens)
             .tokensPerWord;
@@ -96,6 +104,30 @@ std::string withLauncher(const std::string& serverInfo, const sim::LauncherConfi
     info["launcher"][args[i].substr(2)] = args[i + 1];
   }
   return info.dump();
+}
+
+// A server launched by hand must run the setting validated: the limits its /info shows (TGI v3
+// shows the concurrency and token limits, not the prefill budget) are compared.
+void checkServerRuns(const std::string& serverInfo, const sim::SchedulerConfig& config,
+                     const std::string& name, const std::string& url) {
+  const nlohmann::json info = nlohmann::json::parse(serverInfo, nullptr, false);
+  if (!info.is_object()) {
+    throw LaunchError("the server at " + url + " gave no /info: is it TGI?");
+  }
+  const std::pair<const char*, int64_t> limits[] = {
+      {"max_concurrent_requests", config.maxConcurrentRequests},
+      {"max_input_tokens", config.maxInputTokens},
+      {"max_total_tokens", config.maxTotalTokens}};
+  for (const auto& [key, want] : limits) {
+    if (info.contains(key) && info[key].is_number_integer() && info[key].get<int64_t>() != want) {
+      std::string flag = std::string("--") + key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      throw LaunchError("the server at " + url + " runs " + flag + " " +
+                        std::to_string(info[key].get<int64_t>()) + " where the " + name +
+                        " settings have " + std::to_string(want) + ": relaunch it with the " +
+                        name + " launch line");
+    }
+  }
 }
 
 std::string joined(const std::vector<std::string>& words) {
@@ -122,11 +154,24 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
     char logName[64];
     std::snprintf(logName, sizeof logName, "/%s-server-load-%.3g.log", name.c_str(),
                   predictedCapacity * multiple);
-    LaunchedServer server(options.launch, joined(launcherArguments(launcher)),
-                          options.logDirectory + logName, std::chrono::seconds(120));
-    v.command = server.command();
-
-    const Target target = targetOf(server, trace);
+    std::optional<LaunchedServer> launched;
+    HttpUrl url;
+    if (options.target) {
+      url = *options.target;
+      v.command = "the server at " + serverUrl(url);
+    } else {
+      launched.emplace(options.launch, joined(launcherArguments(launcher)),
+                       options.logDirectory + logName, std::chrono::seconds(120));
+      v.command = launched->command();
+      url.host = "127.0.0.1";
+      url.port = static_cast<uint16_t>(launched->port());
+    }
+    // Other synthesized words at each load: a server kept across loads (--target) then holds
+    // nothing of the last load in its prefix cache.
+    const Target target = targetOf(url, trace, v.points.size() + 1);
+    if (options.target) {
+      checkServerRuns(target.serverInfo, config, name, serverUrl(url));
+    }
     const replay::RunOptions& run = target.run;
     const std::string& serverInfo = target.serverInfo;
     const double timeScale = target.timeScale;
@@ -145,7 +190,7 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
         store, clock, replay::buildPlan(trace.arrivals, plan), trace.requests, run,
         {.db = options.db,
          .trace = {.label = options.label + " " + name + " load=" + loadText,
-                   .target = server.url(),
+                   .target = serverUrl(url),
                    .parametersJson = parameters.dump(),
                    .serverInfoJson = withLauncher(serverInfo, launcher),
                    .sourceTraceId = options.sourceTraceId}},
@@ -157,7 +202,9 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
     point.predicted = runAtLoad(trace, config, model, options.slo, load).attainment();
     point.measured = measuredAttainment(store, stored.traceId, timeScale, options.slo);
     v.points.push_back(point);
-    server.stop();
+    if (launched) {
+      launched->stop();
+    }
   }
   v.measuredCapacity = crossing(v.points, options.attainment);
   v.holdsAtEveryPoint = std::all_of(v.points.begin(), v.points.end(), [&](const MeasuredPoint& p) {
@@ -190,6 +237,9 @@ std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIf
   std::vector<SettingValidation> out;
   for (const auto& [name, assessed] :
        {std::pair{"current", &r.current}, std::pair{"recommended", &r.recommended}}) {
+    if (options.target && options.setting != name) {
+      continue; // one server, launched by hand with one of them
+    }
     if (assessed->capacity.load <= 0 || assessed->capacity.aboveRange()) {
       continue; // no capacity predicted, or only a floor: nothing to check
     }
@@ -198,6 +248,46 @@ std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIf
                                   config, model, options, progress));
   }
   return out;
+}
+
+std::vector<SettingValidation> validate(Store& store, const WhatIfTrace& trace,
+                                        const Recommendation& r, const sim::CostModel& model,
+                                        const ValidationRequest& request, std::ostream& progress) {
+  const auto logs =
+      std::filesystem::temp_directory_path() / ("tracetune-validate-" + std::to_string(getpid()));
+  std::filesystem::create_directories(logs);
+  // The stand-in server runs the model the prediction used.
+  std::string profile = request.profileName;
+  if (!request.calibratedProfile.empty()) {
+    profile = (logs / "calibrated-profile.csv").string();
+    std::ofstream file(profile, std::ios::binary | std::ios::trunc);
+    if (!(file << request.calibratedProfile) || !file.flush()) {
+      throw std::runtime_error("cannot write the calibrated profile to " + profile);
+    }
+  }
+  const ValidationOptions options{
+      .db = request.db,
+      .label = "validate trace " + std::to_string(request.traceId),
+      .launch = request.launch.empty() ? tgiSimLaunch(request.tgiSimPath, profile,
+                                                      r.current.launcher, kValidationTimeScale)
+                                       : request.launch,
+      .logDirectory = logs.string(),
+      .slo = request.slo,
+      .attainment = request.attainment,
+      .sourceTraceId = request.traceId,
+      .target = request.target,
+      .setting = request.setting};
+  if (request.target) {
+    progress << "validation: one server for every load, launched by hand: a trace with its "
+                "prompts' text leaves them in its prefix cache from one load to the next (a "
+                "launched server is fresh for each; synthesized prompts differ at each load)\n";
+  }
+  std::vector<SettingValidation> validations =
+      validateRecommendation(store, trace, r, model, options, progress);
+  if (!request.target) {
+    progress << "validation: the servers' output is in " << logs.string() << "\n";
+  }
+  return validations;
 }
 
 } // namespace tt::tune

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analyze/slo.h"
+#include "core/url.h"
 #include "schema/store.h"
 #include "sim/config.h"
 #include "tune/load_run.h"
@@ -43,10 +44,16 @@ struct ValidationOptions {
   analyze::Slo slo;
   double attainment = 0.95;
   int64_t sourceTraceId = 0;
+  // A server the user launched by hand (--target) instead of `launch`: every sweep point replays
+  // against it, and only `setting` ("current" or "recommended") is validated. Its /info must
+  // show that setting's limits.
+  std::optional<HttpUrl> target;
+  std::string setting = "recommended";
 };
 
-// Launches the server with `launcher`'s flags, replays `trace` at each sweep load and measures
-// the attainment; the server is stopped before this returns, also on errors (LaunchError).
+// Launches the server with `launcher`'s flags (or takes options.target), replays `trace` at each
+// sweep load and measures the attainment; a launched server is stopped before this returns, also
+// on errors (LaunchError).
 SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
                                   const sim::LauncherConfig& launcher, const std::string& name,
                                   double predictedCapacity, const sim::SchedulerConfig& config,
@@ -58,11 +65,35 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
 std::string tgiSimLaunch(const std::string& path, const std::string& profile,
                          const sim::LauncherConfig& launcher, double timeScale);
 
-// Validates the current and the recommended settings of `r` (those with a capacity).
+// Validates the current and the recommended settings of `r` (those with a capacity), or the one
+// `options.setting` names on `options.target`.
 std::vector<SettingValidation> validateRecommendation(Store& store, const WhatIfTrace& trace,
                                                       const Recommendation& r,
                                                       const sim::CostModel& model,
                                                       const ValidationOptions& options,
                                                       std::ostream& progress);
+
+// --validate as `recommend` runs it: where the servers come from and where their output goes.
+struct ValidationRequest {
+  std::string db;
+  int64_t traceId = 0;
+  std::string launch;                  // empty: tgi-sim beside tracetune, running the same model
+  std::optional<HttpUrl> target;       // a server launched by hand instead
+  std::string setting = "recommended"; // the one setting validated on `target`
+  std::string tgiSimPath;
+  std::string profileName;       // the model's profile, for tgi-sim
+  std::string calibratedProfile; // or a calibrated profile's CSV text, written for tgi-sim
+  analyze::Slo slo;
+  double attainment = 0.95;
+};
+
+// tgi-sim's pace in a validation: ten times real time keeps a replay of minutes to seconds.
+constexpr double kValidationTimeScale = 10;
+
+// Validates `r` as the request says; the servers' output goes to a fresh directory in the system's
+// temporary directory, named on `progress`.
+std::vector<SettingValidation> validate(Store& store, const WhatIfTrace& trace,
+                                        const Recommendation& r, const sim::CostModel& model,
+                                        const ValidationRequest& request, std::ostream& progress);
 
 } // namespace tt::tune

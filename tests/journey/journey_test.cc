@@ -330,4 +330,61 @@ TEST_CASE("journey: recommend on a public trace, validated against tgi-sim withi
   CHECK(replays == 6);
 }
 
+TEST_CASE("journey: recommend validated against a server the user launched (--target)") {
+  TempDir dir;
+  const std::string db = dir.file("target.db");
+  const std::string slice = dir.file("azure.csv");
+  {
+    std::ifstream in(std::string(TT_SHARED_DIR) + "/traces/azure-llm-2023-conv/head-1000.csv");
+    std::ofstream out(slice);
+    std::string line;
+    for (int i = 0; i < 201 && std::getline(in, line); ++i) {
+      out << line << "\n";
+    }
+  }
+  REQUIRE(tracetune({"import", "azure", slice, "--db", db}).exitCode == 0);
+  const auto recommend = [&](const TgiSimProcess& server) {
+    return tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "ttft=500ms,itl=40ms",
+                      "--validate", "--target", server.url(), "--setting", "current", "--format",
+                      "json"});
+  };
+  {
+    // A server that does not run the settings validated: refused in one line, nothing replayed.
+    TgiSimProcess other(2, {"--max-concurrent-requests", "64"});
+    const RunResult wrong = recommend(other);
+    CHECK(wrong.exitCode == 1);
+    CHECK_THAT(lineStartingWith(wrong.err, "tracetune: --validate:"),
+               Catch::Contains("the server at " + other.url() +
+                               " runs --max-concurrent-requests 64 where the current settings "
+                               "have 128"));
+    Store store(db, Store::Access::Read);
+    CHECK(store.listTraces().size() == 1);
+  }
+
+  // The server as the user runs it, with TGI's defaults: three loads around the predicted
+  // capacity, replayed against it.
+  TgiSimProcess server(2);
+  const RunResult r = recommend(server);
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);
+  const auto report = nlohmann::json::parse(r.out);
+  REQUIRE(report["validation"].size() == 1);
+  const auto& setting = report["validation"][0];
+  CHECK(setting["setting"] == "current");
+  REQUIRE(setting["points"].size() == 3);
+  REQUIRE(setting["measured_capacity"].is_number());
+  const double predicted = setting["predicted_capacity"];
+  const double measured = setting["measured_capacity"];
+  CHECK(std::abs(measured / predicted - 1) <= 0.10);
+  Store store(db, Store::Access::Read);
+  int replays = 0;
+  for (const auto& t : store.listTraces()) {
+    if (t.kind == TraceKind::Replay) {
+      ++replays;
+      CHECK(t.target == server.url());
+    }
+  }
+  CHECK(replays == 3);
+}
+
 } // namespace tt::test

@@ -5,15 +5,15 @@
 #include "analyze/report_html.h"
 #include "analyze/slo.h"
 #include "analyze/text_table.h"
+#include "core/url.h"
 #include "schema/store.h"
 #include "tune/launched_server.h"
 #include "tune/model_choice.h"
 #include "tune/recommend_report.h"
+#include "tune/validation.h"
 #include "tune/what_if.h"
 
 #include <nlohmann/json.hpp>
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -22,9 +22,6 @@
 
 namespace tt::cli {
 namespace {
-
-// tgi-sim's pace in a validation: ten times real time keeps a replay of minutes to seconds.
-constexpr int kValidationTimeScale = 10;
 
 // The fewest generation requests from which a capacity means anything: with fewer, one request
 // more or less moves the attainment by more than the tolerance of the search.
@@ -50,6 +47,13 @@ void setupRecommend(CLI::App& app, Runner& runner) {
   sub->add_option("--launch", o->launch,
                   "Server command for --validate, with {port} and {flags} (default: tgi-sim with "
                   "the same cost model, 10x faster than real time)");
+  sub->add_option("--target", o->targetUrl,
+                  "With --validate: a server you launched with the settings of --setting, "
+                  "instead of launching servers");
+  sub->add_option("--setting", o->setting,
+                  "With --target: the settings that server runs, current or recommended")
+      ->check(CLI::IsMember({"current", "recommended"}))
+      ->capture_default_str();
   sub->add_option("--html", o->html,
                   "Also write an HTML report: the recommendation, the trace's analysis and, "
                   "with --validate, the validation replays' curves");
@@ -77,6 +81,13 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   options.capacity.attainment = o.attainment;
   if (!o.launch.empty() && o.launch.find("{port}") == std::string::npos) {
     throw UsageError("--launch must say where the server listens with {port}");
+  }
+  if (!o.targetUrl.empty() && (!o.validate || !o.launch.empty())) {
+    throw UsageError("--target is for --validate against a server you launched, without --launch");
+  }
+  const UrlResult target = o.targetUrl.empty() ? UrlResult{} : parseHttpUrl(o.targetUrl);
+  if (!o.targetUrl.empty() && !target.url) {
+    throw UsageError("--target " + o.targetUrl + ": " + target.error);
   }
   Store store(o.db, Store::Access::Read);
   const auto trace = store.findTrace(o.trace);
@@ -134,37 +145,24 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   }
   std::vector<tune::SettingValidation> validations;
   if (o.validate) {
-    const auto logs =
-        std::filesystem::temp_directory_path() / ("tracetune-validate-" + std::to_string(getpid()));
-    std::filesystem::create_directories(logs);
-    const std::string tgiSim =
-        (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string();
-    // The stand-in server runs the model the prediction used.
-    std::string serverProfile = o.flags.profile;
-    if (!model.profileFile.empty()) {
-      serverProfile = (logs / "calibrated-profile.csv").string();
-      std::ofstream file(serverProfile, std::ios::binary | std::ios::trunc);
-      if (!(file << model.profileFile) || !file.flush()) {
-        throw std::runtime_error("cannot write the calibrated profile to " + serverProfile);
-      }
-    }
-    const tune::ValidationOptions v{
+    const tune::ValidationRequest request{
         .db = o.db,
-        .label = "validate trace " + std::to_string(o.trace),
-        .launch = o.launch.empty() ? tune::tgiSimLaunch(tgiSim, serverProfile, r.current.launcher,
-                                                        kValidationTimeScale)
-                                   : o.launch,
-        .logDirectory = logs.string(),
+        .traceId = o.trace,
+        .launch = o.launch,
+        .target = target.url,
+        .setting = o.setting,
+        .tgiSimPath =
+            (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tgi-sim").string(),
+        .profileName = o.flags.profile,
+        .calibratedProfile = model.profileFile,
         .slo = options.slo,
-        .attainment = o.attainment,
-        .sourceTraceId = o.trace};
+        .attainment = o.attainment};
     try {
-      validations = tune::validateRecommendation(store, whatIf, r, profile.model, v, std::cerr);
+      validations = tune::validate(store, whatIf, r, profile.model, request, std::cerr);
     } catch (const tune::LaunchError& e) {
       std::cerr << "tracetune: --validate: " << e.what() << "\n";
       return kExitRuntimeError;
     }
-    std::cerr << "validation: the servers' output is in " << logs.string() << "\n";
     tables.push_back(tune::validationTable(validations, o.attainment));
     if (o.format == "table") {
       out << "\n";

@@ -18,9 +18,11 @@ struct RecommendOptions {
   std::string format = "table";
   std::string html; // also write a self-contained HTML report here
   bool validate = false;
-  std::string launch;          // command template with {port} and {flags}; empty: tgi-sim
-  LauncherFlags flags;         // the current settings, where the user gives them
-  std::set<std::string> given; // the launcher flags given on the command line
+  std::string launch;                  // command template with {port} and {flags}; empty: tgi-sim
+  std::string targetUrl;               // a server launched by hand, instead of `launch`
+  std::string setting = "recommended"; // the settings the server at targetUrl runs
+  LauncherFlags flags;                 // the current settings, where the user gives them
+  std::set<std::string> given;         // the launcher flags given on the command line
 };
 
 void setupRecommend(CLI::App& app, Runner& runner);
