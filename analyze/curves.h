@@ -1,7 +1,7 @@
 #pragma once
 
-#include "analyze/curve_fit.h"
 #include "analyze/distribution.h"
+#include "analyze/series_fit.h"
 #include "analyze/slo.h"
 #include "analyze/trace_metrics.h"
 #include "schema/store.h"
@@ -26,33 +26,17 @@ struct CurvePoint {
   std::optional<double> sloAttainment; // fraction of requests meeting every objective
 };
 
-enum class CurveMetric { Ttft, Itl, E2e };
-std::string_view curveMetricName(CurveMetric metric);
 // The point's percentile (50, 90 or 99) of a metric, in microseconds.
 std::optional<double> pointLatencyUs(const CurvePoint& point, CurveMetric metric, int percentile);
 
-// A latency series (one metric at one percentile, in milliseconds) against throughput, with
-// both models fitted and the better one (lower residual per degree of freedom) chosen.
-struct SeriesFit {
-  CurveMetric metric = CurveMetric::E2e;
-  int percentile = 90;
-  FitResult<QueueingModel> queueing;
-  FitResult<PiecewiseModel> piecewise;
-  std::string chosen; // "queueing", "piecewise", or empty when neither fits
-  std::optional<double> kneePerS;
-  std::string kneeWhyNot;
-  // The chosen model's latency in ms at `x` requests/s; requires `chosen` non-empty.
-  double modelAt(double x) const;
-  std::optional<FitError> chosenError() const;
-};
-
 // Highest throughput at which at least kAttainmentTarget of the requests meet every SLO,
 // interpolated between the last point that does and the next that does not; the true value lies
-// in [lowPerS, highPerS] (highPerS absent: every point passed, the capacity is higher still).
+// in [lowPerS, highPerS]. Only ever inside the measured range: when every point meets the SLOs,
+// or none does, there is no capacity, only a bound.
 struct Capacity {
   double ratePerS = 0;
   double lowPerS = 0;
-  std::optional<double> highPerS;
+  double highPerS = 0;
 };
 constexpr double kAttainmentTarget = 0.9; // DistServe's 90% SLO attainment
 
@@ -80,9 +64,6 @@ struct FamilyMember {
 Curves computeCurves(const std::string& family, const std::vector<FamilyMember>& members,
                      const Slo& slo);
 
-// Fits one series and finds its knee (exposed for tests).
-SeriesFit fitSeries(CurveMetric metric, int percentile, const std::vector<double>& throughput,
-                    const std::vector<double>& latencyMs);
 // Capacity from points' attainment (exposed for tests).
 std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::string& whyNot);
 

@@ -83,12 +83,20 @@ void writeCsv(const Report& report, std::ostream& out) {
     for (const auto& f : c.fits) {
       const std::string metric =
           std::string(curveMetricName(f.metric)) + "_p" + std::to_string(f.percentile);
+      if (f.line.fit) {
+        const auto& l = *f.line.fit;
+        csv.row("fit", "", c.name, metric, "line_base", l.model.base, "ms");
+        csv.row("fit", "", c.name, metric, "line_slope", l.model.slope, "ms/(req/s)");
+        csv.row("fit", "", c.name, metric, "line_rmse", l.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "line_aicc", l.error.aicc, "");
+      }
       if (f.queueing.fit) {
         const auto& q = *f.queueing.fit;
         csv.row("fit", "", c.name, metric, "queueing_base", q.model.base, "ms");
         csv.row("fit", "", c.name, metric, "queueing_scale", q.model.scale, "ms");
         csv.row("fit", "", c.name, metric, "queueing_capacity", q.model.capacity, "req/s");
         csv.row("fit", "", c.name, metric, "queueing_rmse", q.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "queueing_aicc", q.error.aicc, "");
       }
       if (f.piecewise.fit) {
         const auto& p = *f.piecewise.fit;
@@ -98,6 +106,7 @@ void writeCsv(const Report& report, std::ostream& out) {
                 "ms/(req/s)");
         csv.row("fit", "", c.name, metric, "piecewise_break", p.model.breakX, "req/s");
         csv.row("fit", "", c.name, metric, "piecewise_rmse", p.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "piecewise_aicc", p.error.aicc, "");
       }
       csv.row("fit", "", c.name, metric, "knee", f.kneePerS, "req/s");
     }

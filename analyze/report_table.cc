@@ -1,5 +1,6 @@
 #include "analyze/report_table.h"
 
+#include "analyze/fit_formula.h"
 #include "analyze/metric_rows.h"
 
 #include <algorithm>
@@ -111,48 +112,31 @@ void addCurveTables(const Curves& curves, std::vector<TextTable>& out) {
     TextTable fits;
     fits.title = "Fits of '" + curves.family + "': " + c.name +
                  " (latency ms against throughput req/s, p90)";
-    fits.columns = {"latency", "model", "parameters", "rmse ms", "rmse %", "R2", "knee req/s"};
+    fits.columns = {"latency", "model",     "formula (ms, x in req/s)", "rmse ms", "rmse %",
+                    "R2",      "knee req/s"};
     fits.numeric = {false, false, false, true, true, true, true};
     for (const CurveMetric m : {CurveMetric::Ttft, CurveMetric::Itl, CurveMetric::E2e}) {
       const SeriesFit* f = c.fit(m, 90);
-      std::string name = std::string(curveMetricName(m)) + " p90";
+      const std::string name = std::string(curveMetricName(m)) + " p90";
       if (f == nullptr || f->chosen.empty()) {
         fits.rows.push_back({name, "-", "-", "-", "-", "-", "-"});
-        fits.notes.push_back(name + ": no fit, " +
-                             (f != nullptr ? f->queueing.whyNot : std::string("no data")));
+        fits.notes.push_back(name + ": " + (f != nullptr ? f->chosenWhy : std::string("no data")));
         continue;
       }
-      char params[160];
-      if (f->chosen == "queueing") {
-        const auto& q = f->queueing.fit->model;
-        std::snprintf(params, sizeof params, "%.4g + %.4g*x/(%.4g - x)", q.base, q.scale,
-                      q.capacity);
-      } else {
-        const auto& p = f->piecewise.fit->model;
-        std::snprintf(params, sizeof params, "%.4g + %.4g*x, +%.4g*x past %.4g", p.base, p.slope,
-                      p.extraSlope, p.breakX);
-      }
       const FitError e = *f->chosenError();
-      fits.rows.push_back({name, f->chosen, params, formatNumber(e.rmse),
+      fits.rows.push_back({name, f->chosen, fitFormula(*f), formatNumber(e.rmse),
                            formatNumber(e.relativeRmse * 100), formatNumber(e.rSquared),
                            formatNumber(f->kneePerS)});
-      if (!f->kneePerS) {
-        fits.notes.push_back(name + ": " + f->kneeWhyNot);
-      }
+      fits.notes.push_back(name + ": " + f->chosenWhy +
+                           (f->kneePerS ? std::string() : "; " + f->kneeWhyNot));
     }
     if (c.capacity) {
       char text[200];
-      if (c.capacity->highPerS) {
-        std::snprintf(text, sizeof text,
-                      "capacity: %.4g req/s (between %.4g and %.4g req/s) at %.0f%% SLO attainment",
-                      c.capacity->ratePerS, c.capacity->lowPerS, *c.capacity->highPerS,
-                      kAttainmentTarget * 100);
-      } else {
-        std::snprintf(text, sizeof text,
-                      "capacity: at least %.4g req/s at %.0f%% SLO attainment (every point met "
-                      "the SLOs; measure higher rates to bound it)",
-                      c.capacity->ratePerS, kAttainmentTarget * 100);
-      }
+      std::snprintf(text, sizeof text,
+                    "capacity: %s req/s (between %s and %s req/s) at %.0f%% SLO attainment",
+                    significant(c.capacity->ratePerS).c_str(),
+                    significant(c.capacity->lowPerS).c_str(),
+                    significant(c.capacity->highPerS).c_str(), kAttainmentTarget * 100);
       fits.notes.push_back(text);
     } else {
       fits.notes.push_back("capacity: " + c.capacityWhyNot);
