@@ -1,5 +1,7 @@
 #include "analyze/curves.h"
 
+#include "analyze/load_label.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -95,6 +97,19 @@ const SeriesFit* Configuration::fit(CurveMetric metric, int percentile) const {
   return nullptr;
 }
 
+void markRejected(std::vector<CurvePoint>& points) {
+  if (points.empty()) {
+    return;
+  }
+  const auto least =
+      std::min_element(points.begin(), points.end(), [](const auto& a, const auto& b) {
+        return a.failedShare() < b.failedShare();
+      })->failedShare();
+  for (auto& p : points) {
+    p.rejected = p.failedShare() > least + kRejectedExcess;
+  }
+}
+
 std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::string& whyNot) {
   std::vector<const CurvePoint*> measured;
   for (const auto& p : points) {
@@ -163,6 +178,9 @@ Curves computeCurves(const std::string& family, const std::vector<FamilyMember>&
     if (slo.any() && metrics.goodput) {
       p.sloAttainment = metrics.goodput->fraction;
     }
+    p.load = loadLabel(m.info, m.timeScale, metrics.offeredRatePerS);
+    p.requests = metrics.requests;
+    p.failed = metrics.requests - metrics.ok;
     const std::string config = canonical(m.info.serverInfoJson);
     configs.insert(config);
     byConfig[config].push_back(std::move(p));
@@ -173,12 +191,16 @@ Curves computeCurves(const std::string& family, const std::vector<FamilyMember>&
     c.name = names.at(config);
     std::sort(points.begin(), points.end(),
               [](const auto& a, const auto& b) { return a.throughputPerS < b.throughputPerS; });
+    markRejected(points);
     c.points = std::move(points);
     for (const CurveMetric metric : kMetrics) {
       for (const int percentile : kPercentiles) {
         std::vector<double> xs;
         std::vector<double> ys;
         for (const auto& p : c.points) {
+          if (p.rejected) {
+            continue;
+          }
           if (const auto y = pointLatencyUs(p, metric, percentile)) {
             xs.push_back(p.throughputPerS);
             ys.push_back(*y / 1e3);

@@ -79,6 +79,8 @@ void writeCsv(const Report& report, std::ostream& out) {
       }
       csv.row("curve_point", id, c.name, "slo_attainment", "fraction",
               p.sloAttainment ? std::optional<double>(*p.sloAttainment * 100) : std::nullopt, "%");
+      csv.row("curve_point", id, c.name, "failed", "share", p.failedShare() * 100, "%");
+      csv.row("curve_point", id, c.name, "rejected", "flag", p.rejected ? 1 : 0, "");
     }
     for (const auto& f : c.fits) {
       const std::string metric =

@@ -115,7 +115,11 @@ json curvesJson(const Curves& curves) {
                         {"ttft_us", summary(p.ttftUs)},
                         {"itl_us", summary(p.itlUs)},
                         {"e2e_us", summary(p.e2eUs)},
-                        {"slo_attainment", number(p.sloAttainment)}});
+                        {"slo_attainment", number(p.sloAttainment)},
+                        {"load", p.load},
+                        {"requests", p.requests},
+                        {"failed", p.failed},
+                        {"rejected", p.rejected}});
     }
     json fits = json::array();
     for (const auto& f : c.fits) {

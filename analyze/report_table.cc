@@ -89,14 +89,22 @@ void addCurveTables(const Curves& curves, std::vector<TextTable>& out) {
   for (const auto& c : curves.configurations) {
     TextTable points;
     points.title = "Curve of '" + curves.family + "': " + c.name + " (latency in ms)";
-    points.columns = {"trace",    "label",    "offered req/s", "req/s",   "out tok/s",
-                      "TTFT p50", "TTFT p90", "TTFT p99",      "ITL p50", "ITL p90",
-                      "ITL p99",  "e2e p50",  "e2e p90",       "e2e p99", "SLO met %"};
-    points.numeric = {true, false, true, true, true, true, true, true,
-                      true, true,  true, true, true, true, true};
+    points.columns = {"trace",    "label",    "load",      "offered req/s", "req/s",
+                      "failed %", "rejected", "out tok/s", "TTFT p50",      "TTFT p90",
+                      "TTFT p99", "ITL p50",  "ITL p90",   "ITL p99",       "e2e p50",
+                      "e2e p90",  "e2e p99",  "SLO met %"};
+    points.numeric = {true, false, false, true, true, true, false, true, true,
+                      true, true,  true,  true, true, true, true,  true, true};
+    bool anyRejected = false;
     for (const auto& p : c.points) {
-      std::vector<std::string> row{"#" + std::to_string(p.traceId), p.label,
-                                   formatNumber(p.offeredRatePerS), formatNumber(p.throughputPerS),
+      anyRejected = anyRejected || p.rejected;
+      std::vector<std::string> row{"#" + std::to_string(p.traceId),
+                                   p.label,
+                                   p.load,
+                                   formatNumber(p.offeredRatePerS),
+                                   formatNumber(p.throughputPerS),
+                                   formatNumber(p.failedShare() * 100),
+                                   p.rejected ? "yes" : "",
                                    formatNumber(p.outputTokensPerS)};
       for (const CurveMetric m : {CurveMetric::Ttft, CurveMetric::Itl, CurveMetric::E2e}) {
         for (const int q : {50, 90, 99}) {
@@ -106,6 +114,15 @@ void addCurveTables(const Curves& curves, std::vector<TextTable>& out) {
       row.push_back(formatNumber(p.sloAttainment ? std::optional<double>(*p.sloAttainment * 100)
                                                  : std::nullopt));
       points.rows.push_back(std::move(row));
+    }
+    if (anyRejected) {
+      char note[200];
+      std::snprintf(note, sizeof note,
+                    "rejected: over %.0f%% more of its requests failed (429, 422, errors) than at "
+                    "the least-failing point; the server capped its throughput, so it is shown "
+                    "but not fitted",
+                    kRejectedExcess * 100);
+      points.notes.push_back(note);
     }
     out.push_back(std::move(points));
 

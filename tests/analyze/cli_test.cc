@@ -196,6 +196,9 @@ TEST_CASE("a family sweep gets fitted curves, a knee and a capacity") {
     CHECK(f["formula"].get<std::string>().find("+ -") == std::string::npos);
     CHECK(f["formula"].get<std::string>().find("+-") == std::string::npos);
   }
+  for (const auto& p : c["points"]) {
+    CHECK(p["rejected"] == false); // one request in 11 fails at every rate: the traffic's own
+  }
   REQUIRE(!c["capacity"].is_null());
   // TTFT p50 crosses 200 ms near 9.4 req/s sent (8.6 successful per second, 1 in 11 fails).
   CHECK(c["capacity"]["low_per_s"].get<double>() < c["capacity"]["rate_per_s"].get<double>());

@@ -1,7 +1,9 @@
+#include "analyze/load_label.h"
 #include "analyze/svg_chart.h"
 
 #include <catch2/catch.hpp>
 
+using namespace tt;
 using namespace tt::analyze;
 
 namespace {
@@ -42,4 +44,20 @@ TEST_CASE("a curve chart draws the SLO, the knee, the capacity and each point's 
   CHECK(count(svg, "<circle") == 4);
   // The y axis reaches the objective, far above every point.
   CHECK(svg.find(">2000</text>") != std::string::npos);
+}
+
+TEST_CASE("a point is named by the load its run was made at") {
+  TraceInfo info;
+  info.id = 7;
+  info.parametersJson = R"({"mode":"speed","value":20})";
+  CHECK(loadLabel(info, 10, std::nullopt) == "2x"); // tgi-sim ran 10 times faster
+  info.parametersJson = R"({"validation":"current","load":1.2,"mode":"speed","value":12})";
+  CHECK(loadLabel(info, 10, std::nullopt) == "1.2x");
+  info.parametersJson = R"({"mode":"rate","value":5})";
+  CHECK(loadLabel(info, 1, std::nullopt) == "5/s");
+  info.parametersJson = R"({"mode":"concurrency","value":8})";
+  CHECK(loadLabel(info, 1, std::nullopt) == "c=8");
+  info.parametersJson = "";
+  CHECK(loadLabel(info, 1, 3.14159) == "3.14/s");
+  CHECK(loadLabel(info, 1, std::nullopt) == "#7");
 }
