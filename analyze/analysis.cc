@@ -129,7 +129,7 @@ Report analyzeStore(Store& store, const Selection& selection, const Slo& slo) {
     std::vector<FamilyMember> members;
     for (const auto& t : report.traces) {
       if (t.info.label.starts_with(*selection.family)) {
-        members.push_back({t.info, &t.metrics});
+        members.push_back({t.info, &t.metrics, t.timeScale});
       }
     }
     report.curves = computeCurves(*selection.family, members, slo);

@@ -100,19 +100,41 @@ FitError fitErrorOf(const Model& model, std::span<const double> x, std::span<con
   for (const double v : y) {
     total += (v - mean) * (v - mean);
   }
-  e.rmse = std::sqrt(sse / static_cast<double>(x.size()));
+  const auto n = static_cast<double>(x.size());
+  e.rmse = std::sqrt(sse / n);
   e.relativeRmse = mean != 0 ? e.rmse / std::abs(mean) : 0;
   e.rSquared = total > 0 ? 1 - sse / total : (sse == 0 ? 1 : 0);
+  // Residuals below a millionth of the latency are rounding, not information: without a floor
+  // two models that both match exact data would compare by the logarithm of rounding noise.
+  const double floor = std::pow(1e-6 * std::max(std::abs(mean), 1e-3), 2);
+  const double k = parameters;
+  e.aicc = n * std::log(std::max(sse / n, floor)) + 2 * k + 2 * k * (k + 1) / (n - k - 1);
   return e;
 }
 
+template FitError fitErrorOf(const LinearModel&, std::span<const double>, std::span<const double>,
+                             int);
 template FitError fitErrorOf(const QueueingModel&, std::span<const double>, std::span<const double>,
                              int);
 template FitError fitErrorOf(const PiecewiseModel&, std::span<const double>,
                              std::span<const double>, int);
 
+FitResult<LinearModel> fitLine(std::span<const double> x, std::span<const double> y) {
+  if (auto why = checkPoints(x, y, minPointsFor(kLineParameters), "straight-line")) {
+    return {std::nullopt, *why};
+  }
+  const Eigen::VectorXd xv = toVector(x);
+  Eigen::MatrixXd a(xv.size(), 2);
+  a.col(0).setOnes();
+  a.col(1) = xv;
+  Eigen::VectorXd p;
+  leastSquares(a, toVector(y), p);
+  const LinearModel model{p(0), p(1)};
+  return {Fit<LinearModel>{model, fitErrorOf(model, x, y, kLineParameters)}, ""};
+}
+
 FitResult<QueueingModel> fitQueueing(std::span<const double> x, std::span<const double> y) {
-  if (auto why = checkPoints(x, y, kMinQueueingPoints, "queueing")) {
+  if (auto why = checkPoints(x, y, minPointsFor(kQueueingParameters), "queueing")) {
     return {std::nullopt, *why};
   }
   const double xMax = *std::max_element(x.begin(), x.end());
@@ -153,11 +175,11 @@ FitResult<QueueingModel> fitQueueing(std::span<const double> x, std::span<const 
     p = start; // the refinement went astray; the grid's answer stands
   }
   QueueingModel model{p(0), p(1), xMax + std::exp(p(2))};
-  return {Fit<QueueingModel>{model, fitErrorOf(model, x, y, 3)}, ""};
+  return {Fit<QueueingModel>{model, fitErrorOf(model, x, y, kQueueingParameters)}, ""};
 }
 
 FitResult<PiecewiseModel> fitPiecewise(std::span<const double> x, std::span<const double> y) {
-  if (auto why = checkPoints(x, y, kMinPiecewisePoints, "piecewise")) {
+  if (auto why = checkPoints(x, y, minPointsFor(kPiecewiseParameters), "piecewise")) {
     return {std::nullopt, *why};
   }
   std::vector<double> sorted(x.begin(), x.end());
@@ -179,13 +201,18 @@ FitResult<PiecewiseModel> fitPiecewise(std::span<const double> x, std::span<cons
       a.col(2) = (xv.array() - breakX).max(0.0);
       Eigen::VectorXd p;
       const double sse = leastSquares(a, yv, p);
-      if (sse < bestSse) {
+      // A second line less steep than the first is latency falling under more load: points
+      // capped by rejected requests, or noise, never the shape of a server's curve.
+      if (sse < bestSse && p(2) >= 0) {
         bestSse = sse;
         best = {p(0), p(1), p(2), breakX};
       }
     }
   }
-  return {Fit<PiecewiseModel>{best, fitErrorOf(best, x, y, 4)}, ""};
+  if (!std::isfinite(bestSse)) {
+    return {std::nullopt, "latency bends down, not up, as throughput rises: no piecewise curve"};
+  }
+  return {Fit<PiecewiseModel>{best, fitErrorOf(best, x, y, kPiecewiseParameters)}, ""};
 }
 
 std::optional<double> kneedle(std::span<const double> x, std::span<const double> y) {

@@ -14,6 +14,16 @@ struct FitError {
   double rmse = 0;         // root mean square residual, in the unit of y
   double relativeRmse = 0; // rmse / mean of y
   double rSquared = 0;     // 1 - SSE / total sum of squares (1 when y is constant and matched)
+  // The small-sample Akaike information criterion, n ln(SSE / n) + 2k + 2k(k + 1) / (n - k - 1)
+  // with k the parameters: lower is better, comparable only between fits of the same points.
+  double aicc = 0;
+};
+
+// Latency rising in proportion to throughput x: y = base + slope * x.
+struct LinearModel {
+  double base = 0;
+  double slope = 0;
+  double at(double x) const { return base + slope * x; }
 };
 
 // Latency against throughput x for a server that saturates (docs/metrics.md, "Curves, fits, knee
@@ -50,13 +60,25 @@ template <typename Model> struct FitResult {
   std::string whyNot;
 };
 
-constexpr int kMinQueueingPoints = 4;
-constexpr int kMinPiecewisePoints = 5;
+// A model of k parameters is fitted only to at least k + 2 points at distinct throughputs: two
+// residual degrees of freedom, so that a fit can be seen to miss, and the least n at which AICc
+// (whose correction divides by n - k - 1) is defined. A 4-parameter model through 5 points would
+// match them whatever they were (R² = 1) and prove nothing.
+constexpr int minPointsFor(int parameters) {
+  return parameters + 2;
+}
+constexpr int kLineParameters = 2;
+constexpr int kQueueingParameters = 3;
+constexpr int kPiecewiseParameters = 4;
 
+// Ordinary least squares. Needs minPointsFor(kLineParameters) distinct x values.
+FitResult<LinearModel> fitLine(std::span<const double> x, std::span<const double> y);
 // Least squares with Levenberg-Marquardt (Eigen), started from a grid search over capacity in
-// which base and scale are solved exactly. Needs kMinQueueingPoints distinct x values.
+// which base and scale are solved exactly. Needs minPointsFor(kQueueingParameters) distinct x.
 FitResult<QueueingModel> fitQueueing(std::span<const double> x, std::span<const double> y);
-// Least squares over the break point (every gap between points, finely), lines solved exactly.
+// Least squares over the break point (every gap between points, finely), lines solved exactly;
+// the second line is never less steep than the first (latency does not fall as load rises).
+// Needs minPointsFor(kPiecewiseParameters) distinct x values.
 FitResult<PiecewiseModel> fitPiecewise(std::span<const double> x, std::span<const double> y);
 
 // Kneedle (Satopää et al. 2011) on an increasing, convex curve sampled over [lo, hi]: the x of
@@ -65,7 +87,7 @@ FitResult<PiecewiseModel> fitPiecewise(std::span<const double> x, std::span<cons
 constexpr double kMinKneeDistance = 0.1;
 std::optional<double> kneedle(std::span<const double> x, std::span<const double> y);
 
-// Fit error of any model on the points.
+// Fit error of any model on the points (at least parameters + 2 of them, for the AICc).
 template <typename Model>
 FitError fitErrorOf(const Model& model, std::span<const double> x, std::span<const double> y,
                     int parameters);

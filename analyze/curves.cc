@@ -1,5 +1,7 @@
 #include "analyze/curves.h"
 
+#include "analyze/load_label.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -74,35 +76,7 @@ std::map<std::string, std::string> nameConfigurations(const std::set<std::string
   return names;
 }
 
-void sampleKnee(const SeriesFit& s, double lo, double hi, std::string& whyNot,
-                std::optional<double>& knee) {
-  constexpr int kSamples = 400;
-  std::vector<double> xs;
-  std::vector<double> ys;
-  for (int i = 0; i <= kSamples; ++i) {
-    const double x = lo + (hi - lo) * i / kSamples;
-    xs.push_back(x);
-    ys.push_back(s.modelAt(x));
-  }
-  knee = kneedle(xs, ys);
-  if (!knee) {
-    whyNot = "latency rises about linearly over the measured range: no knee yet";
-  }
-}
-
 } // namespace
-
-std::string_view curveMetricName(CurveMetric metric) {
-  switch (metric) {
-  case CurveMetric::Ttft:
-    return "ttft";
-  case CurveMetric::Itl:
-    return "itl";
-  case CurveMetric::E2e:
-    return "e2e";
-  }
-  return "e2e";
-}
 
 std::optional<double> pointLatencyUs(const CurvePoint& point, CurveMetric metric, int percentile) {
   const std::optional<Summary>& s = metric == CurveMetric::Ttft  ? point.ttftUs
@@ -114,20 +88,6 @@ std::optional<double> pointLatencyUs(const CurvePoint& point, CurveMetric metric
   return percentile == 50 ? s->p50 : percentile == 90 ? s->p90 : s->p99;
 }
 
-double SeriesFit::modelAt(double x) const {
-  return chosen == "queueing" ? queueing.fit->model.at(x) : piecewise.fit->model.at(x);
-}
-
-std::optional<FitError> SeriesFit::chosenError() const {
-  if (chosen == "queueing") {
-    return queueing.fit->error;
-  }
-  if (chosen == "piecewise") {
-    return piecewise.fit->error;
-  }
-  return std::nullopt;
-}
-
 const SeriesFit* Configuration::fit(CurveMetric metric, int percentile) const {
   for (const auto& f : fits) {
     if (f.metric == metric && f.percentile == percentile) {
@@ -137,34 +97,17 @@ const SeriesFit* Configuration::fit(CurveMetric metric, int percentile) const {
   return nullptr;
 }
 
-SeriesFit fitSeries(CurveMetric metric, int percentile, const std::vector<double>& throughput,
-                    const std::vector<double>& latencyMs) {
-  SeriesFit s;
-  s.metric = metric;
-  s.percentile = percentile;
-  s.queueing = fitQueueing(throughput, latencyMs);
-  s.piecewise = fitPiecewise(throughput, latencyMs);
-  // Compare residual per degree of freedom, so the extra parameter of the piecewise model has
-  // to pay for itself.
-  auto perDof = [](const FitError& e) {
-    const int dof = e.points - e.parameters;
-    return dof > 0 ? e.rmse * e.rmse * e.points / dof : e.rmse;
-  };
-  if (s.queueing.fit && s.piecewise.fit) {
-    s.chosen =
-        perDof(s.piecewise.fit->error) < perDof(s.queueing.fit->error) ? "piecewise" : "queueing";
-  } else if (s.queueing.fit) {
-    s.chosen = "queueing";
-  } else if (s.piecewise.fit) {
-    s.chosen = "piecewise";
+void markRejected(std::vector<CurvePoint>& points) {
+  if (points.empty()) {
+    return;
   }
-  if (s.chosen.empty()) {
-    s.kneeWhyNot = "no model fits: " + s.queueing.whyNot;
-    return s;
+  const auto least =
+      std::min_element(points.begin(), points.end(), [](const auto& a, const auto& b) {
+        return a.failedShare() < b.failedShare();
+      })->failedShare();
+  for (auto& p : points) {
+    p.rejected = p.failedShare() > least + kRejectedExcess;
   }
-  const auto [lo, hi] = std::minmax_element(throughput.begin(), throughput.end());
-  sampleKnee(s, *lo, *hi, s.kneeWhyNot, s.kneePerS);
-  return s;
 }
 
 std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::string& whyNot) {
@@ -182,11 +125,11 @@ std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::s
             [](const auto* a, const auto* b) { return a->throughputPerS < b->throughputPerS; });
   auto passes = [](const CurvePoint* p) { return *p->sloAttainment >= kAttainmentTarget; };
   const auto lastPass = std::find_if(measured.rbegin(), measured.rend(), passes);
+  char text[240];
   if (lastPass == measured.rend()) {
-    char text[160];
     std::snprintf(text, sizeof text,
-                  "no point met the SLOs for %.0f%% of its requests; the capacity is below "
-                  "%.3g req/s, the lowest rate measured",
+                  "no capacity inside the measured range: no point met the SLOs for %.0f%% of its "
+                  "requests, so the capacity is below %.3g req/s, the lowest rate measured",
                   kAttainmentTarget * 100, measured.front()->throughputPerS);
     whyNot = text;
     return std::nullopt;
@@ -194,7 +137,13 @@ std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::s
   const CurvePoint* pass = *lastPass;
   const auto passIndex = static_cast<size_t>(measured.rend() - lastPass - 1);
   if (passIndex + 1 == measured.size()) {
-    return Capacity{pass->throughputPerS, pass->throughputPerS, std::nullopt};
+    std::snprintf(text, sizeof text,
+                  "no capacity inside the measured range: every point met the SLOs for %.0f%% of "
+                  "its requests, so the capacity is at least %.3g req/s, the highest rate "
+                  "measured; measure higher loads to bound it",
+                  kAttainmentTarget * 100, pass->throughputPerS);
+    whyNot = text;
+    return std::nullopt;
   }
   const CurvePoint* fail = measured[passIndex + 1];
   const double a0 = *pass->sloAttainment;
@@ -229,6 +178,9 @@ Curves computeCurves(const std::string& family, const std::vector<FamilyMember>&
     if (slo.any() && metrics.goodput) {
       p.sloAttainment = metrics.goodput->fraction;
     }
+    p.load = loadLabel(m.info, m.timeScale, metrics.offeredRatePerS);
+    p.requests = metrics.requests;
+    p.failed = metrics.requests - metrics.ok;
     const std::string config = canonical(m.info.serverInfoJson);
     configs.insert(config);
     byConfig[config].push_back(std::move(p));
@@ -239,12 +191,16 @@ Curves computeCurves(const std::string& family, const std::vector<FamilyMember>&
     c.name = names.at(config);
     std::sort(points.begin(), points.end(),
               [](const auto& a, const auto& b) { return a.throughputPerS < b.throughputPerS; });
+    markRejected(points);
     c.points = std::move(points);
     for (const CurveMetric metric : kMetrics) {
       for (const int percentile : kPercentiles) {
         std::vector<double> xs;
         std::vector<double> ys;
         for (const auto& p : c.points) {
+          if (p.rejected) {
+            continue;
+          }
           if (const auto y = pointLatencyUs(p, metric, percentile)) {
             xs.push_back(p.throughputPerS);
             ys.push_back(*y / 1e3);

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "analyze/curve_fit.h"
 #include "analyze/distribution.h"
+#include "analyze/series_fit.h"
 #include "analyze/slo.h"
 #include "analyze/trace_metrics.h"
 #include "schema/store.h"
@@ -24,35 +24,33 @@ struct CurvePoint {
   std::optional<Summary> itlUs;
   std::optional<Summary> e2eUs;
   std::optional<double> sloAttainment; // fraction of requests meeting every objective
+  std::string load;                    // how the run was loaded: "2x", "5/s" (loadLabel)
+  int64_t requests = 0;
+  int64_t failed = 0; // refused (429, 422, ...) or failed otherwise: not in the throughput
+  // More of its requests failed than at the configuration's least-failing point, by over
+  // kRejectedExcess: its throughput was capped by the server refusing work, not set by the load,
+  // so the point is shown but not fitted.
+  bool rejected = false;
+  double failedShare() const {
+    return requests > 0 ? static_cast<double>(failed) / static_cast<double>(requests) : 0;
+  }
 };
+// Failures every point shows (prompts too long for the server, a client's bad requests) belong
+// to the traffic; beyond them, this share marks a point whose throughput the failures capped.
+constexpr double kRejectedExcess = 0.05;
 
-enum class CurveMetric { Ttft, Itl, E2e };
-std::string_view curveMetricName(CurveMetric metric);
 // The point's percentile (50, 90 or 99) of a metric, in microseconds.
 std::optional<double> pointLatencyUs(const CurvePoint& point, CurveMetric metric, int percentile);
 
-// A latency series (one metric at one percentile, in milliseconds) against throughput, with
-// both models fitted and the better one (lower residual per degree of freedom) chosen.
-struct SeriesFit {
-  CurveMetric metric = CurveMetric::E2e;
-  int percentile = 90;
-  FitResult<QueueingModel> queueing;
-  FitResult<PiecewiseModel> piecewise;
-  std::string chosen; // "queueing", "piecewise", or empty when neither fits
-  std::optional<double> kneePerS;
-  std::string kneeWhyNot;
-  // The chosen model's latency in ms at `x` requests/s; requires `chosen` non-empty.
-  double modelAt(double x) const;
-  std::optional<FitError> chosenError() const;
-};
-
 // Highest throughput at which at least kAttainmentTarget of the requests meet every SLO,
 // interpolated between the last point that does and the next that does not; the true value lies
-// in [lowPerS, highPerS] (highPerS absent: every point passed, the capacity is higher still).
+// in [lowPerS, highPerS]. Only ever inside the measured range: when every point meets the SLOs,
+// or none does, there is no capacity, only a bound. Rejected points take part: their failed
+// requests count as missing the objectives, and their throughput is what was served.
 struct Capacity {
   double ratePerS = 0;
   double lowPerS = 0;
-  std::optional<double> highPerS;
+  double highPerS = 0;
 };
 constexpr double kAttainmentTarget = 0.9; // DistServe's 90% SLO attainment
 
@@ -60,7 +58,7 @@ constexpr double kAttainmentTarget = 0.9; // DistServe's 90% SLO attainment
 struct Configuration {
   std::string name;
   std::vector<CurvePoint> points; // by throughput
-  std::vector<SeriesFit> fits;    // TTFT, ITL, e2e at p50, p90, p99
+  std::vector<SeriesFit> fits;    // TTFT, ITL, e2e at p50, p90, p99, of the points not rejected
   std::optional<Capacity> capacity;
   std::string capacityWhyNot;
   const SeriesFit* fit(CurveMetric metric, int percentile) const;
@@ -75,14 +73,14 @@ struct Curves {
 struct FamilyMember {
   TraceInfo info;
   const TraceMetrics* metrics = nullptr;
+  double timeScale = 1; // serverTimeScale of the trace, for its load's name
 };
 
 Curves computeCurves(const std::string& family, const std::vector<FamilyMember>& members,
                      const Slo& slo);
 
-// Fits one series and finds its knee (exposed for tests).
-SeriesFit fitSeries(CurveMetric metric, int percentile, const std::vector<double>& throughput,
-                    const std::vector<double>& latencyMs);
+// Marks the points whose failures capped their throughput (exposed for tests).
+void markRejected(std::vector<CurvePoint>& points);
 // Capacity from points' attainment (exposed for tests).
 std::optional<Capacity> capacityOf(const std::vector<CurvePoint>& points, std::string& whyNot);
 

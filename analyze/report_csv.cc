@@ -79,16 +79,26 @@ void writeCsv(const Report& report, std::ostream& out) {
       }
       csv.row("curve_point", id, c.name, "slo_attainment", "fraction",
               p.sloAttainment ? std::optional<double>(*p.sloAttainment * 100) : std::nullopt, "%");
+      csv.row("curve_point", id, c.name, "failed", "share", p.failedShare() * 100, "%");
+      csv.row("curve_point", id, c.name, "rejected", "flag", p.rejected ? 1 : 0, "");
     }
     for (const auto& f : c.fits) {
       const std::string metric =
           std::string(curveMetricName(f.metric)) + "_p" + std::to_string(f.percentile);
+      if (f.line.fit) {
+        const auto& l = *f.line.fit;
+        csv.row("fit", "", c.name, metric, "line_base", l.model.base, "ms");
+        csv.row("fit", "", c.name, metric, "line_slope", l.model.slope, "ms/(req/s)");
+        csv.row("fit", "", c.name, metric, "line_rmse", l.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "line_aicc", l.error.aicc, "");
+      }
       if (f.queueing.fit) {
         const auto& q = *f.queueing.fit;
         csv.row("fit", "", c.name, metric, "queueing_base", q.model.base, "ms");
         csv.row("fit", "", c.name, metric, "queueing_scale", q.model.scale, "ms");
         csv.row("fit", "", c.name, metric, "queueing_capacity", q.model.capacity, "req/s");
         csv.row("fit", "", c.name, metric, "queueing_rmse", q.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "queueing_aicc", q.error.aicc, "");
       }
       if (f.piecewise.fit) {
         const auto& p = *f.piecewise.fit;
@@ -98,6 +108,7 @@ void writeCsv(const Report& report, std::ostream& out) {
                 "ms/(req/s)");
         csv.row("fit", "", c.name, metric, "piecewise_break", p.model.breakX, "req/s");
         csv.row("fit", "", c.name, metric, "piecewise_rmse", p.error.rmse, "ms");
+        csv.row("fit", "", c.name, metric, "piecewise_aicc", p.error.aicc, "");
       }
       csv.row("fit", "", c.name, metric, "knee", f.kneePerS, "req/s");
     }

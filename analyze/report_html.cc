@@ -1,11 +1,13 @@
 #include "analyze/report_html.h"
 
+#include "analyze/fit_formula.h"
 #include "analyze/report_table.h"
 #include "analyze/svg_chart.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace tt::analyze {
 namespace {
@@ -29,6 +31,7 @@ svg .grid { stroke: #e6e6e6; } svg .frame { fill: none; stroke: #888; }
 svg .tick { font-size: 11px; fill: #444; } svg .axis { font-size: 12px; fill: #222; }
 svg .ctitle { font-size: 14px; font-weight: 600; fill: #111; }
 svg .legend text { font-size: 11px; fill: #222; stroke: none; }
+svg .plabel { font-size: 10px; } svg .rlabel { font-size: 11px; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; } table, svg.chart, .chartbox { break-inside: avoid; }
@@ -117,10 +120,69 @@ void writeChart(const ChartSpec& chart, const std::string& whyEmpty, std::ostrea
   out << "</div>";
 }
 
-void writeCurveCharts(const Curves& curves, std::ostream& out) {
+// The objective on a chart of the p90: a point under the line has at least 90% of its requests
+// within it. The ITL objective is on each request's TPOT, the chart's ITL is every gap.
+std::optional<ChartRule> sloRule(CurveMetric metric, const Slo& slo) {
+  const std::optional<double>& us = metric == CurveMetric::Ttft  ? slo.ttftUs
+                                    : metric == CurveMetric::Itl ? slo.itlUs
+                                                                 : slo.e2eUs;
+  if (!us) {
+    return std::nullopt;
+  }
+  const std::string label = "SLO " + std::string(curveMetricName(metric)) + " " +
+                            significant(*us / 1e3) + " ms" +
+                            (metric == CurveMetric::Itl ? " (on each request's TPOT)" : "");
+  return ChartRule{"slo", false, *us / 1e3, label, "#B00020"};
+}
+
+void addConfiguration(const Configuration& c, CurveMetric metric, const std::string& color,
+                      ChartSpec& chart) {
+  ChartSeries served{c.name, color, {}, false, true, false};
+  // "rejected" first, so that a long configuration name cut short in the legend keeps it.
+  ChartSeries rejected{"rejected, not fitted: " + c.name, color, {}, false, true, false,
+                       ChartSeries::Marker::Cross};
+  double lo = std::numeric_limits<double>::max();
+  double hi = 0;
+  for (const auto& p : c.points) {
+    const auto us = pointLatencyUs(p, metric, 90);
+    if (!us) {
+      continue;
+    }
+    ChartSeries& series = p.rejected ? rejected : served;
+    series.points.emplace_back(p.throughputPerS, *us / 1e3);
+    series.labels.push_back(p.load);
+    if (!p.rejected) {
+      lo = std::min(lo, p.throughputPerS);
+      hi = std::max(hi, p.throughputPerS);
+    }
+  }
+  chart.series.push_back(std::move(served));
+  if (!rejected.points.empty()) {
+    chart.series.push_back(std::move(rejected));
+  }
+  const SeriesFit* f = c.fit(metric, 90);
+  if (f == nullptr || f->chosen.empty() || hi <= lo) {
+    return;
+  }
+  ChartSeries fit{c.name + " (" + f->chosen + " fit)", color, {}, true, false, true};
+  for (int k = 0; k <= 100; ++k) {
+    const double x = lo + (hi - lo) * k / 100.0;
+    fit.points.emplace_back(x, f->modelAt(x));
+  }
+  chart.series.push_back(std::move(fit));
+  if (f->kneePerS) {
+    chart.rules.push_back(
+        {"knee", true, *f->kneePerS, "knee " + significant(*f->kneePerS) + "/s", color});
+  }
+}
+
+void writeCurveCharts(const Curves& curves, const Slo& slo, std::ostream& out) {
   out << "<h2>Latency against throughput: " << escapeXml(curves.family) << "</h2>";
-  out << "<p class=\"meta\">Each point is a trace of the family; lines are the fitted models "
-         "(p90), one colour per server configuration.</p><div class=\"charts\">";
+  out << "<p class=\"meta\">Each point is a trace of the family, labelled by its load; a cross "
+         "marks a point whose throughput failed requests capped (left out of the fit). Dashed "
+         "lines are the fitted models (p90), one colour per server configuration; the "
+         "horizontal line is the SLO, the vertical ones the knee and the capacity.</p>"
+         "<div class=\"charts\">";
   for (const CurveMetric metric : {CurveMetric::Ttft, CurveMetric::Itl, CurveMetric::E2e}) {
     const std::string name = metric == CurveMetric::Ttft  ? "TTFT"
                              : metric == CurveMetric::Itl ? "Inter-token latency"
@@ -129,30 +191,19 @@ void writeCurveCharts(const Curves& curves, std::ostream& out) {
                     name + " p90 against throughput",
                     "throughput (successful requests/s)",
                     "p90 " + name + " (ms)",
+                    {},
                     {}};
     for (size_t i = 0; i < curves.configurations.size(); ++i) {
       const Configuration& c = curves.configurations[i];
-      ChartSeries points{c.name, paletteColor(i), {}, false, true, false};
-      double lo = std::numeric_limits<double>::max();
-      double hi = 0;
-      for (const auto& p : c.points) {
-        if (const auto us = pointLatencyUs(p, metric, 90)) {
-          points.points.emplace_back(p.throughputPerS, *us / 1e3);
-          lo = std::min(lo, p.throughputPerS);
-          hi = std::max(hi, p.throughputPerS);
-        }
+      addConfiguration(c, metric, paletteColor(i), chart);
+      if (c.capacity) {
+        chart.rules.push_back({"capacity", true, c.capacity->ratePerS,
+                               "capacity " + significant(c.capacity->ratePerS) + "/s",
+                               paletteColor(i)});
       }
-      chart.series.push_back(std::move(points));
-      const SeriesFit* f = c.fit(metric, 90);
-      if (f != nullptr && !f->chosen.empty() && hi > lo) {
-        ChartSeries fit{
-            c.name + " (" + f->chosen + " fit)", paletteColor(i), {}, true, false, true};
-        for (int k = 0; k <= 100; ++k) {
-          const double x = lo + (hi - lo) * k / 100.0;
-          fit.points.emplace_back(x, f->modelAt(x));
-        }
-        chart.series.push_back(std::move(fit));
-      }
+    }
+    if (auto rule = sloRule(metric, slo)) {
+      chart.rules.push_back(std::move(*rule));
     }
     writeChart(chart, "no trace of the family has this latency", out);
   }
@@ -242,7 +293,7 @@ void writeHtml(const Report& report, std::ostream& out, const HtmlSection& leadi
     }
   }
   if (report.curves) {
-    writeCurveCharts(*report.curves, out);
+    writeCurveCharts(*report.curves, report.slo, out);
   }
   writeDistributionCharts(report, out);
   writeTimelineCharts(report, out);

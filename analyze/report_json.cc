@@ -1,5 +1,7 @@
 #include "analyze/report_json.h"
 
+#include "analyze/fit_formula.h"
+
 #include <cmath>
 
 namespace tt::analyze {
@@ -34,7 +36,8 @@ json fitError(const FitError& e) {
           {"parameters", e.parameters},
           {"rmse_ms", number(e.rmse)},
           {"relative_rmse", number(e.relativeRmse)},
-          {"r_squared", number(e.rSquared)}};
+          {"r_squared", number(e.rSquared)},
+          {"aicc", number(e.aicc)}};
 }
 
 json traceJson(const TraceReport& t) {
@@ -112,10 +115,22 @@ json curvesJson(const Curves& curves) {
                         {"ttft_us", summary(p.ttftUs)},
                         {"itl_us", summary(p.itlUs)},
                         {"e2e_us", summary(p.e2eUs)},
-                        {"slo_attainment", number(p.sloAttainment)}});
+                        {"slo_attainment", number(p.sloAttainment)},
+                        {"load", p.load},
+                        {"requests", p.requests},
+                        {"failed", p.failed},
+                        {"rejected", p.rejected}});
     }
     json fits = json::array();
     for (const auto& f : c.fits) {
+      json line = json();
+      if (f.line.fit) {
+        const auto& m = f.line.fit->model;
+        line = {{"form", "base + slope * x"},
+                {"base_ms", m.base},
+                {"slope", m.slope},
+                {"error", fitError(f.line.fit->error)}};
+      }
       json q = json();
       if (f.queueing.fit) {
         const auto& m = f.queueing.fit->model;
@@ -137,11 +152,15 @@ json curvesJson(const Curves& curves) {
       }
       fits.push_back({{"metric", curveMetricName(f.metric)},
                       {"percentile", f.percentile},
+                      {"line", line},
+                      {"line_why_not", f.line.whyNot},
                       {"queueing", q},
                       {"queueing_why_not", f.queueing.whyNot},
                       {"piecewise", pw},
                       {"piecewise_why_not", f.piecewise.whyNot},
                       {"chosen", f.chosen.empty() ? json() : json(f.chosen)},
+                      {"chosen_why", f.chosenWhy},
+                      {"formula", f.chosen.empty() ? json() : json(fitFormula(f))},
                       {"knee_per_s", number(f.kneePerS)},
                       {"knee_why_not", f.kneeWhyNot}});
     }
@@ -149,7 +168,7 @@ json curvesJson(const Curves& curves) {
     if (c.capacity) {
       capacity = {{"rate_per_s", c.capacity->ratePerS},
                   {"low_per_s", c.capacity->lowPerS},
-                  {"high_per_s", number(c.capacity->highPerS)},
+                  {"high_per_s", c.capacity->highPerS},
                   {"attainment_target", kAttainmentTarget}};
     }
     configs.push_back({{"name", c.name},

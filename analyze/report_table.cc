@@ -1,5 +1,6 @@
 #include "analyze/report_table.h"
 
+#include "analyze/fit_formula.h"
 #include "analyze/metric_rows.h"
 
 #include <algorithm>
@@ -88,14 +89,22 @@ void addCurveTables(const Curves& curves, std::vector<TextTable>& out) {
   for (const auto& c : curves.configurations) {
     TextTable points;
     points.title = "Curve of '" + curves.family + "': " + c.name + " (latency in ms)";
-    points.columns = {"trace",    "label",    "offered req/s", "req/s",   "out tok/s",
-                      "TTFT p50", "TTFT p90", "TTFT p99",      "ITL p50", "ITL p90",
-                      "ITL p99",  "e2e p50",  "e2e p90",       "e2e p99", "SLO met %"};
-    points.numeric = {true, false, true, true, true, true, true, true,
-                      true, true,  true, true, true, true, true};
+    points.columns = {"trace",    "label",    "load",      "offered req/s", "req/s",
+                      "failed %", "rejected", "out tok/s", "TTFT p50",      "TTFT p90",
+                      "TTFT p99", "ITL p50",  "ITL p90",   "ITL p99",       "e2e p50",
+                      "e2e p90",  "e2e p99",  "SLO met %"};
+    points.numeric = {true, false, false, true, true, true, false, true, true,
+                      true, true,  true,  true, true, true, true,  true, true};
+    bool anyRejected = false;
     for (const auto& p : c.points) {
-      std::vector<std::string> row{"#" + std::to_string(p.traceId), p.label,
-                                   formatNumber(p.offeredRatePerS), formatNumber(p.throughputPerS),
+      anyRejected = anyRejected || p.rejected;
+      std::vector<std::string> row{"#" + std::to_string(p.traceId),
+                                   p.label,
+                                   p.load,
+                                   formatNumber(p.offeredRatePerS),
+                                   formatNumber(p.throughputPerS),
+                                   formatNumber(p.failedShare() * 100),
+                                   p.rejected ? "yes" : "",
                                    formatNumber(p.outputTokensPerS)};
       for (const CurveMetric m : {CurveMetric::Ttft, CurveMetric::Itl, CurveMetric::E2e}) {
         for (const int q : {50, 90, 99}) {
@@ -106,53 +115,45 @@ void addCurveTables(const Curves& curves, std::vector<TextTable>& out) {
                                                  : std::nullopt));
       points.rows.push_back(std::move(row));
     }
+    if (anyRejected) {
+      char note[200];
+      std::snprintf(note, sizeof note,
+                    "rejected: over %.0f%% more of its requests failed (429, 422, errors) than at "
+                    "the least-failing point; the server capped its throughput, so it is shown "
+                    "but not fitted",
+                    kRejectedExcess * 100);
+      points.notes.push_back(note);
+    }
     out.push_back(std::move(points));
 
     TextTable fits;
     fits.title = "Fits of '" + curves.family + "': " + c.name +
                  " (latency ms against throughput req/s, p90)";
-    fits.columns = {"latency", "model", "parameters", "rmse ms", "rmse %", "R2", "knee req/s"};
+    fits.columns = {"latency", "model",     "formula (ms, x in req/s)", "rmse ms", "rmse %",
+                    "R2",      "knee req/s"};
     fits.numeric = {false, false, false, true, true, true, true};
     for (const CurveMetric m : {CurveMetric::Ttft, CurveMetric::Itl, CurveMetric::E2e}) {
       const SeriesFit* f = c.fit(m, 90);
-      std::string name = std::string(curveMetricName(m)) + " p90";
+      const std::string name = std::string(curveMetricName(m)) + " p90";
       if (f == nullptr || f->chosen.empty()) {
         fits.rows.push_back({name, "-", "-", "-", "-", "-", "-"});
-        fits.notes.push_back(name + ": no fit, " +
-                             (f != nullptr ? f->queueing.whyNot : std::string("no data")));
+        fits.notes.push_back(name + ": " + (f != nullptr ? f->chosenWhy : std::string("no data")));
         continue;
       }
-      char params[160];
-      if (f->chosen == "queueing") {
-        const auto& q = f->queueing.fit->model;
-        std::snprintf(params, sizeof params, "%.4g + %.4g*x/(%.4g - x)", q.base, q.scale,
-                      q.capacity);
-      } else {
-        const auto& p = f->piecewise.fit->model;
-        std::snprintf(params, sizeof params, "%.4g + %.4g*x, +%.4g*x past %.4g", p.base, p.slope,
-                      p.extraSlope, p.breakX);
-      }
       const FitError e = *f->chosenError();
-      fits.rows.push_back({name, f->chosen, params, formatNumber(e.rmse),
+      fits.rows.push_back({name, f->chosen, fitFormula(*f), formatNumber(e.rmse),
                            formatNumber(e.relativeRmse * 100), formatNumber(e.rSquared),
                            formatNumber(f->kneePerS)});
-      if (!f->kneePerS) {
-        fits.notes.push_back(name + ": " + f->kneeWhyNot);
-      }
+      fits.notes.push_back(name + ": " + f->chosenWhy +
+                           (f->kneePerS ? std::string() : "; " + f->kneeWhyNot));
     }
     if (c.capacity) {
       char text[200];
-      if (c.capacity->highPerS) {
-        std::snprintf(text, sizeof text,
-                      "capacity: %.4g req/s (between %.4g and %.4g req/s) at %.0f%% SLO attainment",
-                      c.capacity->ratePerS, c.capacity->lowPerS, *c.capacity->highPerS,
-                      kAttainmentTarget * 100);
-      } else {
-        std::snprintf(text, sizeof text,
-                      "capacity: at least %.4g req/s at %.0f%% SLO attainment (every point met "
-                      "the SLOs; measure higher rates to bound it)",
-                      c.capacity->ratePerS, kAttainmentTarget * 100);
-      }
+      std::snprintf(text, sizeof text,
+                    "capacity: %s req/s (between %s and %s req/s) at %.0f%% SLO attainment",
+                    significant(c.capacity->ratePerS).c_str(),
+                    significant(c.capacity->lowPerS).c_str(),
+                    significant(c.capacity->highPerS).c_str(), kAttainmentTarget * 100);
       fits.notes.push_back(text);
     } else {
       fits.notes.push_back("capacity: " + c.capacityWhyNot);

@@ -64,6 +64,50 @@ bool finite(const std::pair<double, double>& p) {
   return std::isfinite(p.first) && std::isfinite(p.second);
 }
 
+void writeMarker(ChartSeries::Marker marker, double cx, double cy, std::ostringstream& svg) {
+  if (marker == ChartSeries::Marker::Cross) {
+    svg << "<path data-marker=\"cross\" fill=\"none\" stroke-width=\"2\" d=\"M" << num(cx - 4)
+        << " " << num(cy - 4) << "L" << num(cx + 4) << " " << num(cy + 4) << "M" << num(cx - 4)
+        << " " << num(cy + 4) << "L" << num(cx + 4) << " " << num(cy - 4) << "\"/>";
+    return;
+  }
+  svg << "<circle r=\"4\" cx=\"" << num(cx) << "\" cy=\"" << num(cy) << "\"/>";
+}
+
+// Reference lines go under the data; vertical ones' labels are stacked down from the top so
+// that two close together stay readable.
+template <typename Px, typename Py>
+void writeRules(const std::vector<ChartRule>& rules, Px px, Py py, double plotW, double plotH,
+                std::ostringstream& svg) {
+  size_t verticals = 0;
+  for (const auto& r : rules) {
+    if (!std::isfinite(r.at)) {
+      continue;
+    }
+    svg << "<g class=\"rule\" data-rule=\"" << escapeXml(r.kind) << "\" stroke=\"" << r.color
+        << "\" fill=\"" << r.color << "\">";
+    if (r.vertical) {
+      const double x = px(r.at);
+      const double labelY = kTop + 12 + static_cast<double>(verticals++) * 13;
+      svg << "<line stroke-width=\"1.5\" stroke-dasharray=\"3 3\" x1=\"" << num(x) << "\" x2=\""
+          << num(x) << "\" y1=\"" << num(kTop) << "\" y2=\"" << num(kTop + plotH) << "\"/>";
+      // Past the middle the label goes left of its line, so it stays inside the plot.
+      const bool left = x > kLeft + plotW / 2;
+      svg << "<text class=\"rlabel\" stroke=\"none\" text-anchor=\"" << (left ? "end" : "start")
+          << "\" x=\"" << num(left ? x - 4 : x + 4) << "\" y=\"" << num(labelY) << "\">"
+          << escapeXml(r.label) << "</text>";
+    } else {
+      const double y = py(r.at);
+      svg << "<line stroke-width=\"1.5\" stroke-dasharray=\"8 4\" x1=\"" << num(kLeft) << "\" x2=\""
+          << num(kLeft + plotW) << "\" y1=\"" << num(y) << "\" y2=\"" << num(y) << "\"/>";
+      svg << "<text class=\"rlabel\" stroke=\"none\" text-anchor=\"end\" x=\""
+          << num(kLeft + plotW - 4) << "\" y=\"" << num(y - 4) << "\">" << escapeXml(r.label)
+          << "</text>";
+    }
+    svg << "</g>";
+  }
+}
+
 } // namespace
 
 std::string escapeXml(const std::string& text) {
@@ -117,6 +161,13 @@ std::string renderSvg(const ChartSpec& chart) {
       }
     }
   }
+  for (const auto& r : chart.rules) {
+    Range& axis = r.vertical ? x : y;
+    if (std::isfinite(r.at)) {
+      axis.lo = std::min(axis.lo, r.at);
+      axis.hi = std::max(axis.hi, r.at);
+    }
+  }
   const std::vector<double> xTicks = niceTicks(x);
   const std::vector<double> yTicks = niceTicks(y);
   const double plotW = kWidth - kLeft - kRight;
@@ -157,6 +208,8 @@ std::string renderSvg(const ChartSpec& chart) {
   svg << "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 "
       << num(kTop + plotH / 2) << ") rotate(-90)\">" << escapeXml(chart.yLabel) << "</text>";
 
+  writeRules(chart.rules, px, py, plotW, plotH, svg);
+
   size_t entry = 0;
   for (const auto& s : chart.series) {
     std::vector<std::pair<double, double>> points;
@@ -176,7 +229,17 @@ std::string renderSvg(const ChartSpec& chart) {
     }
     if (s.markers || points.size() == 1) {
       for (const auto& [vx, vy] : points) {
-        svg << "<circle r=\"4\" cx=\"" << num(px(vx)) << "\" cy=\"" << num(py(vy)) << "\"/>";
+        writeMarker(s.marker, px(vx), py(vy), svg);
+      }
+    }
+    // Labels follow the series' own points, skipped ones included, so index them there; they
+    // alternate above and below, so that neighbours close together do not print over each other.
+    for (size_t i = 0; i < s.labels.size() && i < s.points.size(); ++i) {
+      if (finite(s.points[i]) && !s.labels[i].empty()) {
+        const double dy = i % 2 == 0 ? -6 : 14;
+        svg << "<text class=\"plabel\" stroke=\"none\" x=\"" << num(px(s.points[i].first) + 6)
+            << "\" y=\"" << num(py(s.points[i].second) + dy) << "\">" << escapeXml(s.labels[i])
+            << "</text>";
       }
     }
     svg << "</g>";
@@ -185,10 +248,15 @@ std::string renderSvg(const ChartSpec& chart) {
     ++entry;
     const std::string name =
         s.name.size() > kLegendChars ? s.name.substr(0, kLegendChars - 3) + "..." : s.name;
-    svg << "<g class=\"legend\"><line x1=\"" << num(lx) << "\" x2=\"" << num(lx + 22) << "\" y1=\""
-        << num(ly - 4) << "\" y2=\"" << num(ly - 4) << "\" stroke=\"" << s.color
-        << "\" stroke-width=\"3\"" << (s.dashed ? " stroke-dasharray=\"4 3\"" : "")
-        << "/><text x=\"" << num(lx + 28) << "\" y=\"" << num(ly) << "\">" << escapeXml(name)
+    svg << "<g class=\"legend\" stroke=\"" << s.color << "\" fill=\"" << s.color << "\">";
+    if (s.line) {
+      svg << "<line x1=\"" << num(lx) << "\" x2=\"" << num(lx + 22) << "\" y1=\"" << num(ly - 4)
+          << "\" y2=\"" << num(ly - 4) << "\" stroke-width=\"3\""
+          << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << "/>";
+    } else { // points only: their marker, so dots and crosses are told apart
+      writeMarker(s.marker, lx + 11, ly - 4, svg);
+    }
+    svg << "<text x=\"" << num(lx + 28) << "\" y=\"" << num(ly) << "\">" << escapeXml(name)
         << "<title>" << escapeXml(s.name) << "</title></text></g>";
   }
   svg << "</svg>";

@@ -8,12 +8,25 @@ namespace tt::analyze {
 
 // A series of an x-y chart: markers (measured points) and/or a line (a fit, a CDF, a timeline).
 struct ChartSeries {
+  enum class Marker { Dot, Cross };
   std::string name;
   std::string color;
   std::vector<std::pair<double, double>> points;
   bool line = true;
   bool markers = false;
   bool dashed = false;
+  Marker marker = Marker::Dot;
+  std::vector<std::string> labels; // written beside each marker, where given (one per point)
+};
+
+// A reference line across the whole plot, labelled where it starts: horizontal at y = `at` (an
+// objective) or vertical at x = `at` (a knee, a capacity). The axes always reach it.
+struct ChartRule {
+  std::string kind; // "slo", "knee", "capacity": the data-rule attribute, for readers and tests
+  bool vertical = false;
+  double at = 0;
+  std::string label;
+  std::string color;
 };
 
 struct ChartSpec {
@@ -22,6 +35,7 @@ struct ChartSpec {
   std::string xLabel;
   std::string yLabel;
   std::vector<ChartSeries> series;
+  std::vector<ChartRule> rules;
 };
 
 // Whether the chart has at least one finite point to draw.

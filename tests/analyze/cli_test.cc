@@ -121,9 +121,10 @@ TEST_CASE("analyze explains empty traces, error-only traces and a one-point fami
   const auto family = tracetune({"analyze", "--db", db, "--family", "sweep", "--slo", "ttft=1s"});
   REQUIRE(family.exitCode == 0);
   CHECK_THAT(family.out,
-             Catch::Contains("no fit, the queueing model needs at least 4 points at distinct "
-                             "throughputs, there is 1"));
-  CHECK_THAT(family.out, Catch::Contains("capacity: at least"));
+             Catch::Contains("no model fitted: the straight-line model needs at least 4 points "
+                             "at distinct throughputs, there is 1"));
+  CHECK_THAT(family.out, Catch::Contains("capacity: no capacity inside the measured range"));
+  CHECK_THAT(family.out, Catch::Contains("capacity is at least"));
 }
 
 TEST_CASE("a replay next to its source gets per-request deltas") {
@@ -188,6 +189,16 @@ TEST_CASE("a family sweep gets fitted curves, a knee and a capacity") {
     }
   }
   CHECK(sawTtft);
+  for (const auto& f : c["fits"]) {
+    REQUIRE(!f["chosen"].is_null());
+    CHECK_THAT(f["chosen_why"].get<std::string>(),
+               Catch::StartsWith(f["chosen"].get<std::string>() + ": AICc "));
+    CHECK(f["formula"].get<std::string>().find("+ -") == std::string::npos);
+    CHECK(f["formula"].get<std::string>().find("+-") == std::string::npos);
+  }
+  for (const auto& p : c["points"]) {
+    CHECK(p["rejected"] == false); // one request in 11 fails at every rate: the traffic's own
+  }
   REQUIRE(!c["capacity"].is_null());
   // TTFT p50 crosses 200 ms near 9.4 req/s sent (8.6 successful per second, 1 in 11 fails).
   CHECK(c["capacity"]["low_per_s"].get<double>() < c["capacity"]["rate_per_s"].get<double>());

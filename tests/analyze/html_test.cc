@@ -94,6 +94,13 @@ TEST_CASE("the HTML report renders every chart in headless Chromium without erro
   CHECK(page.find("https://") == std::string::npos);
   CHECK(page.find("<link") == std::string::npos);
   CHECK(page.find("max_batch_size=8") != std::string::npos); // ... configurations named
+  // The TTFT objective on the TTFT chart, each configuration's capacity on all three, and every
+  // point labelled by its load (these traces state none: their offered rate).
+  CHECK(page.find("data-rule=\"slo\"") != std::string::npos);
+  CHECK(page.find(">SLO ttft 200 ms</text>") != std::string::npos);
+  CHECK(page.find("data-rule=\"capacity\"") != std::string::npos);
+  CHECK(page.find("class=\"plabel\"") != std::string::npos);
+  CHECK(page.find(">5/s</text>") != std::string::npos);
   // Three latency-throughput charts, two distributions, three timelines.
   requireClean(loadInChromium(dir, html), 8);
 }
