@@ -14,7 +14,7 @@ Capacity findCapacity(const WhatIfTrace& trace, const sim::SchedulerConfig& conf
   bool refusedAtAnyLoad = false;
   const auto holds = [&](double load, std::optional<LoadRun>* keep) {
     ++c.runs;
-    LoadRun run = runAtLoad(trace, config, model, slo, load, options.attainment);
+    LoadRun run = runAtLoad(trace, config, model, slo, load, options.attainment, options.noise);
     const bool ok = run.attainment() >= options.attainment;
     refusedAtAnyLoad = static_cast<double>(run.invalid) >
                        (1 - options.attainment) * static_cast<double>(run.requests);

@@ -20,6 +20,7 @@ struct CapacityOptions {
   // estimated (on a slice of the trace, or a neighbouring setting) needs fewer runs from there.
   double startLoad = 1.0;
   double widen = 2.0;
+  sim::SchedulerOptions noise; // forward-time noise of every run (none by default)
 };
 
 // The highest load, as a multiple of the trace's own arrival process, at which the attainment

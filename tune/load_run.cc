@@ -99,7 +99,7 @@ WhatIfTrace whatIfTrace(std::vector<Exchange> all, double timeScale, int64_t blo
 
 LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
                   const sim::CostModel& model, const analyze::Slo& slo, double load,
-                  std::optional<double> stopBelow) {
+                  std::optional<double> stopBelow, const sim::SchedulerOptions& noise) {
   replay::PlanOptions options;
   options.mode = replay::RateMode::Speed;
   options.value = load;
@@ -107,6 +107,7 @@ LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
   const auto requests = engineRequests(trace.requests, plan, trace.blockTokens);
   PressureCounter pressure(config);
   sim::EngineOptions engine;
+  engine.scheduler = noise;
   engine.recordTokenTimes = false; // the objectives need the first and last token only
   engine.onForward = [&pressure](const sim::ForwardRecord& f) { pressure.add(f); };
   int64_t missed = 0;

@@ -6,6 +6,7 @@
 #include "replay/plan.h"
 #include "sim/config.h"
 #include "sim/cost_model.h"
+#include "sim/scheduler.h"
 
 #include <cstdint>
 #include <optional>
@@ -58,9 +59,11 @@ struct LoadRun {
 
 // With `stopBelow`, the run ends as soon as so many requests have missed that its attainment must
 // be below it (the rest count as unfinished): enough to know that the load fails.
+// `noise` varies each forward's time (sim::SchedulerOptions: none by default).
 LoadRun runAtLoad(const WhatIfTrace& trace, const sim::SchedulerConfig& config,
                   const sim::CostModel& model, const analyze::Slo& slo, double load,
-                  std::optional<double> stopBelow = std::nullopt);
+                  std::optional<double> stopBelow = std::nullopt,
+                  const sim::SchedulerOptions& noise = {});
 
 // The limit that bound a run most, in words ("KV cache", "prefill budget", ...), or "" when
 // requests rarely waited.

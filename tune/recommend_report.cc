@@ -133,6 +133,14 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   };
   side.rows.push_back(
       {"capacity of each half of the trace", halvesText(r.current), halvesText(r.recommended)});
+  const auto noiseText = [](const Assessed& a) {
+    return a.noiseRange
+               ? format("%.3g", a.noiseRange->first) + " - " + format("%.3gx", a.noiseRange->second)
+               : std::string("-");
+  };
+  side.rows.push_back({format("capacity with %.0f%% forward-time noise", r.forwardNoise * 100) +
+                           " (" + std::to_string(r.noiseSeeds) + " seeds)",
+                       noiseText(r.current), noiseText(r.recommended)});
   side.rows.push_back({"replicas for the trace's load",
                        r.current.replicas > 0 ? std::to_string(r.current.replicas) : "-",
                        r.recommended.replicas > 0 ? std::to_string(r.recommended.replicas) : "-"});
@@ -257,6 +265,8 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
     json j{{"arguments", launcherArguments(a.launcher)},
            {"capacity", capacity(a.capacity)},
            {"capacity_of_halves", {half(a.firstHalf), half(a.secondHalf)}},
+           {"capacity_with_noise",
+            a.noiseRange ? json{a.noiseRange->first, a.noiseRange->second} : json()},
            {"binding", a.binding},
            {"replicas", a.replicas},
            {"at_trace_load", run(a.atTraceLoad)}};

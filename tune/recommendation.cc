@@ -1,5 +1,8 @@
 #include "tune/recommendation.h"
 
+#include "tune/parallel.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -36,6 +39,18 @@ Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostMod
       *out = c.load;
     }
   }
+  if (a.capacity.load > 0 && options.noiseSeeds > 0) {
+    std::vector<double> loads(static_cast<size_t>(options.noiseSeeds));
+    onTwoThreads(loads.size(), [&](size_t i) {
+      CapacityOptions o = options.capacity;
+      o.noise = {.timeJitter = options.forwardNoise, .seed = i + 1};
+      o.startLoad = a.capacity.load;
+      o.widen = 1.25;
+      loads[i] = findCapacity(trace, config, model, options.slo, o).load;
+    });
+    const auto [low, high] = std::minmax_element(loads.begin(), loads.end());
+    a.noiseRange = {*low, *high};
+  }
   return a;
 }
 
@@ -66,6 +81,8 @@ Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
   const auto began = std::chrono::steady_clock::now();
   Recommendation r;
   r.workload = workload;
+  r.forwardNoise = options.forwardNoise;
+  r.noiseSeeds = options.noiseSeeds;
   const sim::SchedulerConfig config = *sim::resolveConfig(current).config;
   // The searched flags written out as TGI resolves them, so that a candidate equal to a default
   // is recognised as the current setting; the token limits too, which otherwise follow the

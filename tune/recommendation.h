@@ -14,6 +14,11 @@ namespace tt::tune {
 struct RecommendOptions {
   analyze::Slo slo;
   CapacityOptions capacity;
+  // The uncertainty of a capacity: bisections again with each forward's time varied by this
+  // relative standard deviation (a GPU's step times vary by a few percent from step to step),
+  // under `noiseSeeds` seeds.
+  double forwardNoise = 0.05;
+  int noiseSeeds = 4;
   SearchOptions search;
 };
 
@@ -29,6 +34,9 @@ struct Assessed {
   // traffic is looked at (nullopt for a half that fails at every load tried).
   std::optional<double> firstHalf;
   std::optional<double> secondHalf;
+  // The lowest and highest capacity under RecommendOptions::noiseSeeds seeds of forward-time
+  // noise (0 for a seed that fails at every load tried); empty without a capacity.
+  std::optional<std::pair<double, double>> noiseRange;
   // Replicas needed for the trace's own load (its peaks included), at this capacity; 0 when the
   // objectives fail at every load tried.
   int replicas = 0;
@@ -47,7 +55,9 @@ struct Recommendation {
   int64_t refusing = 0; // settings left out: they refuse requests served today
   int64_t runs = 0;
   int64_t simulatedRequests = 0;
-  double seconds = 0; // wall time of the search
+  double seconds = 0;      // wall time of the search
+  double forwardNoise = 0; // of Assessed::noiseRange, as RecommendOptions gave it
+  int noiseSeeds = 0;
 };
 
 // The settings a trace's server ran with, from its /info (TGI's limits, and the KV capacity the
