@@ -153,16 +153,11 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
                          " the trace's: the server is far from its limit here; tighter objectives "
                          "or a heavier trace would tell settings apart");
   }
-  // The token limits are searched: say what the recommendation's turn away, against today's.
+  // The token limits are searched, never refusing what the current ones accept: say what the
+  // recommendation's accept more.
   const int64_t refusedNow = r.current.atTraceLoad.invalid;
   const int64_t refusedThen = r.recommended.atTraceLoad.invalid;
-  if (refusedThen > refusedNow) {
-    side.notes.push_back("the recommended token limits refuse " +
-                         std::to_string(refusedThen - refusedNow) +
-                         " requests (422) that the current ones accept: a trade-off within the "
-                         "attainment's budget; keep --max-input-tokens / --max-total-tokens if "
-                         "they matter");
-  } else if (refusedThen < refusedNow) {
+  if (refusedThen < refusedNow) {
     side.notes.push_back("the recommended token limits accept " +
                          std::to_string(refusedNow - refusedThen) +
                          " requests that the current ones refuse (422)");

@@ -36,10 +36,10 @@ public:
   KeepsAccepting(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
     const sim::SchedulerConfig now = *sim::resolveConfig(current).config;
     for (const Exchange& e : requests) {
-      sim::GenerateParams params;
-      params.maxNewTokens = replay::sentMaxNewTokens(e, {});
-      if (sim::validateRequest(now, params, promptTokensOf(e)).request) {
-        accepted_.emplace_back(promptTokensOf(e), params);
+      Accepted a{promptTokensOf(e), {}, generatedTokensOf(e)};
+      a.params.maxNewTokens = replay::sentMaxNewTokens(e, {});
+      if (sim::validateRequest(now, a.params, a.prompt).request) {
+        accepted_.push_back(a);
       }
     }
   }
@@ -47,15 +47,22 @@ public:
   bool operator()(const sim::SchedulerConfig& c) {
     const auto [at, added] = byLimits_.try_emplace({c.maxInputTokens, c.maxTotalTokens}, true);
     if (added) {
-      at->second = std::all_of(accepted_.begin(), accepted_.end(), [&](const auto& r) {
-        return sim::validateRequest(c, r.second, r.first).request.has_value();
+      at->second = std::all_of(accepted_.begin(), accepted_.end(), [&](const Accepted& a) {
+        const auto valid = sim::validateRequest(c, a.params, a.prompt).request;
+        // Without max_new_tokens an answer may run to max_total_tokens: it must not be cut.
+        return valid && (a.params.maxNewTokens || valid->maxTotalNewTokens >= a.generated);
       });
     }
     return at->second;
   }
 
 private:
-  std::vector<std::pair<int64_t, sim::GenerateParams>> accepted_; // prompt tokens, parameters
+  struct Accepted {
+    int64_t prompt = 0;
+    sim::GenerateParams params;
+    int64_t generated = 0;
+  };
+  std::vector<Accepted> accepted_;
   std::map<std::pair<int64_t, int64_t>, bool> byLimits_;
 };
 
@@ -78,16 +85,29 @@ std::vector<std::string> searchedFlags(const sim::LauncherConfig& current) {
   return flags;
 }
 
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current) {
-  // The token limits at their defaults (which follow the prefill budget without chunking) and at
-  // the model's own limit.
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
+                                   std::span<const Exchange> requests) {
+  // The token limits at their defaults (which follow the prefill budget without chunking), at the
+  // model's own limit and, for --max-total-tokens, at the least that gives every request without
+  // max_new_tokens its whole answer: TGI reserves KV blocks for max_total_tokens minus the prompt
+  // (up to 1,024 at a time) for each of them (docs/recommend.md).
   const int64_t positions = current.model.maxPositionEmbeddings;
+  std::vector<std::optional<double>> totalLimits{std::nullopt, static_cast<double>(positions)};
+  int64_t needed = 0;
+  for (const Exchange& e : requests) {
+    if (!replay::sentMaxNewTokens(e, {})) {
+      needed = std::max(needed, promptTokensOf(e) + generatedTokensOf(e));
+    }
+  }
+  if (needed > 0 && (needed + 255) / 256 * 256 < positions) {
+    totalLimits.push_back(static_cast<double>((needed + 255) / 256 * 256));
+  }
   const std::map<std::string, std::vector<std::optional<double>>> values{
       {"--max-batch-prefill-tokens",
        {512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768}},
       {"--max-concurrent-requests", {16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024, 2048}},
       {"--max-input-tokens", {std::nullopt, static_cast<double>(positions - 1)}},
-      {"--max-total-tokens", {std::nullopt, static_cast<double>(positions)}},
+      {"--max-total-tokens", totalLimits},
       {"--max-batch-size", {std::nullopt, 8, 16, 32, 64, 128, 256}},
       {"--waiting-served-ratio", {0.3, 0.6, 1.2, 2.4}},
       {"--max-waiting-tokens", {5, 10, 20, 40}},
@@ -174,7 +194,7 @@ std::optional<double> flagValue(const sim::LauncherConfig& l, const std::string&
 }
 
 SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
-  const std::vector<Dimension> dims = searchSpace(current);
+  const std::vector<Dimension> dims = searchSpace(current, requests);
   std::vector<sim::LauncherConfig> all{current};
   for (const Dimension& d : dims) {
     std::vector<sim::LauncherConfig> wider;
@@ -217,7 +237,7 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
                             const analyze::Slo& slo, const CapacityOptions& options,
                             const SearchOptions& search) {
   SearchResult result;
-  const std::vector<Dimension> dims = searchSpace(current);
+  const std::vector<Dimension> dims = searchSpace(current, trace.requests);
   const auto changes = [&](const sim::LauncherConfig& l) { return changedFlags(current, l); };
   // The same schedule: flag sets that differ only in writing a default out.
   const auto same = [&](const sim::LauncherConfig& a, const sim::LauncherConfig& b) {

@@ -21,11 +21,13 @@ struct Dimension {
 // chunking the prefill budget, the concurrency limit and the token limits; without it also the
 // decode batch cap, waiting_served_ratio and max_waiting_tokens; v2 also its token budget.
 std::vector<std::string> searchedFlags(const sim::LauncherConfig& current);
-// The values the search tries for each of them.
-std::vector<Dimension> searchSpace(const sim::LauncherConfig& current);
+// The values the search tries for each of them; --max-total-tokens' also from the answers
+// `requests` got.
+std::vector<Dimension> searchSpace(const sim::LauncherConfig& current,
+                                   std::span<const Exchange> requests);
 // Every combination of the values of searchSpace within TGI's checks that accepts every request
-// of `requests` the current settings accept, one of each set of flags that resolve alike, the
-// current settings and the fewest changes from them first.
+// of `requests` the current settings accept, and cuts none of their answers short, one of each set
+// of flags that resolve alike, the current settings and the fewest changes from them first.
 struct SettingsGrid {
   std::vector<sim::LauncherConfig> settings;
   int64_t refused = 0;  // combinations TGI's launcher or router would refuse

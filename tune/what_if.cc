@@ -38,6 +38,10 @@ int64_t blockTokensOf(const TraceInfo& trace) {
   return 0;
 }
 
+int64_t generatedTokensOf(const Exchange& e) {
+  return e.outputTokens.value_or(static_cast<int64_t>(e.tokenTimesUs.size()));
+}
+
 int64_t promptTokensOf(const Exchange& e) {
   if (e.inputTokens) {
     return *e.inputTokens;
@@ -73,7 +77,7 @@ std::vector<sim::EngineRequest> engineRequests(std::span<const Exchange> source,
     r.spec.inputTokens = promptTokensOf(e);
     // What a replay asks for, so that a what-if and a replay against tgi-sim agree.
     r.spec.params.maxNewTokens = replay::sentMaxNewTokens(e, {});
-    const int64_t generated = e.outputTokens.value_or(static_cast<int64_t>(e.tokenTimesUs.size()));
+    const int64_t generated = generatedTokensOf(e);
     if (endedOnItsOwn(e, generated, r.spec.params.maxNewTokens)) {
       r.spec.outputTokens = generated;
     }

@@ -16,6 +16,8 @@ namespace tt::tune {
 // Prompt tokens of a recorded request: as recorded (imports), else TGI's x-prompt-tokens, else
 // the prompt's bytes / 4, the usual ratio for English text with Llama-family tokenizers.
 int64_t promptTokensOf(const Exchange& e);
+// Tokens a recorded request got: as recorded, else its token events.
+int64_t generatedTokensOf(const Exchange& e);
 
 // Prompt tokens per prefix hash id of a stored trace (its parameters' block_tokens), 0 for none.
 int64_t blockTokensOf(const TraceInfo& trace);

@@ -61,6 +61,33 @@ TEST_CASE("prefill-bound: long prompts under a TTFT objective raise the prefill 
   }
 }
 
+TEST_CASE("KV-bound: answers without max_new_tokens lower --max-total-tokens, cutting none short") {
+  // Captured chat requests that give no max_new_tokens: TGI reserves KV blocks for up to 1,024
+  // new tokens each (max_total_tokens minus the prompt, a chunk at a time), while they generate
+  // 40 to 120. A small KV cache (a big model on a small GPU) holds few such reservations.
+  std::vector<Exchange> requests;
+  for (int i = 0; i < 300; ++i) {
+    Exchange e = test::generation(i * 100'000, 200 + (i * 37) % 100, 40 + (i * 13) % 80);
+    e.requestBody = R"({"inputs":"a prompt","parameters":{}})";
+    e.maxNewTokens = std::nullopt;
+    e.finishReason = "eos_token";
+    requests.push_back(std::move(e));
+  }
+  const tune::WhatIfTrace trace = tune::whatIfTrace(std::move(requests), 1.0, 0);
+  sim::LauncherConfig current;
+  current.model.kvCapacityTokens = 16'000;
+  analyze::Slo slo;
+  slo.ttftUs = 1'000'000;
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+  INFO(r.current.binding);
+  CHECK(r.current.binding.find("KV cache") != std::string::npos);
+  REQUIRE(r.recommended.launcher.maxTotalTokens);
+  // The least that still gives the longest answer in full: 299 + 119 tokens, rounded up to 256.
+  CHECK(*r.recommended.launcher.maxTotalTokens == 512);
+  CHECK(r.recommended.capacity.load > 1.5 * r.current.capacity.load);
+  CHECK(r.recommended.atTraceLoad.invalid == 0);
+}
+
 TEST_CASE("settings TGI would refuse are never recommended, and counted") {
   // Without chunking TGI needs max_batch_prefill_tokens >= max_input_tokens (8191 here).
   const tune::WhatIfTrace trace = test::steadyTrace(100, 200'000, 3000, 50);
@@ -82,7 +109,7 @@ TEST_CASE("settings TGI would refuse are never recommended, and counted") {
     }
   }
   // In this mode the decode batch and the admission gates matter: they are searched.
-  const auto dims = tune::searchSpace(current);
+  const auto dims = tune::searchSpace(current, trace.requests);
   CHECK(std::any_of(dims.begin(), dims.end(),
                     [](const tune::Dimension& d) { return d.flag == "--waiting-served-ratio"; }));
   CHECK(r.ineffective.size() == 1); // only --max-batch-total-tokens, which v3 ignores
@@ -93,7 +120,7 @@ TEST_CASE("with prefill chunking, the flags TGI ignores are reported and not sea
   const auto ignored = tune::ineffectiveFlags(chunking);
   REQUIRE(ignored.size() == 3);
   CHECK(ignored[0].find("--waiting-served-ratio, --max-waiting-tokens") == 0);
-  for (const auto& d : tune::searchSpace(chunking)) {
+  for (const auto& d : tune::searchSpace(chunking, {})) {
     CHECK(d.flag != "--waiting-served-ratio");
     CHECK(d.flag != "--max-waiting-tokens");
     CHECK(d.flag != "--max-batch-size");
