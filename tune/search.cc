@@ -70,6 +70,23 @@ bool sameValue(std::optional<double> a, std::optional<double> b) {
   return a.has_value() == b.has_value() && (!a || std::abs(*a - *b) < 1e-9);
 }
 
+// A grid (fewest `changes` first) cut to `budget` settings: every setting one change from the
+// current, and an even sample of the rest (a fixed seed: the same trace gives the same answer).
+template <typename Changes>
+std::vector<sim::LauncherConfig> withinBudget(std::vector<sim::LauncherConfig> grid, size_t budget,
+                                              const Changes& changes) {
+  if (grid.size() <= budget) {
+    return grid;
+  }
+  const auto near = std::partition_point(grid.begin(), grid.end(),
+                                         [&](const auto& l) { return changes(l) <= 1; });
+  std::shuffle(near, grid.end(), std::mt19937(20261207));
+  grid.resize(std::max(static_cast<size_t>(near - grid.begin()), budget));
+  std::stable_sort(grid.begin(), grid.end(),
+                   [&](const auto& a, const auto& b) { return changes(a) < changes(b); });
+  return grid;
+}
+
 } // namespace
 
 std::vector<std::string> searchedFlags(const sim::LauncherConfig& current) {
@@ -249,19 +266,8 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
   KeepsAccepting keepsAccepting(current, trace.requests);
   result.refused = grid.refused;
   result.refusing = grid.refusing;
-  std::vector<sim::LauncherConfig>& valid = grid.settings;
-  // A grid larger than the budget: every setting one change from the current, and an even
-  // sample of the rest (a fixed seed: the same trace gives the same answer).
-  if (valid.size() > search.maxCandidates) {
-    const auto near = std::partition_point(valid.begin(), valid.end(),
-                                           [&](const auto& l) { return changes(l) <= 1; });
-    std::shuffle(near, valid.end(), std::mt19937(20261207));
-    const auto kept = std::max<std::ptrdiff_t>(near - valid.begin(),
-                                               static_cast<std::ptrdiff_t>(search.maxCandidates));
-    valid.resize(static_cast<size_t>(kept));
-    std::stable_sort(valid.begin(), valid.end(),
-                     [&](const auto& a, const auto& b) { return changes(a) < changes(b); });
-  }
+  const std::vector<sim::LauncherConfig> valid =
+      withinBudget(std::move(grid.settings), search.maxCandidates, changes);
   result.candidates = static_cast<int64_t>(valid.size());
 
   HalvingResult halving = successiveHalving(trace, valid, model, slo, options, search.halving);
