@@ -41,6 +41,15 @@ double smoothMax(double a, double b, double k) {
 
 } // namespace
 
+CostModel CostModel::scaled(double factor) const {
+  CostCoefficients c = c_;
+  for (double* ms : {&c.prefillFloorMs, &c.decodeFloorMs, &c.eagerBaseMs, &c.tokenMs, &c.attnMs,
+                     &c.kvMs, &c.ctxMs, &c.graphBaseMs, &c.graphSeqMs, &c.eagerKvMs}) {
+    *ms *= factor;
+  }
+  return CostModel(c);
+}
+
 double CostModel::forwardMs(const ForwardShape& s) const {
   if (s.graphBatch > 0) {
     const double k = c_.sharpness;

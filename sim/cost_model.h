@@ -62,6 +62,9 @@ public:
 
   double forwardMs(const ForwardShape& shape) const;
   const CostCoefficients& coefficients() const { return c_; }
+  // The model of a GPU `factor` times as slow: every time coefficient scaled (smax is
+  // homogeneous, so every forward's time is scaled by exactly `factor`).
+  CostModel scaled(double factor) const;
 
 private:
   CostCoefficients c_;

@@ -141,6 +141,14 @@ std::vector<TextTable> recommendTables(const Recommendation& r, const ReportCont
   side.rows.push_back({format("capacity with %.0f%% forward-time noise", r.forwardNoise * 100) +
                            " (" + std::to_string(r.noiseSeeds) + " seeds)",
                        noiseText(r.current), noiseText(r.recommended)});
+  const auto errorText = [](const Assessed& a) {
+    return a.modelErrorRange ? format("%.3gx", a.modelErrorRange->first) + " / " +
+                                   format("%.3gx", a.modelErrorRange->second)
+                             : std::string("-");
+  };
+  side.rows.push_back(
+      {format("capacity if every forward is %.0f%% slower / faster", r.modelError * 100),
+       errorText(r.current), errorText(r.recommended)});
   side.rows.push_back({"replicas for the trace's load",
                        r.current.replicas > 0 ? std::to_string(r.current.replicas) : "-",
                        r.recommended.replicas > 0 ? std::to_string(r.recommended.replicas) : "-"});
@@ -262,6 +270,8 @@ nlohmann::json recommendJson(const Recommendation& r, const ReportContext& conte
            {"capacity_of_halves", {half(a.firstHalf), half(a.secondHalf)}},
            {"capacity_with_noise",
             a.noiseRange ? json{a.noiseRange->first, a.noiseRange->second} : json()},
+           {"capacity_if_slower_faster",
+            a.modelErrorRange ? json{a.modelErrorRange->first, a.modelErrorRange->second} : json()},
            {"binding", a.binding},
            {"replicas", a.replicas},
            {"at_trace_load", run(a.atTraceLoad)}};

@@ -51,6 +51,19 @@ Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostMod
     const auto [low, high] = std::minmax_element(loads.begin(), loads.end());
     a.noiseRange = {*low, *high};
   }
+  if (a.capacity.load > 0 && options.modelError > 0) {
+    double slower = 0;
+    double faster = 0;
+    onTwoThreads(2, [&](size_t i) {
+      CapacityOptions o = options.capacity;
+      o.startLoad = a.capacity.load;
+      o.widen = 1.25;
+      const double factor = i == 0 ? 1 + options.modelError : 1 - options.modelError;
+      (i == 0 ? slower : faster) =
+          findCapacity(trace, config, model.scaled(factor), options.slo, o).load;
+    });
+    a.modelErrorRange = {slower, faster};
+  }
   return a;
 }
 
@@ -83,6 +96,7 @@ Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,
   r.workload = workload;
   r.forwardNoise = options.forwardNoise;
   r.noiseSeeds = options.noiseSeeds;
+  r.modelError = options.modelError;
   const sim::SchedulerConfig config = *sim::resolveConfig(current).config;
   // The searched flags written out as TGI resolves them, so that a candidate equal to a default
   // is recognised as the current setting; the token limits too, which otherwise follow the

@@ -19,6 +19,9 @@ struct RecommendOptions {
   // under `noiseSeeds` seeds.
   double forwardNoise = 0.05;
   int noiseSeeds = 4;
+  // And for an error of the cost model itself, which does not average out: the capacity with
+  // every forward this much slower, and this much faster.
+  double modelError = 0.1;
   SearchOptions search;
 };
 
@@ -37,6 +40,8 @@ struct Assessed {
   // The lowest and highest capacity under RecommendOptions::noiseSeeds seeds of forward-time
   // noise (0 for a seed that fails at every load tried); empty without a capacity.
   std::optional<std::pair<double, double>> noiseRange;
+  // The capacity with every forward RecommendOptions::modelError slower, and faster.
+  std::optional<std::pair<double, double>> modelErrorRange;
   // Replicas needed for the trace's own load (its peaks included), at this capacity; 0 when the
   // objectives fail at every load tried.
   int replicas = 0;
@@ -58,6 +63,7 @@ struct Recommendation {
   double seconds = 0;      // wall time of the search
   double forwardNoise = 0; // of Assessed::noiseRange, as RecommendOptions gave it
   int noiseSeeds = 0;
+  double modelError = 0; // of Assessed::modelErrorRange
 };
 
 // The settings a trace's server ran with, from its /info (TGI's limits, and the KV capacity the

@@ -149,3 +149,15 @@ TEST_CASE("CUDA graph padding: decode cost steps at graph sizes, eager past the 
   CHECK(fit.model.forwardMs(a) <= fit.model.forwardMs(b));
   CHECK(fit.model.forwardMs(b) - fit.model.forwardMs(a) < 0.05);
 }
+
+TEST_CASE("a scaled cost model times every forward by exactly the factor") {
+  for (const char* name : {"h100-llama3-8b", "h100-qwen2.5-32b"}) {
+    const auto fit = resolveProfile(name);
+    const CostModel slower = fit.model.scaled(1.1);
+    const auto profile = parseProfile(readShared(std::string("profiles/") + name + ".csv"), name);
+    for (const auto& row : profile.rows) { // decode, prefill and mixed shapes, graphs and eager
+      const ForwardShape shape = shapeOf(row);
+      CHECK(slower.forwardMs(shape) == Approx(1.1 * fit.model.forwardMs(shape)).epsilon(1e-9));
+    }
+  }
+}

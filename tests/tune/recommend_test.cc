@@ -58,6 +58,10 @@ TEST_CASE("prefill-bound: long prompts under a TTFT objective raise the prefill 
     CHECK(a->noiseRange->first <= a->noiseRange->second);
     CHECK(a->noiseRange->first > 0.8 * a->capacity.load);
     CHECK(a->noiseRange->second < 1.25 * a->capacity.load);
+    // And with every forward 10% slower, then faster: the capacity moves the same way.
+    REQUIRE(a->modelErrorRange);
+    CHECK(a->modelErrorRange->first < a->capacity.load);
+    CHECK(a->modelErrorRange->second > a->capacity.load);
   }
 }
 
