@@ -1,7 +1,7 @@
 #pragma once
 
-#include "tools/tgi-sim/filler.h"
-#include "tools/tgi-sim/tokenizer.h"
+#include "tgisim/filler.h"
+#include "tgisim/tokenizer.h"
 
 #include <cstdint>
 #include <optional>

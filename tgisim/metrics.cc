@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/metrics.h"
+#include "tgisim/metrics.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,8 +1,8 @@
 // End to end over real sockets: 200 concurrent streams at --time-scale 20 complete, each token
 // comes from the forward the model scheduled, never before that forward's scaled end, and /metrics
 // agrees with them. How close to that end it arrives is measured by bench/tgi-sim.
-#include "tests/tgi-sim/sim_harness.h"
-#include "tests/tgi-sim/stream_client.h"
+#include "tests/tgisim/sim_harness.h"
+#include "tests/tgisim/stream_client.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

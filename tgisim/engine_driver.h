@@ -3,7 +3,7 @@
 #include "core/clock.h"
 #include "core/precise_timer.h"
 #include "sim/scheduler.h"
-#include "tools/tgi-sim/metrics.h"
+#include "tgisim/metrics.h"
 
 #include <uv.h>
 

@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/engine_driver.h"
+#include "tgisim/engine_driver.h"
 
 #include <algorithm>
 #include <cmath>

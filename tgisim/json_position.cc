@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/json_position.h"
+#include "tgisim/json_position.h"
 
 namespace tt::tgisim {
 namespace {

@@ -1,9 +1,9 @@
 // The pieces under the server: tokenizer stand-in, filler text, metric rendering, serde
 // positions.
-#include "tools/tgi-sim/filler.h"
-#include "tools/tgi-sim/json_position.h"
-#include "tools/tgi-sim/metrics.h"
-#include "tools/tgi-sim/tokenizer.h"
+#include "tgisim/filler.h"
+#include "tgisim/json_position.h"
+#include "tgisim/metrics.h"
+#include "tgisim/tokenizer.h"
 
 #include <catch2/catch.hpp>
 

@@ -6,11 +6,11 @@
 #include "sim/config.h"
 #include "sim/cost_model.h"
 #include "sim/scheduler.h"
-#include "tools/tgi-sim/api_response.h"
-#include "tools/tgi-sim/engine_driver.h"
-#include "tools/tgi-sim/filler.h"
-#include "tools/tgi-sim/metrics.h"
-#include "tools/tgi-sim/tokenizer.h"
+#include "tgisim/api_response.h"
+#include "tgisim/engine_driver.h"
+#include "tgisim/filler.h"
+#include "tgisim/metrics.h"
+#include "tgisim/tokenizer.h"
 
 #include <uv.h>
 

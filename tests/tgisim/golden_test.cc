@@ -2,7 +2,7 @@
 // order where the fixtures' sorting hides it, docs/tgi.md, "Non-streaming answers"), same JSON
 // types, finish reasons; and the SSE bytes of docs/tgi.md, "Streaming bytes".
 #include "tests/support/tgi_fixture.h"
-#include "tests/tgi-sim/sim_harness.h"
+#include "tests/tgisim/sim_harness.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

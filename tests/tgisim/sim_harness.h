@@ -5,7 +5,7 @@
 #include "core/realtime.h"
 #include "core/uv_util.h"
 #include "tools/tgi-sim/options.h"
-#include "tools/tgi-sim/server.h"
+#include "tgisim/server.h"
 
 #include <netinet/in.h>
 #include <poll.h>

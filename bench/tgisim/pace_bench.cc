@@ -5,8 +5,8 @@
 // tokens reached the client and the server's forward timer fired. Where real-time priority is
 // permitted, the server and the client each run under SCHED_FIFO on a CPU of their own.
 // Usage: tgisim_pace_bench [RUNS=3]
-#include "tests/tgi-sim/sim_harness.h"
-#include "tests/tgi-sim/stream_client.h"
+#include "tests/tgisim/sim_harness.h"
+#include "tests/tgisim/stream_client.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 // tgi-sim serving 1,000 concurrent streams in real time (--time-scale 1): token-emission
 // lateness, i.e. how long after its forward's scheduled end each token event reaches a client
 // on the same host, and how late the server's forward timer fires.
-#include "tests/tgi-sim/sim_harness.h"
-#include "tests/tgi-sim/stream_client.h"
+#include "tests/tgisim/sim_harness.h"
+#include "tests/tgisim/stream_client.h"
 
 #include <algorithm>
 #include <cstdio>

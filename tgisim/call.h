@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/exchange.h"
-#include "tools/tgi-sim/api_request.h"
-#include "tools/tgi-sim/engine_driver.h"
-#include "tools/tgi-sim/filler.h"
+#include "tgisim/api_request.h"
+#include "tgisim/engine_driver.h"
+#include "tgisim/filler.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "tools/tgi-sim/filler.h"
+#include "tgisim/filler.h"
 
-#include "tools/tgi-sim/tokenizer.h"
+#include "tgisim/tokenizer.h"
 
 #include <array>
 #include <charconv>

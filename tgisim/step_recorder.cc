@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/step_recorder.h"
+#include "tgisim/step_recorder.h"
 
 #include <cerrno>
 #include <cinttypes>

@@ -1,6 +1,6 @@
 // Bad input is answered as TGI answers it (docs/tgi.md, "Error bodies"): axum's text/plain
 // rejections, TGI's JSON errors, errors inside streams, 429 at the concurrency limit.
-#include "tests/tgi-sim/sim_harness.h"
+#include "tests/tgisim/sim_harness.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,9 +1,9 @@
-#include "tools/tgi-sim/connection.h"
+#include "tgisim/connection.h"
 
 #include "core/http_write.h"
 #include "core/uv_util.h"
-#include "tools/tgi-sim/call.h"
-#include "tools/tgi-sim/server.h"
+#include "tgisim/call.h"
+#include "tgisim/server.h"
 
 #include <ctime>
 

@@ -2,7 +2,7 @@
 // the bound port in a stable line; SIGTERM stops it cleanly; TGI's start-up lines about the
 // settings and its fallback for a hostname that is not an IP address.
 #include "tests/support/run_process.h"
-#include "tests/tgi-sim/sim_harness.h"
+#include "tests/tgisim/sim_harness.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "tools/tgi-sim/engine_driver.h"
+#include "tgisim/engine_driver.h"
 
 #include <cstdio>
 #include <string>

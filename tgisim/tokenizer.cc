@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/tokenizer.h"
+#include "tgisim/tokenizer.h"
 
 namespace tt::tgisim {
 namespace {

@@ -3,7 +3,7 @@
 #include "core/clock.h"
 #include "core/http_parser.h"
 #include "core/sse_splitter.h"
-#include "tools/tgi-sim/engine_driver.h"
+#include "tgisim/engine_driver.h"
 
 #include <netinet/in.h>
 #include <uv.h>

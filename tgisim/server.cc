@@ -1,10 +1,10 @@
-#include "tools/tgi-sim/server.h"
+#include "tgisim/server.h"
 
 #include "core/tgi_error.h"
 #include "core/uv_util.h"
-#include "tools/tgi-sim/api_request.h"
-#include "tools/tgi-sim/call.h"
-#include "tools/tgi-sim/connection.h"
+#include "tgisim/api_request.h"
+#include "tgisim/call.h"
+#include "tgisim/connection.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "tools/tgi-sim/api_response.h"
+#include "tgisim/api_response.h"
 
 #include <nlohmann/json.hpp>
 

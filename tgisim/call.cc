@@ -1,10 +1,10 @@
-#include "tools/tgi-sim/call.h"
+#include "tgisim/call.h"
 
 #include "core/tgi_error.h"
 #include "sim/prefix_hash.h"
-#include "tools/tgi-sim/api_response.h"
-#include "tools/tgi-sim/connection.h"
-#include "tools/tgi-sim/server.h"
+#include "tgisim/api_response.h"
+#include "tgisim/connection.h"
+#include "tgisim/server.h"
 
 #include <ctime>
 

@@ -1,7 +1,7 @@
-#include "tools/tgi-sim/api_request.h"
+#include "tgisim/api_request.h"
 
-#include "tools/tgi-sim/json_position.h"
-#include "tools/tgi-sim/metrics.h"
+#include "tgisim/json_position.h"
+#include "tgisim/metrics.h"
 
 #include <nlohmann/json.hpp>
 
