@@ -4,7 +4,7 @@
 #include "sim/prefix_hash.h"
 #include "tgisim/api_response.h"
 #include "tgisim/connection.h"
-#include "tgisim/server.h"
+#include "tgisim/headers.h"
 
 #include <ctime>
 
@@ -40,17 +40,17 @@ std::pair<int64_t, JobPlan::Finish> earlyEnd(FillerText text, const std::vector<
 
 } // namespace
 
-Call::Call(Server& server, Connection& connection, GenerateRoute route, bool stream, int64_t nowNs)
-    : server_(server), connection_(connection), route_(route), stream_(stream), startNs_(nowNs),
+Call::Call(const CallContext& context, Connection& connection, GenerateRoute route, bool stream,
+           int64_t nowNs)
+    : context_(context), connection_(connection), route_(route), stream_(stream), startNs_(nowNs),
       created_(static_cast<int64_t>(std::time(nullptr))), lastEventNs_(nowNs) {}
 
 Call::~Call() {
   for (auto& s : sequences_) {
     if (s.id >= 0 && !s.done) {
-      server_.driver().forget(s.id);
+      context_.driver.forget(s.id);
     }
   }
-  server_.callEnded(this);
 }
 
 void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool includeUsage) {
@@ -71,13 +71,13 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
     // Checked by generate_stream before anything else (docs/tgi.md, "Error bodies").
     const GenerateRequest& r = sequences_.front().request;
     if (!openAi && r.params.bestOf.value_or(1) != 1) {
-      server_.metrics().increment("tgi_request_failure", "err=\"validation\"");
+      context_.metrics.increment("tgi_request_failure", "err=\"validation\"");
       fail(422, "Input validation error: `best_of` != 1 is not supported when streaming tokens",
            "validation");
       return;
     }
     if (!openAi && r.decoderInputDetails) {
-      server_.metrics().increment("tgi_request_failure", "err=\"validation\"");
+      context_.metrics.increment("tgi_request_failure", "err=\"validation\"");
       fail(422,
            "Input validation error: `decoder_input_details` == true is not supported when "
            "streaming tokens",
@@ -88,7 +88,7 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
   remaining_ = sequences_.size();
   for (uint32_t slot = 0; slot < sequences_.size(); ++slot) {
     if (openAi) {
-      server_.metrics().increment("tgi_request_count"); // generate_internal counts again
+      context_.metrics.increment("tgi_request_count"); // generate_internal counts again
     }
     std::string error;
     std::string errorType;
@@ -102,9 +102,9 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
 
 bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* errorType,
                   int* status) {
-  const sim::SchedulerConfig& config = server_.driver().scheduler().config();
+  const sim::SchedulerConfig& config = context_.driver.scheduler().config();
   const GenerateRequest& r = s.request;
-  Metrics& metrics = server_.metrics();
+  Metrics& metrics = context_.metrics;
   const int64_t bestOf = r.params.bestOf.value_or(1);
   if (bestOf == 0 || bestOf > config.maxBestOf) {
     // validation.rs checks best_of first; sim's validation does not know max_best_of.
@@ -117,36 +117,36 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
     return false;
   }
 
-  const Tokenizer& tokenizer = server_.tokenizer();
+  const Tokenizer& tokenizer = context_.tokenizer;
   const std::vector<TokenPiece> pieces = tokenizer.encode(r.inputs, r.addSpecialTokens);
   sim::RequestSpec spec;
   spec.inputTokens = static_cast<int64_t>(pieces.size());
   spec.params = r.params;
   spec.decoderInputDetails = r.decoderInputDetails;
-  if (server_.config().prefixBlockTokens > 0) {
+  if (context_.prefixBlockTokens > 0) {
     std::vector<uint32_t> ids;
     ids.reserve(pieces.size());
     for (const auto& piece : pieces) {
       ids.push_back(piece.id);
     }
-    spec.blockHashes = sim::hashTokenBlocks(ids, server_.config().prefixBlockTokens);
-    spec.hashBlockTokens = server_.config().prefixBlockTokens;
+    spec.blockHashes = sim::hashTokenBlocks(ids, context_.prefixBlockTokens);
+    spec.hashBlockTokens = context_.prefixBlockTokens;
   }
 
   const bool sampling = isSampling(r.params);
-  const uint64_t requestSeed = r.params.seed ? *r.params.seed : server_.nextSeed();
+  const uint64_t requestSeed = r.params.seed ? *r.params.seed : context_.requestSeeds.next();
   if (sampling) {
     s.seed = requestSeed;
   }
-  const uint64_t textSeed = sampling ? mixSeed(server_.config().seed, requestSeed)
-                                     : mixSeed(server_.config().seed, hashText(r.inputs));
-  s.text = FillerText(textSeed, server_.config().eosProbability);
+  const uint64_t textSeed = sampling ? mixSeed(context_.textSeed, requestSeed)
+                                     : mixSeed(context_.textSeed, hashText(r.inputs));
+  s.text = FillerText(textSeed, context_.eosProbability);
 
   // The plan: how far the text goes before EOS or a stop sequence, over every job the request
   // may take (continuations overshoot to a multiple of 1024 tokens, sim/README.md, "How long an
   // answer is").
   const sim::ValidationResult v = sim::validateRequest(config, r.params, spec.inputTokens);
-  if (v.request && (server_.config().eosProbability > 0 || !r.stop.empty())) {
+  if (v.request && (context_.eosProbability > 0 || !r.stop.empty())) {
     const int64_t total = v.request->maxTotalNewTokens;
     const int64_t limit = r.params.maxNewTokens
                               ? (total + sim::kDefaultGenerationLength - 1) /
@@ -157,9 +157,9 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
     s.endReason = reason;
   }
 
-  const int64_t now = server_.clock().nowNs();
-  s.arrivalUs = server_.driver().arrivalUs(now);
-  const sim::Admission admission = server_.driver().submit(spec, now, this, slot);
+  const int64_t now = context_.clock.nowNs();
+  s.arrivalUs = context_.driver.arrivalUs(now);
+  const sim::Admission admission = context_.driver.submit(spec, now, this, slot);
   switch (admission.status) {
   case sim::Submitted::Overloaded:
     *error = admission.error;
@@ -202,7 +202,7 @@ void Call::sendEvent(const std::string& data) {
   appendSseData(event, data);
   connection_.sendChunk(event);
   // The time of the callback in progress (read once there), not a fresh clock read per event.
-  lastEventNs_ = std::max(startNs_, server_.driver().lastCallbackNs());
+  lastEventNs_ = std::max(startNs_, context_.driver.lastCallbackNs());
 }
 
 void Call::keepAlive(int64_t nowNs, int64_t idleNs) {
@@ -216,7 +216,7 @@ void Call::fail(int status, const std::string& message, const std::string& error
   finished_ = true;
   for (auto& s : sequences_) {
     if (s.id >= 0 && !s.done) {
-      server_.driver().forget(s.id);
+      context_.driver.forget(s.id);
       s.done = true; // forgotten: the destructor has nothing left to do
     }
   }
@@ -270,14 +270,13 @@ void Call::onToken(uint32_t slot, const sim::TokenEvent& event, int64_t endUs) {
       break;
     }
     case GenerateRoute::Chat:
-      sendEvent(chatChunkJson(server_.identity(), model_, created_, token,
+      sendEvent(chatChunkJson(context_.identity, model_, created_, token,
                               event.last ? s.finishReason : std::string()));
       break;
     case GenerateRoute::Completions:
-      sendEvent(event.last
-                    ? completionFinalJson(server_.identity(), model_, created_, slot, token,
-                                          s.finishReason, s.inputLength, s.generated)
-                    : completionChunkJson(server_.identity(), model_, created_, slot, token));
+      sendEvent(event.last ? completionFinalJson(context_.identity, model_, created_, slot, token,
+                                                 s.finishReason, s.inputLength, s.generated)
+                           : completionChunkJson(context_.identity, model_, created_, slot, token));
       break;
     }
   } else if (s.request.details || s.request.decoderInputDetails) {
@@ -291,7 +290,7 @@ void Call::onToken(uint32_t slot, const sim::TokenEvent& event, int64_t endUs) {
       if (stream_) {
         if (route_ == GenerateRoute::Chat && includeUsage_) {
           sendEvent(
-              chatUsageChunkJson(server_.identity(), model_, created_, s.inputLength, s.generated));
+              chatUsageChunkJson(context_.identity, model_, created_, s.inputLength, s.generated));
         }
         if (route_ == GenerateRoute::Chat || route_ == GenerateRoute::Completions) {
           sendEvent("[DONE]");
@@ -305,8 +304,8 @@ void Call::onToken(uint32_t slot, const sim::TokenEvent& event, int64_t endUs) {
 }
 
 void Call::finishSequence(Sequence& s) {
-  Metrics& m = server_.metrics();
-  const sim::Scheduler& scheduler = server_.driver().scheduler();
+  Metrics& m = context_.metrics;
+  const sim::Scheduler& scheduler = context_.driver.scheduler();
   const int64_t admitted = std::max(scheduler.admittedUs(s.id), s.arrivalUs);
   const int64_t total = s.endUs - s.arrivalUs;
   const int64_t inference = s.endUs - admitted;
@@ -322,7 +321,7 @@ void Call::finishSequence(Sequence& s) {
 }
 
 Headers Call::timingHeaders() const {
-  const sim::Scheduler& scheduler = server_.driver().scheduler();
+  const sim::Scheduler& scheduler = context_.driver.scheduler();
   int64_t total = 0;
   int64_t perToken = 0;
   int64_t characters = 0;
@@ -382,7 +381,7 @@ void Call::answer() {
     break;
   }
   case GenerateRoute::Chat:
-    body = chatCompletionJson(server_.identity(), model_, created_, first.generatedText,
+    body = chatCompletionJson(context_.identity, model_, created_, first.generatedText,
                               first.finishReason, first.inputLength, first.generated);
     break;
   case GenerateRoute::Completions: {
@@ -395,7 +394,7 @@ void Call::answer() {
                          .promptTokens = s.inputLength,
                          .completionTokens = s.generated});
     }
-    body = completionJson(server_.identity(), model_, created_, choices);
+    body = completionJson(context_.identity, model_, created_, choices);
     break;
   }
   }

@@ -1,9 +1,13 @@
 #pragma once
 
+#include "core/clock.h"
 #include "core/exchange.h"
 #include "tgisim/api_request.h"
+#include "tgisim/api_response.h"
 #include "tgisim/engine_driver.h"
 #include "tgisim/filler.h"
+#include "tgisim/metrics.h"
+#include "tgisim/tokenizer.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,19 +16,34 @@
 
 namespace tt::tgisim {
 
-class Server;
 class Connection;
+
+// What a Call uses of the server it runs in. The server hands it in, so a call never reaches
+// back up to the server.
+struct CallContext {
+  const Clock& clock;
+  EngineDriver& driver;
+  Metrics& metrics;
+  const Tokenizer& tokenizer;
+  const ServerIdentity& identity;
+  SplitMix& requestSeeds;    // the seed of a request that gives none
+  uint64_t textSeed = 0;     // ServerConfig::seed
+  double eosProbability = 0; // ServerConfig::eosProbability
+  int64_t prefixBlockTokens = 0;
+};
 
 // The routes that generate, and how each answers (docs/tgi.md, "Non-streaming answers",
 // "Streaming bytes").
 enum class GenerateRoute { Generate, Compat, GenerateStream, Chat, Completions };
 
 // One HTTP request that generates: one sequence per prompt (completions may have several).
-// Owned by its Connection; receives tokens from the EngineDriver and writes the answer as they
-// come. When its connection goes away first, its requests are forgotten (counted as dropped).
+// Owned by the server while its connection answers it; receives tokens from the EngineDriver and
+// writes the answer as they come. When its connection goes away first, its requests are forgotten
+// (counted as dropped).
 class Call final : public TokenSink {
 public:
-  Call(Server& server, Connection& connection, GenerateRoute route, bool stream, int64_t nowNs);
+  Call(const CallContext& context, Connection& connection, GenerateRoute route, bool stream,
+       int64_t nowNs);
   ~Call() override;
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -64,7 +83,7 @@ private:
   void answer(); // non-streaming: every sequence is done
   Headers timingHeaders() const;
 
-  Server& server_;
+  const CallContext& context_;
   Connection& connection_;
   GenerateRoute route_;
   bool stream_;

@@ -2,10 +2,9 @@
 
 #include "core/http_write.h"
 #include "core/uv_util.h"
-#include "tgisim/call.h"
-#include "tgisim/server.h"
 
 #include <ctime>
+#include <memory>
 
 namespace tt::tgisim {
 namespace {
@@ -25,8 +24,8 @@ std::string httpDate() {
 
 } // namespace
 
-Connection::Connection(Server& server, uint64_t maxBodyBytes)
-    : server_(server),
+Connection::Connection(ConnectionEvents& events, uint64_t maxBodyBytes)
+    : events_(events),
       parser_(HttpParser::Kind::Request, *this,
               HttpParser::Options{.limits = HttpLimits{.maxBodyBytes = maxBodyBytes},
                                   .stopAfterMessage = true}) {}
@@ -34,7 +33,7 @@ Connection::Connection(Server& server, uint64_t maxBodyBytes)
 void Connection::accept(uv_stream_t* listener) {
   uv_tcp_init(listener->loop, &tcp_);
   tcp_.data = this;
-  server_.connectionOpened(this);
+  events_.connectionOpened(*this);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close();
     return;
@@ -53,15 +52,13 @@ void Connection::close() {
     return;
   }
   state_ = State::Closing;
-  if (call_) {
-    server_.retire(std::move(call_));
-  }
+  events_.requestEnded(*this);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::onClose);
 }
 
 void Connection::onClose(uv_handle_t* handle) {
   std::unique_ptr<Connection> self(static_cast<Connection*>(handle->data));
-  self->server_.connectionClosed(self.get());
+  self->events_.connectionClosed(*self);
 }
 
 void Connection::onAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
@@ -111,7 +108,7 @@ void Connection::feedLoop() {
     headRequest_ = head_.method == "HEAD";
     std::string body = std::move(body_);
     body_.clear();
-    server_.handle(*this, head_, body);
+    events_.request(*this, head_, body);
   }
 }
 
@@ -233,14 +230,8 @@ void Connection::endStream() {
   requestDone();
 }
 
-void Connection::setCall(std::unique_ptr<Call> call) {
-  call_ = std::move(call);
-}
-
 void Connection::requestDone() {
-  if (call_) {
-    server_.retire(std::move(call_));
-  }
+  events_.requestEnded(*this);
   busy_ = false;
   if (!keepAlive_) {
     closeWhenFlushed_ = true;

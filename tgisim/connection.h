@@ -7,27 +7,40 @@
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
 namespace tt::tgisim {
 
-class Server;
-class Call;
+class Connection;
+
+// What a connection tells the server that accepted it. The server implements it, so a
+// connection knows nothing above itself.
+class ConnectionEvents {
+public:
+  virtual void connectionOpened(Connection& connection) = 0;
+  virtual void connectionClosed(Connection& connection) = 0;
+  // A whole request, to answer through the connection now or later.
+  virtual void request(Connection& connection, const HttpHead& head, std::string_view body) = 0;
+  // The request in progress ended: answered, or abandoned because the connection closes.
+  virtual void requestEnded(Connection& connection) = 0;
+
+protected:
+  ~ConnectionEvents() = default;
+};
 
 // One client connection: its socket, request parser and the response in progress. Requests are
 // answered one at a time, in order (pipelined bytes wait). Every handle is freed in one close
 // path: close() -> uv_close -> onClose deletes the connection.
 class Connection final : public HttpMessageHandler {
 public:
-  Connection(Server& server, uint64_t maxBodyBytes);
+  Connection(ConnectionEvents& events, uint64_t maxBodyBytes);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Accepts a pending connection of `listener`; on failure the connection closes itself.
   void accept(uv_stream_t* listener);
-  // Idempotent; abandons the call in progress (its requests count as dropped).
+  // Idempotent; abandons the request in progress (requestEnded).
   void close();
   bool open() const { return state_ == State::Open; }
 
@@ -39,9 +52,6 @@ public:
   void endStream();
   // Bytes written and not yet acknowledged by the kernel.
   size_t queuedBytes() const;
-
-  // The Call in progress, owned here until its response ends.
-  void setCall(std::unique_ptr<Call> call);
 
 private:
   enum class State { Open, Closing };
@@ -66,7 +76,7 @@ private:
   void answerParseError();
   void requestDone();
 
-  Server& server_;
+  ConnectionEvents& events_;
   uv_tcp_t tcp_{};
   HttpParser parser_;
   std::string input_; // received bytes not parsed yet (while a request is being answered)
@@ -81,7 +91,6 @@ private:
   bool headRequest_ = false; // HEAD: the answer has no body
   size_t pendingWrites_ = 0;
   State state_ = State::Open;
-  std::unique_ptr<Call> call_;
   std::array<char, 64 * 1024> readBuffer_{};
 };
 

@@ -3,8 +3,7 @@
 #include "core/tgi_error.h"
 #include "core/uv_util.h"
 #include "tgisim/api_request.h"
-#include "tgisim/call.h"
-#include "tgisim/connection.h"
+#include "tgisim/headers.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,12 +11,6 @@
 
 namespace tt::tgisim {
 namespace {
-
-Headers corsHeaders(Headers headers) {
-  headers.emplace_back("vary", kVary);
-  headers.emplace_back("access-control-allow-origin", "*");
-  return headers;
-}
 
 void reject(Connection& c, const Rejection& r) {
   c.sendResponse(r.status, corsHeaders({{"content-type", "text/plain; charset=utf-8"}}), r.body);
@@ -29,19 +22,20 @@ void jsonError(Connection& c, int status, std::string_view message, std::string_
 
 } // namespace
 
-Headers jsonHeaders(Headers extra) {
-  Headers h{{"content-type", "application/json"}};
-  for (auto& e : extra) {
-    h.push_back(std::move(e));
-  }
-  return corsHeaders(std::move(h));
-}
-
 Server::Server(uv_loop_t& loop, ServerConfig config, const Clock& clock)
     : loop_(loop), config_(std::move(config)), clock_(clock),
       metrics_(config_.scheduler.maxInputTokens, config_.scheduler.maxTotalTokens),
       scheduler_(config_.scheduler, config_.costModel, sim::SchedulerOptions{.seed = config_.seed}),
-      driver_(loop, clock, scheduler_, config_.timeScale, metrics_), seeds_(config_.seed) {
+      driver_(loop, clock, scheduler_, config_.timeScale, metrics_),
+      seeds_(config_.seed), callContext_{.clock = clock_,
+                                         .driver = driver_,
+                                         .metrics = metrics_,
+                                         .tokenizer = tokenizer_,
+                                         .identity = config_.identity,
+                                         .requestSeeds = seeds_,
+                                         .textSeed = config_.seed,
+                                         .eosProbability = config_.eosProbability,
+                                         .prefixBlockTokens = config_.prefixBlockTokens} {
   driver_.setAfterDispatch([this] { freeRetired(); });
   metrics_.setGauge("tgi_batch_max_total_tokens",
                     static_cast<double>(config_.scheduler.maxBatchTotalTokens));
@@ -120,21 +114,23 @@ void Server::onKeepAliveTimer(uv_timer_t* timer) {
   self->freeRetired();
 }
 
-void Server::connectionOpened(Connection* connection) {
-  connections_.insert(connection);
+void Server::connectionOpened(Connection& connection) {
+  connections_.insert(&connection);
 }
 
-void Server::connectionClosed(Connection* connection) {
-  connections_.erase(connection);
+void Server::connectionClosed(Connection& connection) {
+  connections_.erase(&connection);
 }
 
-void Server::retire(std::unique_ptr<Call> call) {
-  streams_.erase(call.get());
-  retired_.push_back(std::move(call));
-}
-
-void Server::callEnded(Call* call) {
-  streams_.erase(call);
+void Server::requestEnded(Connection& connection) {
+  const auto it = calls_.find(&connection);
+  if (it == calls_.end()) {
+    return;
+  }
+  // Freed later (freeRetired): the call may be on the stack that ended it.
+  streams_.erase(it->second.get());
+  retired_.push_back(std::move(it->second));
+  calls_.erase(it);
 }
 
 void Server::freeRetired() {
@@ -143,7 +139,7 @@ void Server::freeRetired() {
   retired_.clear();
 }
 
-void Server::handle(Connection& c, const HttpHead& head, std::string_view body) {
+void Server::request(Connection& c, const HttpHead& head, std::string_view body) {
   std::string_view path = head.target;
   if (const size_t q = path.find('?'); q != std::string_view::npos) {
     path = path.substr(0, q);
@@ -236,9 +232,9 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
   const int64_t now = clock_.nowNs();
   auto launch = [&](GenerateRoute route, bool stream, std::vector<GenerateRequest> prompts,
                     std::string model, bool includeUsage) {
-    auto call = std::make_unique<Call>(*this, c, route, stream, now);
+    auto call = std::make_unique<Call>(callContext_, c, route, stream, now);
     Call* raw = call.get();
-    c.setCall(std::move(call));
+    calls_[&c] = std::move(call);
     if (stream) {
       streams_.insert(raw);
     }

@@ -7,6 +7,8 @@
 #include "sim/cost_model.h"
 #include "sim/scheduler.h"
 #include "tgisim/api_response.h"
+#include "tgisim/call.h"
+#include "tgisim/connection.h"
 #include "tgisim/engine_driver.h"
 #include "tgisim/filler.h"
 #include "tgisim/metrics.h"
@@ -19,18 +21,10 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tt::tgisim {
-
-class Connection;
-class Call;
-
-inline constexpr const char* kVary =
-    "origin, access-control-request-method, access-control-request-headers";
-
-// `content-type: application/json`, then `extra`, then TGI's CORS headers.
-Headers jsonHeaders(Headers extra);
 
 // Everything a server needs, decided before it starts (options.h builds it from flags).
 struct ServerConfig {
@@ -50,7 +44,7 @@ struct ServerConfig {
 
 // The simulated TGI server on one libuv loop: a listener, its connections, the scheduler in
 // real time and the metric registry. No globals: tests run several in one process.
-class Server {
+class Server final : private ConnectionEvents {
 public:
   Server(uv_loop_t& loop, ServerConfig config, const Clock& clock);
   ~Server();
@@ -63,23 +57,20 @@ public:
   // Closes the listener, every connection and timer; the loop then runs out.
   void stop();
 
-  // For connections and calls.
-  void handle(Connection& connection, const HttpHead& head, std::string_view body);
-  void connectionOpened(Connection* connection);
-  void connectionClosed(Connection* connection);
-  void retire(std::unique_ptr<Call> call);
-  void callEnded(Call* call);
-
   const ServerConfig& config() const { return config_; }
   const ServerIdentity& identity() const { return config_.identity; }
   const Clock& clock() const { return clock_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   Metrics& metrics() { return metrics_; }
   EngineDriver& driver() { return driver_; }
-  uint64_t nextSeed() { return seeds_.next(); }
   size_t connections() const { return connections_.size(); }
 
 private:
+  void connectionOpened(Connection& connection) override;
+  void connectionClosed(Connection& connection) override;
+  void request(Connection& connection, const HttpHead& head, std::string_view body) override;
+  void requestEnded(Connection& connection) override;
+
   static void onConnection(uv_stream_t* listener, int status);
   static void onKeepAliveTimer(uv_timer_t* timer);
   static void onHandleClosed(uv_handle_t* handle);
@@ -97,6 +88,7 @@ private:
   sim::Scheduler scheduler_;
   EngineDriver driver_;
   SplitMix seeds_;
+  CallContext callContext_;
   uv_tcp_t listener_{};
   uv_timer_t keepAliveTimer_{};
   int openHandles_ = 0;
@@ -104,6 +96,7 @@ private:
   bool started_ = false;
   bool stopping_ = false;
   std::set<Connection*> connections_;
+  std::unordered_map<Connection*, std::unique_ptr<Call>> calls_; // each connection's call
   std::set<Call*> streams_;
   std::vector<std::unique_ptr<Call>> retired_;
 };
