@@ -1,8 +1,7 @@
 #include "replay/merge.h"
 
 #include "schema/store.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <algorithm>
 #include <map>
@@ -82,11 +81,11 @@ Merged mergeReplays(const std::vector<std::string>& inputs, const std::string& d
   for (const auto& part : parts) {
     linked = linked && sameSource(parts.front(), part);
   }
-  nlohmann::json from = nlohmann::json::array();
+  MergeParameters merged;
   std::vector<Exchange> all;
   for (auto& part : parts) {
-    from.push_back(
-        {{"file", part.file}, {"trace", part.trace.id}, {"requests", part.exchanges.size()}});
+    merged.mergedFrom.push_back(
+        {.file = part.file, .trace = part.trace.id, .requests = part.exchanges.size()});
     for (auto& e : part.exchanges) {
       shift(e, part.trace.originUnixUs - origin);
       e.id = 0;
@@ -132,7 +131,7 @@ Merged mergeReplays(const std::vector<std::string>& inputs, const std::string& d
       store.createTrace({.kind = TraceKind::Replay,
                          .label = label.empty() ? first.label + " merged" : label,
                          .target = first.target,
-                         .parametersJson = nlohmann::json{{"merged_from", from}}.dump(),
+                         .parametersJson = merged.json(),
                          .serverInfoJson = first.serverInfoJson,
                          .sourceTraceId = sourceTrace,
                          .originUnixUs = origin});

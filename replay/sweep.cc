@@ -7,6 +7,8 @@
 #include "replay/stored_run.h"
 #include "schema/store.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,15 +18,11 @@
 namespace tt::replay {
 namespace {
 
-// Prompt tokens per prefix hash id of the source trace, for synthesized prompts.
-int blockTokensOf(const std::string& parametersJson) {
-  const auto params = nlohmann::json::parse(parametersJson, nullptr, false);
-  int blockTokens = 512;
-  if (params.is_object() && params.contains("block_tokens") &&
-      params["block_tokens"].is_number_integer() && params["block_tokens"].get<int>() > 0) {
-    blockTokens = params["block_tokens"].get<int>();
-  }
-  return blockTokens;
+// Prompt tokens per prefix hash id of the source trace, for synthesized prompts: 512 when it
+// records none.
+int blockTokensOf(const TraceInfo& trace) {
+  const int stored = static_cast<int>(storedBlockTokens(trace.parametersJson).value_or(0));
+  return stored > 0 ? stored : 512;
 }
 
 // Every point's plan, before the first network call: a bad option fails here, not later.
@@ -88,7 +86,7 @@ SweepResult runSweep(const Sweep& sweep, std::ostream& out, std::ostream& err) {
   RunOptions run = sweep.run;
   const PlanInput input = planInput(sources, run.send.endpoint.has_value());
   const std::vector<Plan> plans = planPoints(sweep, input.planSources);
-  const int blockTokens = blockTokensOf(source->parametersJson);
+  const int blockTokens = blockTokensOf(*source);
   run.send.synth.blockTokens = blockTokens;
 
   // Before the run: the target must answer, and synthesized prompts get calibrated.
@@ -114,15 +112,15 @@ SweepResult runSweep(const Sweep& sweep, std::ostream& out, std::ostream& err) {
   for (size_t p = 0; p < sweep.points.size(); ++p) {
     const SweepPoint& point = sweep.points[p];
     const Plan& plan = plans[p];
-    nlohmann::json parameters = sweep.parameters;
-    parameters["mode"] = rateModeName(point.mode);
-    parameters["value"] = point.value;
-    parameters["skipped"] = replayed.skippedCount();
-    parameters["planned"] = plan.requests.size();
-    parameters["synthesis"] = {{"calibrated", calibration.calibrated},
-                               {"tokens_per_word", calibration.tokensPerWord},
-                               {"mean_abs_error_pct", calibration.meanAbsErrorPct},
-                               {"max_abs_error_pct", calibration.maxAbsErrorPct}};
+    ReplayParameters parameters = sweep.parameters;
+    parameters.mode = rateModeName(point.mode);
+    parameters.value = point.value;
+    parameters.skipped = replayed.skippedCount();
+    parameters.planned = plan.requests.size();
+    parameters.calibrated = calibration.calibrated;
+    parameters.tokensPerWord = calibration.tokensPerWord;
+    parameters.meanAbsErrorPct = calibration.meanAbsErrorPct;
+    parameters.maxAbsErrorPct = calibration.maxAbsErrorPct;
     const std::string sourceName =
         source->label.empty() ? "trace " + std::to_string(sweep.trace) : source->label;
     std::string label = sweep.label.empty() ? sourceName + " replay" : sweep.label;
@@ -136,7 +134,7 @@ SweepResult runSweep(const Sweep& sweep, std::ostream& out, std::ostream& err) {
     StoredRunOptions stored{.db = sweep.db,
                             .trace = {.label = label,
                                       .target = sweep.target,
-                                      .parametersJson = parameters.dump(),
+                                      .parametersJson = parameters.json(),
                                       .serverInfoJson = info,
                                       .sourceTraceId = sweep.trace},
                             .preconnect = sweep.preconnect,

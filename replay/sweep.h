@@ -2,8 +2,7 @@
 
 #include "replay/plan.h"
 #include "replay/runner.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <cstdint>
 #include <optional>
@@ -30,8 +29,8 @@ struct Sweep {
   PlanOptions plan; // every point's, less the mode and value
   RunOptions run;   // with the target parsed; its address is resolved here
   // The options stored with each run; the point's mode and value, the requests skipped and
-  // planned and the prompt synthesis are added.
-  nlohmann::json parameters;
+  // planned and the prompt synthesis are filled in here.
+  ReplayParameters parameters;
   std::string label; // empty: the source trace's label and " replay"; a point adds its name
   bool allRoutes = false;
   int preconnect = 0;

@@ -3,8 +3,7 @@
 #include "replay/import.h"
 #include "replay/importer.h"
 #include "schema/store.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <filesystem>
 #include <fstream>
@@ -70,20 +69,19 @@ int runImport(const ImportOptions& options, std::ostream& out) {
   }
 
   Store store(options.db, Store::Access::Create);
-  nlohmann::json parameters = {{"format", options.format},
-                               {"file", options.file},
-                               {"rows", result.rows},
-                               {"skipped", result.skipped},
-                               {"block_tokens", result.blockTokens}};
-  if (importer->usesSessions) {
-    parameters["sessions"] = options.sessions;
-  }
+  const ImportParameters parameters{
+      .format = options.format,
+      .file = options.file,
+      .rows = result.rows,
+      .skipped = result.skipped,
+      .blockTokens = result.blockTokens,
+      .sessions = importer->usesSessions ? std::optional<int64_t>(options.sessions) : std::nullopt};
   const int64_t traceId = store.createTrace(
       {.kind = TraceKind::Import,
        .label = options.label.empty() ? std::filesystem::path(options.file).filename().string()
                                       : options.label,
        .target = options.file,
-       .parametersJson = parameters.dump(),
+       .parametersJson = parameters.json(),
        .originUnixUs = result.originUnixUs,
        .state = TraceState::Recording});
   try {

@@ -2,8 +2,7 @@
 
 #include "core/url.h"
 #include "proxy/capture_run.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <memory>
 
@@ -93,18 +92,17 @@ int runProxy(const ProxyOptions& o, const std::function<void(int, int)>& onReady
   run.db = o.db;
   run.label = o.label;
   run.target = o.upstream;
-  run.parametersJson = nlohmann::json{
-      {"listen", o.listen},
-      {"redact", o.redact},
-      {"max_connections", o.maxConnections},
-      {"max_header_bytes", o.maxHeaderBytes},
-      {"max_headers", o.maxHeaders},
-      {"max_url_bytes", o.maxUrlBytes},
-      {"max_body_bytes", o.maxBodyBytes},
-      {"header_timeout_s", o.headerTimeoutS},
-      {"idle_timeout_s", o.idleTimeoutS},
-      {"scrape_interval_s",
-       o.scrapeIntervalS}}.dump();
+  run.parametersJson = CaptureParameters{.listen = o.listen,
+                                         .redact = o.redact,
+                                         .maxConnections = o.maxConnections,
+                                         .maxHeaderBytes = o.maxHeaderBytes,
+                                         .maxHeaders = o.maxHeaders,
+                                         .maxUrlBytes = o.maxUrlBytes,
+                                         .maxBodyBytes = o.maxBodyBytes,
+                                         .headerTimeoutS = o.headerTimeoutS,
+                                         .idleTimeoutS = o.idleTimeoutS,
+                                         .scrapeIntervalS = o.scrapeIntervalS}
+                           .json();
   run.drainMs = static_cast<int64_t>(o.drainTimeoutS * 1000);
   run.scrapeIntervalMs = static_cast<int64_t>(o.scrapeIntervalS * 1000);
   return proxy::runCapture(run, onReady) ? 0 : kExitRuntimeError;

@@ -5,8 +5,6 @@
 #include "replay/sweep.h"
 #include "tools/tracetune/replay_flags.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -102,15 +100,15 @@ int runReplay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
     sweep.db = o.db;
     sweep.trace = o.trace;
     sweep.target = o.target;
-    sweep.parameters = {{"copies", o.copies},       {"seed", o.seed},   {"ties", o.ties},
-                        {"window", o.window},       {"shard", o.shard}, {"endpoint", o.endpoint},
-                        {"all_routes", o.allRoutes}};
-    if (o.limit) {
-      sweep.parameters["limit"] = *o.limit;
-    }
-    if (o.duration) {
-      sweep.parameters["duration_s"] = *o.duration;
-    }
+    sweep.parameters = {.copies = o.copies,
+                        .seed = o.seed,
+                        .ties = o.ties,
+                        .window = o.window,
+                        .shard = o.shard,
+                        .endpoint = o.endpoint,
+                        .allRoutes = o.allRoutes,
+                        .limit = o.limit,
+                        .durationS = o.duration};
     sweep.label = o.label;
     sweep.allRoutes = o.allRoutes;
     sweep.preconnect = o.preconnect;

@@ -2,6 +2,7 @@
 
 #include "analyze/text_table.h"
 #include "schema/store.h"
+#include "schema/trace_parameters.h"
 #include "sim/profile_source.h"
 #include "tune/stored_simulation.h"
 
@@ -75,12 +76,12 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
                                            .scheduler = *resolved.config,
                                            .costModel = profile.model,
                                            .seed = o.flags.seed};
-  nlohmann::json parameters{{"source_trace", o.trace},
-                            {"mode", replay::rateModeName(simulation.plan.mode)},
-                            {"copies", o.copies},
-                            {"launcher", o.flags.toJson()}};
+  SimulationParameters parameters{.sourceTrace = o.trace,
+                                  .mode = std::string(replay::rateModeName(simulation.plan.mode)),
+                                  .copies = o.copies,
+                                  .launcherJson = o.flags.toJson().dump()};
   if (o.speed || o.rate || o.poisson) {
-    parameters["value"] = simulation.plan.value;
+    parameters.value = simulation.plan.value;
   }
   nlohmann::json serverInfo{{"simulated", true},
                             {"profile", profile.name},
@@ -89,7 +90,7 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
                             {"warnings", resolved.warnings}};
   simulation.trace = {.label = o.label,
                       .target = "tgi-sim " + profile.name,
-                      .parametersJson = parameters.dump(),
+                      .parametersJson = parameters.json(),
                       .serverInfoJson = serverInfo.dump()};
   const tune::StoredSimulation r = tune::simulateAndStore(store, *trace, simulation);
   out << "simulation trace " << r.traceId << " (from trace " << o.trace << "): " << r.planned
