@@ -1,6 +1,7 @@
 #include "tools/tracetune/simulate_command.h"
 
 #include "analyze/text_table.h"
+#include "schema/server_info.h"
 #include "schema/store.h"
 #include "schema/trace_parameters.h"
 #include "sim/profile_source.h"
@@ -83,15 +84,15 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
   if (o.speed || o.rate || o.poisson) {
     parameters.value = simulation.plan.value;
   }
-  nlohmann::json serverInfo{{"simulated", true},
-                            {"profile", profile.name},
-                            {"profile_max_error", profile.maxAbsError()},
-                            {"scheduler", schedulerConfigJson(*resolved.config)},
-                            {"warnings", resolved.warnings}};
+  const SimulationServerInfo serverInfo{.profile = profile.name,
+                                        .profileMaxError = profile.maxAbsError(),
+                                        .schedulerJson =
+                                            schedulerConfigJson(*resolved.config).dump(),
+                                        .warnings = resolved.warnings};
   simulation.trace = {.label = o.label,
                       .target = "tgi-sim " + profile.name,
                       .parametersJson = parameters.json(),
-                      .serverInfoJson = serverInfo.dump()};
+                      .serverInfoJson = serverInfo.json()};
   const tune::StoredSimulation r = tune::simulateAndStore(store, *trace, simulation);
   out << "simulation trace " << r.traceId << " (from trace " << o.trace << "): " << r.planned
       << " requests, " << r.ok << " ok, " << r.overloaded << " overloaded (429), " << r.invalid
