@@ -1,5 +1,5 @@
 // tgi-sim's pace at a size one core can emit: 200 concurrent streams at --time-scale 20 with
-// --prefill-chunking off --max-batch-size 16 (tools/tgi-sim/README.md, "Pacing"), the test
+// --prefill-chunking off --max-batch-size 16 (tgisim/README.md, "Pacing"), the test
 // suite's end-to-end case, timed. For each run: the share of token gaps within 1 ms of the scaled
 // durations of the forwards between them (target: at least 90%), the worst gap error, and how late
 // tokens reached the client and the server's forward timer fired. Where real-time priority is

@@ -1,6 +1,6 @@
 // End to end over real sockets: 200 concurrent streams at --time-scale 20 complete, each token
 // comes from the forward the model scheduled, never before that forward's scaled end, and /metrics
-// agrees with them. How close to that end it arrives is measured by bench/tgi-sim.
+// agrees with them. How close to that end it arrives is measured by bench/tgisim.
 #include "tests/tgisim/sim_harness.h"
 #include "tests/tgisim/stream_client.h"
 
