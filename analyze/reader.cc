@@ -1,8 +1,7 @@
 #include "analyze/reader.h"
 
 #include "core/token_times.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/server_info.h"
 
 #include <cmath>
 
@@ -12,12 +11,7 @@ double serverTimeScale(const TraceInfo& trace) {
   if (trace.kind == TraceKind::Simulation || trace.kind == TraceKind::Import) {
     return 1; // virtual time, or the time of the imported trace
   }
-  const auto info = nlohmann::json::parse(trace.serverInfoJson, nullptr, false);
-  if (!info.is_object() || !info.contains("simulator") || !info["simulator"].is_object()) {
-    return 1;
-  }
-  const auto& scale = info["simulator"].value("time_scale", nlohmann::json(1.0));
-  return scale.is_number() && scale.get<double>() > 0 ? scale.get<double>() : 1.0;
+  return ServerInfo::read(trace.serverInfoJson).timeScale;
 }
 
 void forEachRecord(

@@ -8,12 +8,9 @@ namespace {
 
 void appendHeaders(std::string& out, const Headers& headers) {
   for (const auto& [name, value] : headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+    appendHeader(out, name, value);
   }
-  out += "\r\n";
+  appendHeadEnd(out);
 }
 
 } // namespace
@@ -51,21 +48,44 @@ std::string_view reasonPhrase(int status) {
   return "Unknown";
 }
 
-void appendRequestHead(std::string& out, std::string_view method, std::string_view target,
-                       const Headers& headers) {
+void appendRequestLine(std::string& out, std::string_view method, std::string_view prefix,
+                       std::string_view target) {
   out += method;
   out += ' ';
+  out += prefix;
   out += target;
   out += " HTTP/1.1\r\n";
+}
+
+void appendStatusLine(std::string& out, int status, std::string_view reason) {
+  out += "HTTP/1.1 ";
+  char digits[16];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), status);
+  out.append(digits, end);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+}
+
+void appendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void appendHeadEnd(std::string& out) {
+  out += "\r\n";
+}
+
+void appendRequestHead(std::string& out, std::string_view method, std::string_view target,
+                       const Headers& headers) {
+  appendRequestLine(out, method, {}, target);
   appendHeaders(out, headers);
 }
 
 void appendResponseHead(std::string& out, int status, const Headers& headers) {
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
-  out += ' ';
-  out += reasonPhrase(status);
-  out += "\r\n";
+  appendStatusLine(out, status, reasonPhrase(status));
   appendHeaders(out, headers);
 }
 
@@ -81,8 +101,13 @@ void appendChunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
+void appendLastChunkLine(std::string& out) {
+  out += "0\r\n";
+}
+
 void appendLastChunk(std::string& out) {
-  out += "0\r\n\r\n";
+  appendLastChunkLine(out);
+  appendHeadEnd(out);
 }
 
 } // namespace tt

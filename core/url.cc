@@ -98,4 +98,29 @@ UrlResult parseHttpUrl(std::string_view text) {
   return r;
 }
 
+std::optional<HostPort> parseHostPort(const std::string& text, const std::string& defaultHost) {
+  HostPort hp{defaultHost, 0};
+  std::string port = text;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    hp.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else if (const size_t colon = text.rfind(':'); colon != std::string::npos) {
+    hp.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (hp.host.empty() || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  hp.port = std::stoi(port);
+  if (hp.port > 65535) {
+    return std::nullopt;
+  }
+  return hp;
+}
+
 } // namespace tt

@@ -26,4 +26,13 @@ struct UrlResult {
 // empty hosts and ports outside 1-65535.
 UrlResult parseHttpUrl(std::string_view text);
 
+// A listening address.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+// HOST:PORT, [IPv6]:PORT, or PORT alone (host `defaultHost`); nullopt when malformed.
+std::optional<HostPort> parseHostPort(const std::string& text, const std::string& defaultHost);
+
 } // namespace tt

@@ -8,7 +8,7 @@
 //   exchanges or skipped rows than the rows read.
 #include "fuzz/check.h"
 #include "replay/import.h"
-#include "replay/trace_format.h"
+#include "replay/importer.h"
 
 #include <cstdint>
 #include <sstream>
@@ -16,10 +16,6 @@
 
 namespace tt::fuzz {
 namespace {
-
-constexpr replay::TraceFormat kFormats[] = {
-    replay::TraceFormat::Mooncake, replay::TraceFormat::Azure, replay::TraceFormat::Aiperf,
-    replay::TraceFormat::Weka, replay::TraceFormat::Tracetune};
 
 void checkImport(const replay::ImportResult& result, bool skipBad) {
   FUZZ_CHECK(result.skipped == 0 || skipBad);
@@ -47,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   replay::ImportOptions options;
-  options.format = fuzz::kFormats[(data[0] & 7) % std::size(fuzz::kFormats)];
+  const auto importers = replay::importers();
+  options.format = importers[(data[0] & 7) % importers.size()].name;
   options.skipBad = (data[0] & 8) != 0;
   options.sessions = 1 + (data[0] >> 4);
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));

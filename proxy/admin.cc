@@ -1,6 +1,7 @@
 #include "proxy/admin.h"
 
 #include "core/http_parser.h"
+#include "core/http_write.h"
 #include "core/uv_util.h"
 
 namespace tt::proxy {
@@ -81,13 +82,16 @@ private:
       return;
     }
     answered_ = true;
-    out_ = "HTTP/1.1 " + std::to_string(status) +
-           (status == 200   ? " OK"
-            : status == 404 ? " Not Found"
-            : status == 503 ? " Service Unavailable"
-                            : " Error") +
-           "\r\nContent-Type: " + std::string(type) +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    out_.clear();
+    appendStatusLine(out_, status,
+                     status == 200   ? "OK"
+                     : status == 404 ? "Not Found"
+                     : status == 503 ? "Service Unavailable"
+                                     : "Error");
+    appendHeader(out_, "Content-Type", type);
+    appendHeader(out_, "Content-Length", std::to_string(body.size()));
+    appendHeader(out_, "Connection", "close");
+    appendHeadEnd(out_);
     if (method_ != "HEAD") {
       out_ += body;
     }

@@ -2,16 +2,10 @@
 
 #include "core/credentials.h"
 #include "core/http_headers.h"
+#include "core/http_write.h"
 
 namespace tt::proxy {
 namespace {
-
-void appendHeader(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
 
 bool isForwardedFor(std::string_view name) {
   return iequals(name, "x-forwarded-for");
@@ -53,18 +47,18 @@ void appendRequestHeaders(std::string& out, const Headers& headers, std::string_
                           std::string_view host) {
   const HopByHop hop(headers);
   appendForwarded(out, headers, hop, &isForwardedFor);
-  out += "X-Forwarded-For: ";
+  std::string forwardedFor;
   bool hasHost = false;
   for (const auto& [name, value] : headers) {
     if (isForwardedFor(name) && !hop.drops(name)) {
-      out += value;
-      out += ", ";
+      forwardedFor += value;
+      forwardedFor += ", ";
     } else if (!hasHost && iequals(name, "host")) {
       hasHost = !hop.drops(name);
     }
   }
-  out += peer;
-  out += "\r\n";
+  forwardedFor += peer;
+  appendHeader(out, "X-Forwarded-For", forwardedFor);
   if (!hasHost) {
     appendHeader(out, "Host", host);
   }

@@ -2,6 +2,7 @@
 
 #include "core/credentials.h"
 #include "core/http_headers.h"
+#include "core/http_write.h"
 #include "core/tgi_error.h"
 #include "core/tgi_request.h"
 #include "core/uv_util.h"
@@ -11,7 +12,6 @@
 #include "proxy/token_scan.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 namespace tt::proxy {
@@ -45,7 +45,9 @@ HttpParser::Options responseOptions(const Config& c) {
   return o;
 }
 
-std::string_view reasonPhrase(int status) {
+// The reason phrases the proxy writes: for its own errors, and where an upstream sent none. Not
+// core's table: a status this one lacks has always been "Unknown" here.
+std::string_view proxyReasonPhrase(int status) {
   switch (status) {
   case 100:
     return "Continue";
@@ -72,22 +74,6 @@ std::string_view reasonPhrase(int status) {
   default:
     return "Unknown";
   }
-}
-
-void appendNumber(std::string& out, uint64_t value, int base = 10) {
-  char buffer[24];
-  const auto r = std::to_chars(buffer, buffer + sizeof buffer, value, base);
-  out.append(buffer, r.ptr);
-}
-
-void appendChunk(std::string& out, std::string_view data) {
-  if (data.empty()) {
-    return; // a zero-size chunk would end the body
-  }
-  appendNumber(out, data.size(), 16);
-  out += "\r\n";
-  out += data;
-  out += "\r\n";
 }
 
 bool isTransferEncoding(std::string_view name) {
@@ -607,13 +593,9 @@ void Session::onRequestHead(const HttpHead& head) {
     requestSha_.emplace();
   }
 
-  upstreamOut_ += head.method;
-  upstreamOut_ += ' ';
-  upstreamOut_ += c.upstream.prefix;
-  upstreamOut_ += target;
-  upstreamOut_ += " HTTP/1.1\r\n";
+  appendRequestLine(upstreamOut_, head.method, c.upstream.prefix, target);
   appendRequestHeaders(upstreamOut_, head.headers, peer_, c.upstream.hostHeader());
-  upstreamOut_ += "\r\n";
+  appendHeadEnd(upstreamOut_);
 }
 
 void Session::onRequestBody(std::string_view chunk) {
@@ -643,9 +625,9 @@ void Session::onRequestComplete(const HttpHead& head) {
     return;
   }
   if (requestChunked_) {
-    upstreamOut_ += "0\r\n";
+    appendLastChunkLine(upstreamOut_);
     appendForwarded(upstreamOut_, head.trailers, HopByHop(head.trailers));
-    upstreamOut_ += "\r\n";
+    appendHeadEnd(upstreamOut_);
   }
   requestDone_ = true;
 }
@@ -680,13 +662,13 @@ void Session::rejectRequest(HttpError error, std::string_view reason) {
 
 void Session::sendError(int status, std::string_view message, std::string_view type, bool close) {
   const std::string body = tgiErrorBody(message, type);
-  clientOut_ += "HTTP/1.1 ";
-  appendNumber(clientOut_, static_cast<uint64_t>(status));
-  clientOut_ += ' ';
-  clientOut_ += reasonPhrase(status);
-  clientOut_ += "\r\nContent-Type: application/json\r\nContent-Length: ";
-  appendNumber(clientOut_, body.size());
-  clientOut_ += close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
+  appendStatusLine(clientOut_, status, proxyReasonPhrase(status));
+  appendHeader(clientOut_, "Content-Type", "application/json");
+  appendHeader(clientOut_, "Content-Length", std::to_string(body.size()));
+  if (close) {
+    appendHeader(clientOut_, "Connection", "close");
+  }
+  appendHeadEnd(clientOut_);
   if (!headRequest_) { // an answer to HEAD has no body, whatever its Content-Length says
     clientOut_ += body;
   }
@@ -819,13 +801,9 @@ void Session::onUpstreamRead(ssize_t nread, const uv_buf_t* buf) {
 void Session::onResponseHead(const HttpHead& head) {
   if (head.isInterim()) {
     if (clientHttp11_) {
-      clientOut_ += "HTTP/1.1 ";
-      appendNumber(clientOut_, static_cast<uint64_t>(head.status));
-      clientOut_ += ' ';
-      clientOut_ += head.reason;
-      clientOut_ += "\r\n";
+      appendStatusLine(clientOut_, head.status, head.reason);
       appendForwarded(clientOut_, head.headers, HopByHop(head.headers));
-      clientOut_ += "\r\n";
+      appendHeadEnd(clientOut_);
     }
     return;
   }
@@ -845,21 +823,19 @@ void Session::onResponseHead(const HttpHead& head) {
   const bool reframe = !bodyless && !head.contentLength;
   clientChunked_ = reframe && clientHttp11_;
   closeAfter_ = closeAfter_ || (reframe && !clientHttp11_) || draining_;
-  clientOut_ += "HTTP/1.1 ";
-  appendNumber(clientOut_, static_cast<uint64_t>(head.status));
-  clientOut_ += ' ';
-  clientOut_ += head.reason.empty() ? reasonPhrase(head.status) : std::string_view(head.reason);
-  clientOut_ += "\r\n";
+  appendStatusLine(clientOut_, head.status,
+                   head.reason.empty() ? proxyReasonPhrase(head.status)
+                                       : std::string_view(head.reason));
   appendForwarded(clientOut_, head.headers, hop, reframe ? &isTransferEncoding : nullptr);
   if (clientChunked_) {
-    clientOut_ += "Transfer-Encoding: chunked\r\n";
+    appendHeader(clientOut_, "Transfer-Encoding", "chunked");
   }
   if (closeAfter_) {
-    clientOut_ += "Connection: close\r\n";
+    appendHeader(clientOut_, "Connection", "close");
   } else if (!clientHttp11_) {
-    clientOut_ += "Connection: keep-alive\r\n";
+    appendHeader(clientOut_, "Connection", "keep-alive");
   }
-  clientOut_ += "\r\n";
+  appendHeadEnd(clientOut_);
 
   const std::string* type = findHeader(head.headers, "content-type");
   sse_ = type != nullptr && startsWithCi(trimOws(*type), "text/event-stream");
@@ -911,9 +887,9 @@ void Session::onResponseComplete(const HttpHead& head) {
     return;
   }
   if (clientChunked_) {
-    clientOut_ += "0\r\n";
+    appendLastChunkLine(clientOut_);
     appendForwarded(clientOut_, head.trailers, HopByHop(head.trailers));
-    clientOut_ += "\r\n";
+    appendHeadEnd(clientOut_);
   }
   responseDone_ = true;
   upstreamKeepAlive_ = head.keepAlive;

@@ -1,6 +1,6 @@
 #include "replay/import.h"
 
-#include "replay/row_parser.h"
+#include "replay/importer.h"
 
 #include <algorithm>
 
@@ -8,22 +8,6 @@ namespace tt::replay {
 namespace {
 
 constexpr size_t kProblemsKept = 5;
-
-RowParserPtr makeParser(const ImportOptions& options) {
-  switch (options.format) {
-  case TraceFormat::Mooncake:
-    return makeMooncakeParser();
-  case TraceFormat::Azure:
-    return makeAzureParser();
-  case TraceFormat::Aiperf:
-    return makeAiperfParser();
-  case TraceFormat::Weka:
-    return makeWekaParser(options.sessions);
-  case TraceFormat::Tracetune:
-    return makeTracetuneParser();
-  }
-  return makeMooncakeParser();
-}
 
 bool isBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
@@ -51,9 +35,13 @@ ImportResult importTrace(std::istream& in, const ImportOptions& options) {
   if (options.sessions < 1) {
     throw std::invalid_argument("--sessions must be at least 1");
   }
-  RowParserPtr parser = makeParser(options);
+  const Importer* importer = findImporter(options.format);
+  if (importer == nullptr) {
+    throw std::invalid_argument("unknown format " + options.format);
+  }
+  RowParserPtr parser = importer->makeParser(options);
   ImportResult result;
-  result.blockTokens = blockTokensFor(options.format);
+  result.blockTokens = importer->blockTokens;
   std::string line;
   int64_t lineNo = 0;
   bool headerSeen = !parser->hasHeader();

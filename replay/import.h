@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/exchange.h"
-#include "replay/trace_format.h"
 
 #include <cstdint>
 #include <istream>
@@ -27,7 +26,7 @@ private:
 };
 
 struct ImportOptions {
-  TraceFormat format = TraceFormat::Mooncake;
+  std::string format = "mooncake"; // an Importer's name (importer.h)
   bool skipBad = false; // count malformed rows and go on instead of stopping at the first
   int sessions = 16;    // weka: how many sessions run at once (each starts when a slot frees)
 };

@@ -2,6 +2,7 @@
 
 #include "core/credentials.h"
 #include "core/http_headers.h"
+#include "core/http_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -164,23 +165,15 @@ OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOp
 std::string serializeRequest(const OutgoingRequest& request, const HttpUrl& target) {
   std::string wire;
   wire.reserve(request.body.size() + 256);
-  wire += request.method;
-  wire += ' ';
-  wire += target.prefix;
-  wire += request.path;
-  wire += " HTTP/1.1\r\nHost: ";
-  wire += target.hostHeader();
-  wire += "\r\n";
+  appendRequestLine(wire, request.method, target.prefix, request.path);
+  appendHeader(wire, "Host", target.hostHeader());
   for (const auto& [name, value] : request.headers) {
-    wire += name;
-    wire += ": ";
-    wire += value;
-    wire += "\r\n";
+    appendHeader(wire, name, value);
   }
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+    appendHeader(wire, "Content-Length", std::to_string(request.body.size()));
   }
-  wire += "\r\n";
+  appendHeadEnd(wire);
   wire += request.body;
   return wire;
 }

@@ -3,8 +3,7 @@
 #include "analyze/reader.h"
 #include "core/exchange.h"
 #include "core/token_times.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/server_info.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,15 +21,15 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
     throw StoreError("no trace " + std::to_string(traceId) +
                      " in the database: list them with tracetune traces --db FILE");
   }
-  const auto info = nlohmann::json::parse(trace->serverInfoJson, nullptr, false);
-  if (!info.is_object() || !info.contains("model_id")) {
+  const ServerInfo info = ServerInfo::read(trace->serverInfoJson);
+  if (!info.fromTgi) {
     throw CalibrationError("trace " + std::to_string(traceId) +
                            " has no /info from a TGI server: calibrate needs a capture made by "
                            "tracetune proxy in front of TGI (it reads /info and the token times)");
   }
   CapturedTraffic traffic;
   traffic.traceId = traceId;
-  traffic.modelId = info["model_id"].is_string() ? info["model_id"].get<std::string>() : "";
+  traffic.modelId = info.modelId;
   traffic.timeScale = analyze::serverTimeScale(*trace);
   const double scale = traffic.timeScale;
   const auto scaled = [scale](int64_t us) {

@@ -41,7 +41,7 @@ std::string number(const char* pattern, double value) {
 int64_t captureTraffic(Store& store, const DemoOptions& o, const std::string& db,
                        const LaunchedServer& proxy, std::ostream& progress) {
   std::istringstream csv(kDemoTraceCsv);
-  replay::ImportResult imported = replay::importTrace(csv, {.format = replay::TraceFormat::Azure});
+  replay::ImportResult imported = replay::importTrace(csv, {.format = "azure"});
   const int64_t importId = store.createTrace({.kind = TraceKind::Import,
                                               .label = "azure conversation, first 1000",
                                               .target = "tune/demo/azure-conv-first-1000.csv",

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "replay/preflight.h"
 #include "replay/stored_run.h"
+#include "schema/trace_parameters.h"
 #include "tune/launched_server.h"
 #include "tune/launcher_line.h"
 
@@ -184,14 +185,13 @@ SettingValidation validateSetting(Store& store, const WhatIfTrace& trace,
     char loadText[32];
     std::snprintf(loadText, sizeof loadText, "%.3g", load);
     progress << "validating " << name << " settings at " << loadText << "x the trace's load\n";
-    const nlohmann::json parameters{
-        {"validation", name}, {"load", load}, {"mode", "speed"}, {"value", plan.value}};
+    const ValidationParameters parameters{.name = name, .load = load, .speed = plan.value};
     const replay::StoredRun stored = replay::runAndStore(
         store, clock, replay::buildPlan(trace.arrivals, plan), trace.requests, run,
         {.db = options.db,
          .trace = {.label = options.label + " " + name + " load=" + loadText,
                    .target = serverUrl(url),
-                   .parametersJson = parameters.dump(),
+                   .parametersJson = parameters.json(),
                    .serverInfoJson = withLauncher(serverInfo, launcher),
                    .sourceTraceId = options.sourceTraceId}},
         progress);

@@ -2,8 +2,7 @@
 
 #include "core/tgi_request.h"
 #include "replay/request_builder.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <map>
 #include <string>
@@ -30,12 +29,7 @@ bool endedOnItsOwn(const Exchange& e, int64_t generated, std::optional<int64_t> 
 } // namespace
 
 int64_t blockTokensOf(const TraceInfo& trace) {
-  const auto parameters = nlohmann::json::parse(trace.parametersJson, nullptr, false);
-  if (parameters.is_object() && parameters.contains("block_tokens") &&
-      parameters["block_tokens"].is_number_integer()) {
-    return parameters["block_tokens"].get<int64_t>();
-  }
-  return 0;
+  return storedBlockTokens(trace.parametersJson).value_or(0);
 }
 
 int64_t generatedTokensOf(const Exchange& e) {

@@ -23,7 +23,7 @@ inline std::optional<tune::WhatIfTrace> azureHour(int argc, char** argv, const c
     std::fprintf(stderr, "%s: cannot read %s\n", bench, path.c_str());
     return std::nullopt;
   }
-  auto imported = replay::importTrace(in, {.format = replay::TraceFormat::Azure});
+  auto imported = replay::importTrace(in, {.format = "azure"});
   return tune::whatIfTrace(std::move(imported.exchanges), 1.0, 0);
 }
 

@@ -26,7 +26,7 @@ int64_t importAzure(const std::string& path, int rows) {
     head += line + "\n";
   }
   std::istringstream in(head);
-  auto imported = replay::importTrace(in, {.format = replay::TraceFormat::Azure});
+  auto imported = replay::importTrace(in, {.format = "azure"});
   Store store(path);
   const int64_t id = store.createTrace({.kind = TraceKind::Import, .label = "azure-conv"});
   store.append(id, imported.exchanges);

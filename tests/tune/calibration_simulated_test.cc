@@ -38,7 +38,7 @@ sim::SchedulerConfig serverConfig() {
 
 std::vector<sim::EngineRequest> azureRequests() {
   std::istringstream csv(tune::kDemoTraceCsv);
-  replay::ImportResult imported = replay::importTrace(csv, {.format = replay::TraceFormat::Azure});
+  replay::ImportResult imported = replay::importTrace(csv, {.format = "azure"});
   const tune::WhatIfTrace trace = tune::whatIfTrace(std::move(imported.exchanges), 1, 0);
   replay::PlanOptions plan;
   plan.mode = replay::RateMode::Speed; // the trace's own pace

@@ -2,7 +2,7 @@
 
 #include "core/clock.h"
 #include "sim/profile_source.h"
-#include "tools/tgi-sim/step_recorder.h"
+#include "tgisim/step_recorder.h"
 
 #include <arpa/inet.h>
 #include <uv.h>
@@ -57,7 +57,7 @@ void onSignal(uv_signal_t* handle, int /*signum*/) {
 
 void setupTgiSim(CLI::App& app, TgiSimOptions& o) {
   app.description("A simulated Text Generation Inference server: TGI's HTTP API, timed by a "
-                  "model of its scheduler and a GPU cost model (tools/tgi-sim/README.md).");
+                  "model of its scheduler and a GPU cost model (tgisim/README.md).");
   app.add_option("--hostname", o.hostname, "Address to listen on")
       ->envname("HOSTNAME")
       ->capture_default_str();

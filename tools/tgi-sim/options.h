@@ -1,7 +1,7 @@
 #pragma once
 
+#include "tgisim/server.h"
 #include "tools/common/launcher_flags.h"
-#include "tools/tgi-sim/server.h"
 
 #include <CLI/CLI.hpp>
 

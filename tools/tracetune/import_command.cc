@@ -1,9 +1,9 @@
 #include "tools/tracetune/import_command.h"
 
 #include "replay/import.h"
+#include "replay/importer.h"
 #include "schema/store.h"
-
-#include <nlohmann/json.hpp>
+#include "schema/trace_parameters.h"
 
 #include <filesystem>
 #include <fstream>
@@ -15,11 +15,19 @@ namespace tt::cli {
 
 void setupImport(CLI::App& app, Runner& runner) {
   auto options = std::make_shared<ImportOptions>();
-  CLI::App* sub = app.add_subcommand("import", "Import a trace file (Mooncake, Azure, AIPerf, "
-                                               "WEKA, tracetune JSONL) as an import trace");
-  sub->add_option("format", options->format, "mooncake | azure | aiperf | weka | tracetune")
-      ->required()
-      ->check(CLI::IsMember({"mooncake", "azure", "aiperf", "weka", "tracetune"}));
+  std::vector<std::string> names;
+  std::string titles;
+  for (const replay::Importer& importer : replay::importers()) {
+    names.emplace_back(importer.name);
+    titles += (titles.empty() ? "" : ", ") + std::string(importer.title);
+  }
+  CLI::App* sub =
+      app.add_subcommand("import", "Import a trace file (" + titles + ") as an import trace");
+  std::string namesLine;
+  for (const std::string& name : names) {
+    namesLine += (namesLine.empty() ? "" : " | ") + name;
+  }
+  sub->add_option("format", options->format, namesLine)->required()->check(CLI::IsMember(names));
   sub->add_option("file", options->file, "Trace file")->required();
   sub->add_option("--db", options->db, "Database file (created if missing)")->required();
   sub->add_option("--label", options->label, "Trace label (default: the file name)");
@@ -32,8 +40,8 @@ void setupImport(CLI::App& app, Runner& runner) {
 }
 
 int runImport(const ImportOptions& options, std::ostream& out) {
-  const auto format = replay::traceFormatFromName(options.format);
-  if (!format) {
+  const replay::Importer* importer = replay::findImporter(options.format);
+  if (importer == nullptr) {
     throw UsageError("unknown format " + options.format);
   }
   std::ifstream in(options.file, std::ios::binary);
@@ -43,7 +51,7 @@ int runImport(const ImportOptions& options, std::ostream& out) {
   replay::ImportResult result;
   try {
     result = replay::importTrace(
-        in, {.format = *format, .skipBad = options.skipBad, .sessions = options.sessions});
+        in, {.format = options.format, .skipBad = options.skipBad, .sessions = options.sessions});
   } catch (const replay::ImportError& e) {
     throw std::runtime_error(options.file + ": " + e.what() +
                              (e.header() ? " (is it in the " + options.format + " format?)"
@@ -61,20 +69,19 @@ int runImport(const ImportOptions& options, std::ostream& out) {
   }
 
   Store store(options.db, Store::Access::Create);
-  nlohmann::json parameters = {{"format", options.format},
-                               {"file", options.file},
-                               {"rows", result.rows},
-                               {"skipped", result.skipped},
-                               {"block_tokens", result.blockTokens}};
-  if (*format == replay::TraceFormat::Weka) {
-    parameters["sessions"] = options.sessions;
-  }
+  const ImportParameters parameters{
+      .format = options.format,
+      .file = options.file,
+      .rows = result.rows,
+      .skipped = result.skipped,
+      .blockTokens = result.blockTokens,
+      .sessions = importer->usesSessions ? std::optional<int64_t>(options.sessions) : std::nullopt};
   const int64_t traceId = store.createTrace(
       {.kind = TraceKind::Import,
        .label = options.label.empty() ? std::filesystem::path(options.file).filename().string()
                                       : options.label,
        .target = options.file,
-       .parametersJson = parameters.dump(),
+       .parametersJson = parameters.json(),
        .originUnixUs = result.originUnixUs,
        .state = TraceState::Recording});
   try {

@@ -1,14 +1,12 @@
 #include "tools/tracetune/simulate_command.h"
 
-#include "analyze/reader.h"
 #include "analyze/text_table.h"
+#include "schema/server_info.h"
 #include "schema/store.h"
+#include "schema/trace_parameters.h"
 #include "sim/profile_source.h"
-#include "tune/forward_sampler.h"
-#include "tune/load_run.h"
-#include "tune/what_if.h"
+#include "tune/stored_simulation.h"
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -75,84 +73,35 @@ int runSimulate(const SimulateOptions& o, std::ostream& out) {
     throw StoreError("no trace " + std::to_string(o.trace) + " in " + o.db +
                      ": list them with tracetune traces --db " + o.db);
   }
-  // What generates nothing (/info, /health, ...) is left out, as a replay leaves it out; a
-  // capture from tgi-sim at --time-scale X arrives in the server's time, as analyze reads it.
-  std::vector<Exchange> stored = store.exchanges(o.trace);
-  const size_t storedCount = stored.size();
-  const tune::WhatIfTrace whatIf = tune::whatIfTrace(
-      std::move(stored), analyze::serverTimeScale(*trace), tune::blockTokensOf(*trace));
-  const std::vector<Exchange>& source = whatIf.requests;
-  if (source.empty()) {
-    throw StoreError("trace " + std::to_string(o.trace) +
-                     " has no generation requests: nothing to simulate");
-  }
-  const auto plan = replay::buildPlan(whatIf.arrivals, planOptions(o));
-  std::vector<sim::EngineRequest> requests = tune::engineRequests(source, plan, whatIf.blockTokens);
-
-  const auto began = std::chrono::steady_clock::now();
-  tune::ForwardSampler sampler;
-  sim::EngineOptions engine;
-  engine.scheduler.seed = o.flags.seed;
-  engine.onForward = [&sampler](const sim::ForwardRecord& f) { sampler.add(f); };
-  sim::EngineResult result = sim::runEngine(*resolved.config, profile.model, requests, engine);
-  const double wallSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-  requests = {};
-
-  int64_t ok = 0;
-  int64_t overloaded = 0;
-  int64_t invalid = 0;
-  int64_t unfinished = 0;
-  for (const auto& r : result.requests) {
-    ok += r.outcome == sim::Outcome::Ok;
-    overloaded += r.outcome == sim::Outcome::Overloaded;
-    invalid += r.outcome == sim::Outcome::Invalid;
-    unfinished += r.outcome == sim::Outcome::Unfinished;
-  }
-  nlohmann::json parameters{{"source_trace", o.trace},
-                            {"mode", replay::rateModeName(planOptions(o).mode)},
-                            {"copies", o.copies},
-                            {"launcher", o.flags.toJson()}};
+  tune::StoredSimulationOptions simulation{.plan = planOptions(o),
+                                           .scheduler = *resolved.config,
+                                           .costModel = profile.model,
+                                           .seed = o.flags.seed};
+  SimulationParameters parameters{.sourceTrace = o.trace,
+                                  .mode = std::string(replay::rateModeName(simulation.plan.mode)),
+                                  .copies = o.copies,
+                                  .launcherJson = o.flags.toJson().dump()};
   if (o.speed || o.rate || o.poisson) {
-    parameters["value"] = planOptions(o).value;
+    parameters.value = simulation.plan.value;
   }
-  nlohmann::json serverInfo{{"simulated", true},
-                            {"profile", profile.name},
-                            {"profile_max_error", profile.maxAbsError()},
-                            {"scheduler", schedulerConfigJson(*resolved.config)},
-                            {"warnings", resolved.warnings}};
-  const int64_t id = store.createTrace(
-      {.kind = TraceKind::Simulation,
-       .label = !o.label.empty()       ? o.label
-                : trace->label.empty() ? "trace " + std::to_string(o.trace) + " (simulated)"
-                                       : trace->label + " (simulated)",
-       .target = "tgi-sim " + profile.name,
-       .parametersJson = parameters.dump(),
-       .serverInfoJson = serverInfo.dump(),
-       .sourceTraceId = o.trace});
-  // Written in slices, each slice's token times freed once stored.
-  constexpr size_t kPerWrite = 4096;
-  std::vector<Exchange> simulated;
-  for (size_t i = 0; i < plan.requests.size(); ++i) {
-    simulated.push_back(
-        tune::simulatedExchange(source[plan.requests[i].source], std::move(result.requests[i])));
-    if (simulated.size() == kPerWrite || i + 1 == plan.requests.size()) {
-      store.append(id, simulated);
-      simulated.clear();
-    }
-  }
-  constexpr size_t kWindowsPerWrite = 4096;
-  for (size_t first = 0; first < sampler.windows(); first += kWindowsPerWrite) {
-    store.appendSamples(id, sampler.samples(first, kWindowsPerWrite));
-  }
-  out << "simulation trace " << id << " (from trace " << o.trace << "): " << plan.requests.size()
-      << " requests, " << ok << " ok, " << overloaded << " overloaded (429), " << invalid
-      << " invalid (422), " << unfinished << " never scheduled; " << result.forwards
-      << " forwards over " << analyze::formatDurationUs(result.endUs) << " of virtual time in "
-      << static_cast<int64_t>(wallSeconds * 1000) << " ms\n";
-  if (const size_t skipped = storedCount - source.size(); skipped > 0) {
-    out << "skipped " << skipped
-        << (skipped == 1 ? " request that generates" : " requests that generate")
+  const SimulationServerInfo serverInfo{.profile = profile.name,
+                                        .profileMaxError = profile.maxAbsError(),
+                                        .schedulerJson =
+                                            schedulerConfigJson(*resolved.config).dump(),
+                                        .warnings = resolved.warnings};
+  simulation.trace = {.label = o.label,
+                      .target = "tgi-sim " + profile.name,
+                      .parametersJson = parameters.json(),
+                      .serverInfoJson = serverInfo.json()};
+  const tune::StoredSimulation r = tune::simulateAndStore(store, *trace, simulation);
+  out << "simulation trace " << r.traceId << " (from trace " << o.trace << "): " << r.planned
+      << " requests, " << r.ok << " ok, " << r.overloaded << " overloaded (429), " << r.invalid
+      << " invalid (422), " << r.unfinished << " never scheduled; " << r.forwards
+      << " forwards over " << analyze::formatDurationUs(r.endUs) << " of virtual time in "
+      << static_cast<int64_t>(r.wallSeconds * 1000) << " ms\n";
+  if (r.skipped > 0) {
+    out << "skipped " << r.skipped
+        << (r.skipped == 1 ? " request that generates" : " requests that generate")
         << " nothing (/info, /health, ...)\n";
   }
   for (const auto& warning : resolved.warnings) {

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "replay/runner.h"
+
+#include <ostream>
+#include <string>
+
+namespace tt::replay {
+
+// A finished run for people: counts by outcome, rates, the latency table, failures by status
+// and reason, and a hint when requests waited for a connection.
+void printSummary(const RunStats& stats, std::ostream& out);
+
+// Why a finished run counts as failed (nothing answered, nothing succeeded, or more than
+// `maxErrorRate` of the answered requests failed), or "" when it does not.
+std::string failureVerdict(const RunStats& stats, double maxErrorRate);
+
+} // namespace tt::replay

@@ -1,0 +1,33 @@
+#include "schema/server_info.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tt {
+
+ServerInfo ServerInfo::read(const std::string& json) {
+  ServerInfo out;
+  const auto info = nlohmann::json::parse(json, nullptr, false);
+  if (!info.is_object()) {
+    return out;
+  }
+  if (info.contains("model_id")) {
+    out.fromTgi = true;
+    out.modelId = info["model_id"].is_string() ? info["model_id"].get<std::string>() : "";
+  }
+  if (info.contains("simulator") && info["simulator"].is_object()) {
+    const auto& scale = info["simulator"].value("time_scale", nlohmann::json(1.0));
+    out.timeScale = scale.is_number() && scale.get<double>() > 0 ? scale.get<double>() : 1.0;
+  }
+  return out;
+}
+
+std::string SimulationServerInfo::json() const {
+  return nlohmann::json{{"simulated", true},
+                        {"profile", profile},
+                        {"profile_max_error", profileMaxError},
+                        {"scheduler", nlohmann::json::parse(schedulerJson)},
+                        {"warnings", warnings}}
+      .dump();
+}
+
+} // namespace tt

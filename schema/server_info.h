@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+// Which server a trace ran against: the `traces.server_info` JSON (schema/schema.sql), read
+// through one type, and the one a simulation writes.
+namespace tt {
+
+// What the readers take from a stored server info: a TGI's /info, as the proxy and a replay
+// store it (docs/tgi.md, "/info").
+struct ServerInfo {
+  bool fromTgi = false; // it has TGI's model_id: the trace's server answered /info
+  std::string modelId;  // "" when model_id is not a string
+  double timeScale = 1; // a tgi-sim's --time-scale (its /info's simulator member), else 1
+
+  // Anything that is not such an object reads as no server at all.
+  static ServerInfo read(const std::string& json);
+};
+
+// The server of a `simulation` trace: the simulated TGI, its cost model and scheduler.
+struct SimulationServerInfo {
+  std::string profile;
+  double profileMaxError = 0;
+  std::string schedulerJson = "{}"; // the settings the scheduler used
+  std::vector<std::string> warnings;
+  std::string json() const;
+};
+
+} // namespace tt
