@@ -148,7 +148,13 @@ bool Coverage::covers(const sim::ProfileRow& row) const {
 }
 
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options) {
-  Calibration c = calibrateTraffic(readCapturedTraffic(store, traceId), options);
+  CapturedTraffic traffic = readCapturedTraffic(store, traceId);
+  std::optional<TokenizeOutcome> tokenized;
+  if (options.tokenize) {
+    tokenized = countPromptsWithServer(store, traffic, *options.tokenize);
+  }
+  Calibration c = calibrateTraffic(traffic, options);
+  c.tokenize = tokenized;
   c.metrics = compareWithServer(readDecodeTotals(store, traceId), c.schedule, c.timeScale);
   return c;
 }
@@ -168,7 +174,9 @@ Calibration calibrateTraffic(const CapturedTraffic& traffic, CalibrationOptions 
   c.tokensPerByte = traffic.tokensPerByte;
   c.ratioFrom = traffic.ratioFrom;
   for (const auto& r : traffic.requests) {
-    if (r.promptTokens) {
+    if (r.promptTokenized) {
+      ++c.promptsTokenized;
+    } else if (r.promptTokens) {
       ++(r.promptEstimated ? c.promptsEstimated : c.promptsCounted);
     }
   }

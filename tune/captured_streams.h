@@ -26,6 +26,7 @@ struct CapturedRequest {
   std::optional<int64_t> endUs;
   std::optional<int64_t> promptTokens;
   bool promptEstimated = false;      // from the prompt's size, not the server's count
+  bool promptTokenized = false;      // counted by the server's /tokenize (server_prompt_counts.h)
   std::optional<int64_t> inputBytes; // the prompt's bytes in the request body
   // The arrival of every token event, when the answer was streamed and its times kept; empty
   // otherwise (a non-streamed answer occupies the batch without showing its forwards).

@@ -28,6 +28,9 @@ void setupCalibrate(CLI::App& app, Runner& runner) {
                   "The captured server's CUDA graph batch sizes (TGI's default: 1,2,4,8,16,32)")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
+  sub->add_option("--tokenize-url", o->tokenizeUrl,
+                  "A TGI serving the captured model (http://host:port): its /tokenize counts the "
+                  "prompts the capture has no count for");
   sub->callback([o, &runner] { runner = [o] { return runCalibrate(*o, std::cout); }; });
 }
 
@@ -35,6 +38,9 @@ int runCalibrate(const CalibrateOptions& o, std::ostream& out) {
   tune::CalibrationOptions options;
   options.recovery.maxBatchPrefillTokens = o.maxBatchPrefillTokens;
   options.cudaGraphs = o.cudaGraphs;
+  if (!o.tokenizeUrl.empty()) {
+    options.tokenize = tune::TokenizeOptions{.url = o.tokenizeUrl};
+  }
   Store store(o.db, Store::Access::Read);
   const tune::Calibration calibration = tune::calibrate(store, o.trace, options);
   if (!o.out.empty()) {
