@@ -33,7 +33,7 @@ void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& opti
   }
   const int64_t streamed = traffic.streamed();
   if (streamed == 0) {
-    throw CalibrationError(
+    throw TooFewStreamsError(
         "none of the " +
         count(static_cast<int64_t>(traffic.requests.size()), "generation request") + " of " +
         trace +
@@ -41,10 +41,10 @@ void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& opti
         "traffic (/generate_stream, or stream=true)");
   }
   if (streamed < options.minStreamedRequests) {
-    throw CalibrationError("only " + count(streamed, "streamed request") + " in " + trace +
-                           ": calibrate needs at least " +
-                           std::to_string(options.minStreamedRequests) +
-                           " to see a range of batch sizes; capture longer or busier traffic");
+    throw TooFewStreamsError("only " + count(streamed, "streamed request") + " in " + trace +
+                             ": calibrate needs at least " +
+                             std::to_string(options.minStreamedRequests) +
+                             " to see a range of batch sizes; capture longer or busier traffic");
   }
 }
 

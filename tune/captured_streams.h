@@ -17,6 +17,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// Too few streams to recover forwards from: `calibrate` then tries the scraped /metrics alone
+// (metrics_only_calibration.h).
+class TooFewStreamsError : public CalibrationError {
+public:
+  using CalibrationError::CalibrationError;
+};
+
 // One generation request of a capture, as forward recovery needs it. Times are microseconds in
 // the server's own time (a tgi-sim capture's axis multiplied by its --time-scale, as analyze reads
 // it), on the trace's axis.
