@@ -170,6 +170,14 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   CHECK_THAT(captureHtml, Catch::Contains("<h2>Calibration</h2>"));
   CHECK_THAT(captureHtml,
              Catch::Contains("Decode forwards: measured step times against the model"));
+  // Beside the tables, the charts of measured step times against the model.
+  for (const std::string chart : {"calibration-decode-", "calibration-prompts-"}) {
+    const size_t at = captureHtml.find("data-chart=\"" + chart + std::to_string(c.trace) + "\"");
+    REQUIRE(at != std::string::npos);
+    const std::string svg = captureHtml.substr(at, captureHtml.find("</svg>", at) - at);
+    CHECK_THAT(svg, Catch::Contains("measured\""));
+    CHECK_THAT(svg, Catch::Contains("model\""));
+  }
   CHECK_THAT(htmlOf(dir.file("clients.db"), "1"), !Catch::Contains("<h2>Calibration</h2>"));
 
   // The profile written is one tgi-sim and simulate accept.
