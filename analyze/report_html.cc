@@ -291,6 +291,9 @@ void writeHtml(const Report& report, std::ostream& out, const HtmlSection& leadi
     for (const auto& t : leading.tables) {
       writeTable(t, out);
     }
+    for (const auto& chart : leading.charts) {
+      writeChart(chart, "nothing of this kind was measured", out);
+    }
   }
   if (report.curves) {
     writeCurveCharts(*report.curves, report.slo, out);

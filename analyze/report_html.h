@@ -2,6 +2,7 @@
 
 #include "analyze/analysis.h"
 #include "analyze/report_table.h"
+#include "analyze/svg_chart.h"
 
 #include <ostream>
 #include <string>
@@ -9,10 +10,12 @@
 
 namespace tt::analyze {
 
-// Tables shown first, under their own heading (a recommendation and its evidence).
+// Tables shown first, under their own heading (a recommendation and its evidence), then its
+// charts.
 struct HtmlSection {
   std::string heading;
   std::vector<TextTable> tables;
+  std::vector<ChartSpec> charts;
 };
 
 // One self-contained HTML page (inline CSS, SVG and a small script; nothing fetched): `leading`,

@@ -33,7 +33,7 @@ void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& opti
   }
   const int64_t streamed = traffic.streamed();
   if (streamed == 0) {
-    throw CalibrationError(
+    throw TooFewStreamsError(
         "none of the " +
         count(static_cast<int64_t>(traffic.requests.size()), "generation request") + " of " +
         trace +
@@ -41,10 +41,10 @@ void checkTraffic(const CapturedTraffic& traffic, const CalibrationOptions& opti
         "traffic (/generate_stream, or stream=true)");
   }
   if (streamed < options.minStreamedRequests) {
-    throw CalibrationError("only " + count(streamed, "streamed request") + " in " + trace +
-                           ": calibrate needs at least " +
-                           std::to_string(options.minStreamedRequests) +
-                           " to see a range of batch sizes; capture longer or busier traffic");
+    throw TooFewStreamsError("only " + count(streamed, "streamed request") + " in " + trace +
+                             ": calibrate needs at least " +
+                             std::to_string(options.minStreamedRequests) +
+                             " to see a range of batch sizes; capture longer or busier traffic");
   }
 }
 
@@ -148,7 +148,13 @@ bool Coverage::covers(const sim::ProfileRow& row) const {
 }
 
 Calibration calibrate(Store& store, int64_t traceId, const CalibrationOptions& options) {
-  Calibration c = calibrateTraffic(readCapturedTraffic(store, traceId), options);
+  CapturedTraffic traffic = readCapturedTraffic(store, traceId);
+  std::optional<TokenizeOutcome> tokenized;
+  if (options.tokenize) {
+    tokenized = countPromptsWithServer(store, traffic, *options.tokenize);
+  }
+  Calibration c = calibrateTraffic(traffic, options);
+  c.tokenize = tokenized;
   c.metrics = compareWithServer(readDecodeTotals(store, traceId), c.schedule, c.timeScale);
   return c;
 }
@@ -168,7 +174,9 @@ Calibration calibrateTraffic(const CapturedTraffic& traffic, CalibrationOptions 
   c.tokensPerByte = traffic.tokensPerByte;
   c.ratioFrom = traffic.ratioFrom;
   for (const auto& r : traffic.requests) {
-    if (r.promptTokens) {
+    if (r.promptTokenized) {
+      ++c.promptsTokenized;
+    } else if (r.promptTokens) {
       ++(r.promptEstimated ? c.promptsEstimated : c.promptsCounted);
     }
   }

@@ -6,6 +6,7 @@
 #include "tune/captured_streams.h"
 #include "tune/forward_recovery.h"
 #include "tune/metrics_evidence.h"
+#include "tune/server_prompt_counts.h"
 
 #include <cstdint>
 #include <string>
@@ -17,6 +18,7 @@ struct CalibrationOptions {
   RecoveryOptions recovery;
   std::vector<int64_t> cudaGraphs{1, 2, 4, 8, 16, 32}; // TGI's default --cuda-graphs
   int64_t minStreamedRequests = 20;                    // fewer cannot show a range of batch sizes
+  std::optional<TokenizeOptions> tokenize; // count uncounted prompts with the server's /tokenize
 };
 
 // A closed range of sizes the measured forwards covered.
@@ -56,6 +58,7 @@ struct Calibration {
   int64_t requests = 0;         // generation requests
   int64_t streamed = 0;         // of those, with token times
   int64_t promptsCounted = 0;   // prompt sizes from the server's counts
+  int64_t promptsTokenized = 0; // from the server's /tokenize (--tokenize-url)
   int64_t promptsEstimated = 0; // from the prompt's size (CapturedTraffic::tokensPerByte)
   double tokensPerByte = 0;     // the ratio they were estimated with; 0: characters / 4
   int64_t ratioFrom = 0;        // the requests with both a count and a size it was learned from
@@ -72,6 +75,7 @@ struct Calibration {
   Coverage coverage;
   std::vector<std::string> extrapolations; // one line each, with the traffic that would help
   std::optional<MetricsEvidence> metrics;  // the server's own decode times, where it was scraped
+  std::optional<TokenizeOutcome> tokenize; // with --tokenize-url: what /tokenize counted and not
   std::string csv;                         // the profile file
 };
 

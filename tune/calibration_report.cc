@@ -94,6 +94,22 @@ std::string estimateSource(const Calibration& c) {
   return text;
 }
 
+// "120 from the server's counts, 280 from the server's /tokenize, 0 estimated ...", and what
+// /tokenize left to the estimate.
+std::string promptSources(const Calibration& c) {
+  std::string line = std::to_string(c.promptsCounted) + " from the server's counts, ";
+  if (c.tokenize) {
+    line += std::to_string(c.promptsTokenized) + " from the server's /tokenize, ";
+  }
+  line += std::to_string(c.promptsEstimated) + " estimated " + estimateSource(c);
+  if (c.tokenize && (c.tokenize->chat > 0 || c.tokenize->noPrompt > 0)) {
+    line += "; /tokenize left " + std::to_string(c.tokenize->chat) +
+            " chat requests (the server's chat template is not in the capture) and " +
+            std::to_string(c.tokenize->noPrompt) + " without a prompt to send to the estimate";
+  }
+  return line;
+}
+
 } // namespace
 
 void printCalibration(const Calibration& c, const std::string& profilePath, std::ostream& out) {
@@ -104,8 +120,7 @@ void printCalibration(const Calibration& c, const std::string& profilePath, std:
   }
   out << "\n";
   out << "requests      " << c.requests << " generation, " << c.streamed << " streamed\n";
-  out << "prompt sizes  " << c.promptsCounted << " from the server's counts, " << c.promptsEstimated
-      << " estimated " << estimateSource(c) << "\n";
+  out << "prompt sizes  " << promptSources(c) << "\n";
   out << "forwards      " << c.schedule.forwards.size() << " recovered (tokens within "
       << std::lround(c.schedule.toleranceUs) << " us of a forward's first), "
       << c.measuredDecode + c.measuredMixed + c.measuredPrefill << " measured: " << c.measuredDecode
@@ -198,6 +213,7 @@ std::vector<analyze::TextTable> calibrationTables(const Calibration& c) {
   summary.rows = {
       {"requests",
        std::to_string(c.requests) + " generation, " + std::to_string(c.streamed) + " streamed"},
+      {"prompt sizes", promptSources(c)},
       {"forwards", std::to_string(c.schedule.forwards.size()) + " recovered, " +
                        std::to_string(c.measuredDecode + c.measuredMixed + c.measuredPrefill) +
                        " measured"},
@@ -231,6 +247,7 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
   j["requests"] = c.requests;
   j["streamed"] = c.streamed;
   j["prompt_tokens"] = {{"counted", c.promptsCounted},
+                        {"tokenized", c.promptsTokenized},
                         {"estimated", c.promptsEstimated},
                         {"tokens_per_byte", c.tokensPerByte},
                         {"ratio_learned_from", c.ratioFrom}};
@@ -262,6 +279,9 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
                            {"recovered_decode_ms", c.metrics->recoveredMs}};
   } else {
     j["server_metrics"] = nullptr;
+  }
+  if (c.tokenize) {
+    j["tokenize_left"] = {{"chat", c.tokenize->chat}, {"no_prompt", c.tokenize->noPrompt}};
   }
   j["profile"] = profilePath.empty() ? nlohmann::json(nullptr) : nlohmann::json(profilePath);
   return j;

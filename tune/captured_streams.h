@@ -17,6 +17,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// Too few streams to recover forwards from: `calibrate` then tries the scraped /metrics alone
+// (metrics_only_calibration.h).
+class TooFewStreamsError : public CalibrationError {
+public:
+  using CalibrationError::CalibrationError;
+};
+
 // One generation request of a capture, as forward recovery needs it. Times are microseconds in
 // the server's own time (a tgi-sim capture's axis multiplied by its --time-scale, as analyze reads
 // it), on the trace's axis.
@@ -26,6 +33,7 @@ struct CapturedRequest {
   std::optional<int64_t> endUs;
   std::optional<int64_t> promptTokens;
   bool promptEstimated = false;      // from the prompt's size, not the server's count
+  bool promptTokenized = false;      // counted by the server's /tokenize (server_prompt_counts.h)
   std::optional<int64_t> inputBytes; // the prompt's bytes in the request body
   // The arrival of every token event, when the answer was streamed and its times kept; empty
   // otherwise (a non-streamed answer occupies the batch without showing its forwards).

@@ -15,6 +15,7 @@
 #include "sim/profile.h"
 #include "sim/profile_source.h"
 #include "tune/calibration.h"
+#include "tune/server_prompt_counts.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 namespace tt::test {
@@ -168,6 +170,14 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   CHECK_THAT(captureHtml, Catch::Contains("<h2>Calibration</h2>"));
   CHECK_THAT(captureHtml,
              Catch::Contains("Decode forwards: measured step times against the model"));
+  // Beside the tables, the charts of measured step times against the model.
+  for (const std::string chart : {"calibration-decode-", "calibration-prompts-"}) {
+    const size_t at = captureHtml.find("data-chart=\"" + chart + std::to_string(c.trace) + "\"");
+    REQUIRE(at != std::string::npos);
+    const std::string svg = captureHtml.substr(at, captureHtml.find("</svg>", at) - at);
+    CHECK_THAT(svg, Catch::Contains("measured\""));
+    CHECK_THAT(svg, Catch::Contains("model\""));
+  }
   CHECK_THAT(htmlOf(dir.file("clients.db"), "1"), !Catch::Contains("<h2>Calibration</h2>"));
 
   // The profile written is one tgi-sim and simulate accept.
@@ -209,6 +219,46 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
     }
   }
   std::cout << measured.str() << std::endl;
+
+  // --tokenize-url: with the server's counts gone from the capture, tgi-sim's /tokenize counts
+  // every prompt as its generation did, so the model is the same.
+  std::map<int64_t, int64_t> serverCounts;
+  for (const auto& r : tune::readCapturedTraffic(store, c.trace).requests) {
+    REQUIRE(r.promptTokens);
+    REQUIRE_FALSE(r.promptEstimated);
+    serverCounts[r.id] = *r.promptTokens;
+  }
+  {
+    Store writable(c.db);
+    writable.db().exec("UPDATE requests SET input_tokens = NULL, tgi_prompt_tokens = NULL, "
+                       "input_tokens_estimated = 0");
+  }
+  TgiSimProcess tokenizer(kTimeScale);
+  tune::CapturedTraffic uncounted = tune::readCapturedTraffic(store, c.trace);
+  const tune::TokenizeOutcome counted =
+      tune::countPromptsWithServer(store, uncounted, {.url = tokenizer.url()});
+  CHECK(counted.tokenized == 400);
+  CHECK(counted.chat == 0);
+  for (const auto& r : uncounted.requests) {
+    INFO("request " << r.id);
+    CHECK(r.promptTokenized);
+    CHECK(r.promptTokens == serverCounts.at(r.id));
+  }
+  const RunResult tokenized =
+      tracetune({"calibrate", "--db", c.db, "--trace", std::to_string(c.trace), "--format", "json",
+                 "--tokenize-url", tokenizer.url()});
+  INFO(tokenized.err);
+  REQUIRE(tokenized.exitCode == 0);
+  const auto viaTokenize = nlohmann::json::parse(tokenized.out);
+  CHECK(viaTokenize["prompt_tokens"]["counted"] == 0);
+  CHECK(viaTokenize["prompt_tokens"]["tokenized"] == 400);
+  CHECK(viaTokenize["prompt_tokens"]["estimated"] == 0);
+  CHECK(viaTokenize["coefficients"] == report["coefficients"]);
+  const RunResult table = tracetune({"calibrate", "--db", c.db, "--trace", std::to_string(c.trace),
+                                     "--tokenize-url", tokenizer.url()});
+  REQUIRE(table.exitCode == 0);
+  CHECK_THAT(table.out, Catch::Contains("prompt sizes  0 from the server's counts, 400 from the "
+                                        "server's /tokenize, 0 estimated"));
 }
 
 } // namespace tt::test

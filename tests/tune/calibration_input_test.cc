@@ -8,6 +8,7 @@
 #include "schema/store.h"
 #include "tune/captured_streams.h"
 #include "tune/metrics_evidence.h"
+#include "tune/server_prompt_counts.h"
 
 #include <catch2/catch.hpp>
 
@@ -185,6 +186,56 @@ TEST_CASE("calibrate sets the server's own decode times beside the recovered one
   CHECK(e->recoveredForwards == 2);
   CHECK(e->recoveredMs == Approx(8.0));
   CHECK_FALSE(tune::compareWithServer({}, schedule, 2.0));
+}
+
+} // namespace tt::test
+
+namespace tt::test {
+
+TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it, never a chat") {
+  const auto generate = tune::tokenizeRequestFor(
+      Endpoint::GenerateStream,
+      R"({"inputs":"Hello","add_special_tokens":false,"parameters":{"truncate":7}})");
+  REQUIRE(generate);
+  CHECK(generate->body == R"({"add_special_tokens":false,"inputs":"Hello"})");
+  CHECK(generate->truncate == 7);
+  const auto completion =
+      tune::tokenizeRequestFor(Endpoint::Completions, R"({"prompt":["Hi there"],"max_tokens":3})");
+  REQUIRE(completion);
+  CHECK(completion->body == R"({"inputs":"Hi there"})");
+  CHECK_FALSE(completion->truncate);
+  // Several prompts are several sequences; chat is templated by the server; no JSON, no prompt.
+  CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Completions, R"({"prompt":["a","b"]})"));
+  CHECK_FALSE(
+      tune::tokenizeRequestFor(Endpoint::Chat, R"({"messages":[{"role":"user","content":"Hi"}]})"));
+  CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Generate, "aaaa"));
+}
+
+TEST_CASE("calibrate --tokenize-url that does not answer is one line") {
+  TempDir dir;
+  std::vector<Exchange> uncounted = streams(40, 20, 3'000);
+  for (Exchange& e : uncounted) {
+    e.requestBody = R"({"inputs":"What is the capital of France?"})";
+    e.inputTokensEstimated = true;
+  }
+  const std::string db = dir.file("uncounted.db");
+  {
+    Store store(db);
+    store.append(store.createTrace({.kind = TraceKind::Capture, .serverInfoJson = kTgiInfo}),
+                 uncounted);
+  }
+  // Port 1 needs privileges to listen on: nothing answers there.
+  const RunResult r =
+      tracetune({"calibrate", "--db", db, "--trace", "1", "--tokenize-url", "http://127.0.0.1:1"});
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 1);
+  CHECK(isOneLine(r.err));
+  CHECK_THAT(r.err, Catch::Contains("--tokenize-url http://127.0.0.1:1 did not count a prompt"));
+  const RunResult bad =
+      tracetune({"calibrate", "--db", db, "--trace", "1", "--tokenize-url", "https://x"});
+  CHECK(bad.exitCode == 1);
+  CHECK(isOneLine(bad.err));
+  CHECK_THAT(bad.err, Catch::Contains("--tokenize-url https://x"));
 }
 
 } // namespace tt::test

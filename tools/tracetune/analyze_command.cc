@@ -8,6 +8,7 @@
 #include "analyze/slo.h"
 #include "analyze/text_table.h"
 #include "schema/store.h"
+#include "tune/calibration_charts.h"
 #include "tune/calibration_report.h"
 
 #include <fstream>
@@ -42,21 +43,25 @@ void setupAnalyze(CLI::App& app, Runner& runner) {
 
 namespace {
 
-// The calibration of each capture among `traceIds` (docs/calibrate.md, "In the report"); traces
-// that cannot be calibrated (imports, replays of them, thin captures) show none.
-std::vector<analyze::TextTable> calibrationTables(Store& store,
-                                                  const std::vector<int64_t>& traceIds) {
-  std::vector<analyze::TextTable> tables;
+// The calibration of each capture among `traceIds` (docs/calibrate.md, "In the report"), its
+// tables and charts; traces that cannot be calibrated (imports, replays of them, thin captures)
+// show none.
+analyze::HtmlSection calibrationSection(Store& store, const std::vector<int64_t>& traceIds) {
+  analyze::HtmlSection section{.heading = "Calibration"};
   for (const int64_t id : traceIds) {
     try {
-      for (auto& table : tune::calibrationTables(tune::calibrate(store, id, {}))) {
-        tables.push_back(std::move(table));
+      const tune::Calibration calibration = tune::calibrate(store, id, {});
+      for (auto& table : tune::calibrationTables(calibration)) {
+        section.tables.push_back(std::move(table));
+      }
+      for (auto& chart : tune::calibrationCharts(calibration)) {
+        section.charts.push_back(std::move(chart));
       }
     } catch (const std::exception&) {
       // Not calibratable (CalibrationError says why; `tracetune calibrate` prints it): no section.
     }
   }
-  return tables;
+  return section;
 }
 
 } // namespace
@@ -74,7 +79,7 @@ int runAnalyze(const AnalyzeOptions& options, std::ostream& out) {
   if (!options.html.empty()) {
     std::ofstream html(options.html, std::ios::binary | std::ios::trunc);
     if (html) {
-      analyze::writeHtml(report, html, {"Calibration", calibrationTables(store, options.traceIds)});
+      analyze::writeHtml(report, html, calibrationSection(store, options.traceIds));
     }
     if (!html || !html.flush()) {
       throw std::runtime_error("cannot write the HTML report to " + options.html +

@@ -3,12 +3,28 @@
 #include "schema/store.h"
 #include "tune/calibration.h"
 #include "tune/calibration_report.h"
+#include "tune/metrics_only_calibration.h"
 
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 namespace tt::cli {
+namespace {
+
+void writeProfile(const std::string& csv, const std::string& path) {
+  if (path.empty()) {
+    return;
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << csv;
+  if (!file || !file.flush()) {
+    throw std::runtime_error("cannot write the profile to " + path +
+                             ": check the directory exists and is writable");
+  }
+}
+
+} // namespace
 
 void setupCalibrate(CLI::App& app, Runner& runner) {
   auto o = std::make_shared<CalibrateOptions>();
@@ -28,6 +44,9 @@ void setupCalibrate(CLI::App& app, Runner& runner) {
                   "The captured server's CUDA graph batch sizes (TGI's default: 1,2,4,8,16,32)")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
+  sub->add_option("--tokenize-url", o->tokenizeUrl,
+                  "A TGI serving the captured model (http://host:port): its /tokenize counts the "
+                  "prompts the capture has no count for");
   sub->callback([o, &runner] { runner = [o] { return runCalibrate(*o, std::cout); }; });
 }
 
@@ -35,16 +54,26 @@ int runCalibrate(const CalibrateOptions& o, std::ostream& out) {
   tune::CalibrationOptions options;
   options.recovery.maxBatchPrefillTokens = o.maxBatchPrefillTokens;
   options.cudaGraphs = o.cudaGraphs;
-  Store store(o.db, Store::Access::Read);
-  const tune::Calibration calibration = tune::calibrate(store, o.trace, options);
-  if (!o.out.empty()) {
-    std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
-    file << calibration.csv;
-    if (!file || !file.flush()) {
-      throw std::runtime_error("cannot write the profile to " + o.out +
-                               ": check the directory exists and is writable");
-    }
+  if (!o.tokenizeUrl.empty()) {
+    options.tokenize = tune::TokenizeOptions{.url = o.tokenizeUrl};
   }
+  Store store(o.db, Store::Access::Read);
+  tune::Calibration calibration;
+  try {
+    calibration = tune::calibrate(store, o.trace, options);
+  } catch (const tune::TooFewStreamsError& e) {
+    // The scraped /metrics may still determine the decode part (docs/calibrate.md).
+    const tune::MetricsOnlyCalibration fromMetrics =
+        tune::calibrateFromMetrics(store, o.trace, options.cudaGraphs, e.what());
+    writeProfile(fromMetrics.csv, o.out);
+    if (o.format == "json") {
+      out << tune::metricsOnlyJson(fromMetrics, o.out).dump(2) << "\n";
+    } else {
+      tune::printMetricsOnlyCalibration(fromMetrics, o.out, out);
+    }
+    return 0;
+  }
+  writeProfile(calibration.csv, o.out);
   if (o.format == "json") {
     out << tune::calibrationJson(calibration, o.out).dump(2) << "\n";
   } else {

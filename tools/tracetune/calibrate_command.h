@@ -16,6 +16,7 @@ struct CalibrateOptions {
   std::string format = "table";
   int64_t maxBatchPrefillTokens = 4096;
   std::vector<int64_t> cudaGraphs{1, 2, 4, 8, 16, 32};
+  std::string tokenizeUrl; // count the uncounted prompts with this server's /tokenize
 };
 
 void setupCalibrate(CLI::App& app, Runner& runner);

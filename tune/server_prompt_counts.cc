@@ -1,0 +1,201 @@
+#include "tune/server_prompt_counts.h"
+
+#include "core/clock.h"
+#include "core/url.h"
+#include "replay/preflight.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tt::tune {
+namespace {
+
+using json = nlohmann::json;
+
+// A prompt to count: where its count goes, and what to send.
+struct Pending {
+  CapturedRequest* request = nullptr;
+  TokenizeRequest tokenize;
+};
+
+// The token count in a /tokenize answer, or why there is none.
+std::optional<int64_t> tokenCount(const Exchange& e, std::string& why) {
+  if (e.outcome != Outcome::Ok) {
+    why = e.error.empty() ? "no answer" : e.error;
+    return std::nullopt;
+  }
+  if (e.status != 200) {
+    why = "HTTP " + std::to_string(e.status.value_or(0));
+    return std::nullopt;
+  }
+  const auto answer = json::parse(e.responseBody, nullptr, false);
+  if (!answer.is_array()) {
+    why = "the answer is not a token list";
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(answer.size());
+}
+
+} // namespace
+
+std::optional<TokenizeRequest> tokenizeRequestFor(Endpoint endpoint, std::string_view body) {
+  const auto doc = json::parse(body, nullptr, false);
+  if (!doc.is_object()) {
+    return std::nullopt;
+  }
+  TokenizeRequest out;
+  json request;
+  switch (endpoint) {
+  case Endpoint::Generate:
+  case Endpoint::GenerateStream:
+  case Endpoint::Compat: {
+    const auto inputs = doc.find("inputs");
+    if (inputs == doc.end() || !inputs->is_string()) {
+      return std::nullopt;
+    }
+    request["inputs"] = *inputs;
+    // /tokenize honours it as generation does (TGI's GenerateRequest, default true).
+    if (const auto special = doc.find("add_special_tokens");
+        special != doc.end() && special->is_boolean()) {
+      request["add_special_tokens"] = *special;
+    }
+    const auto params = doc.find("parameters");
+    if (params != doc.end() && params->is_object()) {
+      const auto truncate = params->find("truncate");
+      if (truncate != params->end() && truncate->is_number_integer()) {
+        out.truncate = truncate->get<int64_t>();
+      }
+    }
+    break;
+  }
+  case Endpoint::Completions: {
+    // One prompt is one sequence with added special tokens, as /tokenize counts it; several are
+    // several sequences, each of its own size.
+    const auto found = doc.find("prompt");
+    const json* prompt = found == doc.end() ? nullptr : &*found;
+    if (prompt != nullptr && prompt->is_array() && prompt->size() == 1) {
+      prompt = &prompt->front();
+    }
+    if (prompt == nullptr || !prompt->is_string()) {
+      return std::nullopt;
+    }
+    request["inputs"] = *prompt;
+    break;
+  }
+  default:
+    return std::nullopt; // chat: the template is the server's
+  }
+  out.body = request.dump();
+  return out;
+}
+
+TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,
+                                       const TokenizeOptions& options) {
+  const auto parsed = parseHttpUrl(options.url);
+  if (!parsed.url) {
+    throw CalibrationError("--tokenize-url " + options.url + ": " + parsed.error);
+  }
+  const HttpUrl& target = *parsed.url;
+  sockaddr_storage address{};
+  std::string error;
+  if (replay::resolveTarget(target, address, error) != 0) {
+    throw CalibrationError("--tokenize-url " + options.url + ": " + error);
+  }
+
+  TokenizeOutcome outcome;
+  std::vector<Pending> pending;
+  auto body = store.db().prepare("SELECT endpoint, request_body FROM requests WHERE id = ?");
+  for (CapturedRequest& r : traffic.requests) {
+    if (r.tokenUs.empty() || (r.promptTokens && !r.promptEstimated)) {
+      continue; // not streamed, or counted by the server already
+    }
+    body.reset();
+    body.bind(1, r.id);
+    if (!body.step()) {
+      continue;
+    }
+    const auto endpoint = endpointFromName(body.text(0));
+    if (endpoint == Endpoint::Chat) {
+      ++outcome.chat;
+      continue;
+    }
+    auto request =
+        endpoint && !body.isNull(1) ? tokenizeRequestFor(*endpoint, body.text(1)) : std::nullopt;
+    if (!request) {
+      ++outcome.noPrompt;
+      continue;
+    }
+    pending.push_back({&r, std::move(*request)});
+  }
+  if (pending.empty()) {
+    estimatePromptsFromBytes(traffic);
+    return outcome;
+  }
+
+  MonotonicClock clock;
+  const std::string path = "/tokenize";
+  const auto count = [&](const Pending& p, std::string& why) {
+    return tokenCount(
+        replay::fetchOnce(target, address, clock, "POST", path, p.tokenize.body, options.timeoutMs),
+        why);
+  };
+  const auto refuse = [&](const std::string& why) {
+    return CalibrationError("--tokenize-url " + options.url + " did not count a prompt (POST " +
+                            target.prefix + path + ": " + why +
+                            "): give the address of a TGI serving the captured model, or leave "
+                            "the option out to size prompts from the capture");
+  };
+  // The first alone, so that an address that does not answer costs one timeout, not one per
+  // connection.
+  std::vector<std::optional<int64_t>> counts(pending.size());
+  std::string why;
+  counts[0] = count(pending[0], why);
+  if (!counts[0]) {
+    throw refuse(why);
+  }
+  std::atomic<size_t> next = 1;
+  std::atomic<bool> failed = false;
+  std::mutex firstFailure;
+  std::string failure;
+  const auto work = [&] {
+    std::string reason;
+    for (size_t i = next++; i < pending.size() && !failed; i = next++) {
+      counts[i] = count(pending[i], reason);
+      if (!counts[i]) {
+        const std::lock_guard lock(firstFailure);
+        if (!failed.exchange(true)) {
+          failure = reason;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  const auto connections = static_cast<size_t>(std::max(1, options.connections));
+  for (size_t w = 0; w < std::min(connections, pending.size() - 1); ++w) {
+    workers.emplace_back(work);
+  }
+  for (auto& w : workers) {
+    w.join();
+  }
+  if (failed) {
+    throw refuse(failure);
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    CapturedRequest& r = *pending[i].request;
+    const int64_t tokens = *counts[i];
+    r.promptTokens =
+        pending[i].tokenize.truncate ? std::min(tokens, *pending[i].tokenize.truncate) : tokens;
+    r.promptEstimated = false;
+    r.promptTokenized = true;
+  }
+  outcome.tokenized = static_cast<int64_t>(pending.size());
+  estimatePromptsFromBytes(traffic);
+  return outcome;
+}
+
+} // namespace tt::tune
