@@ -313,7 +313,11 @@ TEST_CASE("journey: recommend on a public trace, validated against tgi-sim withi
     REQUIRE(setting["measured_capacity"].is_number());
     const double predicted = setting["predicted_capacity"];
     const double measured = setting["measured_capacity"];
+    // A sanitized tgi-sim falls behind its own real-time pace: the accuracy is the plain
+    // build's to check, the plumbing every build's.
+#if !defined(TRACETUNE_SANITIZED)
     CHECK(std::abs(measured / predicted - 1) <= 0.10);
+#endif
     REQUIRE(setting["points"].size() == 3);
   }
   // The validation replays are stored beside the trace, one per load, each linked to it.
@@ -375,7 +379,9 @@ TEST_CASE("journey: recommend validated against a server the user launched (--ta
   REQUIRE(setting["measured_capacity"].is_number());
   const double predicted = setting["predicted_capacity"];
   const double measured = setting["measured_capacity"];
+#if !defined(TRACETUNE_SANITIZED) // as above: the accuracy is the plain build's to check
   CHECK(std::abs(measured / predicted - 1) <= 0.10);
+#endif
   Store store(db, Store::Access::Read);
   int replays = 0;
   for (const auto& t : store.listTraces()) {
