@@ -77,6 +77,14 @@ std::string lineStartingWith(const std::string& text, const std::string& prefix)
   return "";
 }
 
+// How close a validation's measured capacity comes to the prediction: 10%, the issue's target. A
+// sanitized tgi-sim falls behind its own real-time pace, so there only the plumbing is checked.
+#if defined(TRACETUNE_SANITIZED)
+constexpr double kValidationTolerance = 0.5;
+#else
+constexpr double kValidationTolerance = 0.10;
+#endif
+
 int64_t onlyTraceOfKind(Store& store, TraceKind kind) {
   std::vector<int64_t> ids;
   for (const auto& t : store.listTraces()) {
@@ -313,11 +321,7 @@ TEST_CASE("journey: recommend on a public trace, validated against tgi-sim withi
     REQUIRE(setting["measured_capacity"].is_number());
     const double predicted = setting["predicted_capacity"];
     const double measured = setting["measured_capacity"];
-    // A sanitized tgi-sim falls behind its own real-time pace: the accuracy is the plain
-    // build's to check, the plumbing every build's.
-#if !defined(TRACETUNE_SANITIZED)
-    CHECK(std::abs(measured / predicted - 1) <= 0.10);
-#endif
+    CHECK(std::abs(measured / predicted - 1) <= kValidationTolerance);
     REQUIRE(setting["points"].size() == 3);
   }
   // The validation replays are stored beside the trace, one per load, each linked to it.
@@ -379,9 +383,7 @@ TEST_CASE("journey: recommend validated against a server the user launched (--ta
   REQUIRE(setting["measured_capacity"].is_number());
   const double predicted = setting["predicted_capacity"];
   const double measured = setting["measured_capacity"];
-#if !defined(TRACETUNE_SANITIZED) // as above: the accuracy is the plain build's to check
-  CHECK(std::abs(measured / predicted - 1) <= 0.10);
-#endif
+  CHECK(std::abs(measured / predicted - 1) <= kValidationTolerance);
   Store store(db, Store::Access::Read);
   int replays = 0;
   for (const auto& t : store.listTraces()) {
