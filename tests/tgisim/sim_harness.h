@@ -4,8 +4,8 @@
 #include "core/http_parser.h"
 #include "core/realtime.h"
 #include "core/uv_util.h"
-#include "tools/tgi-sim/options.h"
 #include "tgisim/server.h"
+#include "tools/tgi-sim/options.h"
 
 #include <netinet/in.h>
 #include <poll.h>
