@@ -14,6 +14,7 @@
 #include "tune/launched_server.h"
 #include "tune/launcher_line.h"
 #include "tune/model_choice.h"
+#include "tune/recommend_chart.h"
 #include "tune/recommend_report.h"
 #include "tune/validation.h"
 #include "tune/what_if.h"
@@ -161,7 +162,10 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
       analyze::analyzeStore(store, {.traceIds = {captureId}, .family = v.label}, slo);
   {
     std::ofstream html(dir + "/report.html");
-    analyze::writeHtml(report, html, {"Recommendation", tables});
+    analyze::writeHtml(report, html,
+                       {"Recommendation",
+                        tables,
+                        {attainmentChart(trace, r, profile.model, options, validations)}});
   }
 
   const auto capacityOf = [](const Assessed& a) { return number("%.3gx", a.capacity.load); };

@@ -4,6 +4,7 @@
 #include "sim/profile_source.h"
 #include "tests/tune/tune_fixtures.h"
 #include "tune/parallel.h"
+#include "tune/recommend_chart.h"
 
 #include <catch2/catch.hpp>
 
@@ -169,4 +170,42 @@ TEST_CASE("the search finds within 5% of the best capacity of the exhaustive gri
   REQUIRE(r.rungs.size() == 2);
   CHECK(r.rungs[0].requests == 100);
   CHECK(r.rungs.back().candidates < r.rungs[0].candidates / 2);
+}
+
+TEST_CASE("the report's chart: predicted attainment of both settings, measured points, target") {
+  const tune::WhatIfTrace trace = test::steadyTrace(120, 500'000, 7000, 20);
+  sim::LauncherConfig current;
+  current.maxBatchPrefillTokens = 512;
+  analyze::Slo slo;
+  slo.ttftUs = 400'000;
+  const tune::Recommendation r = recommendFor(trace, current, slo);
+  tune::SettingValidation measured{.name = "recommended"};
+  for (const double load : {1.0, 1.5, 2.0}) {
+    measured.points.push_back({.load = load, .measured = 0.9});
+  }
+  tune::RecommendOptions options;
+  options.slo = slo;
+  const auto model = sim::resolveProfile("h100-llama3-8b").model;
+  const analyze::ChartSpec chart = tune::attainmentChart(trace, r, model, options, {measured});
+  REQUIRE(chart.series.size() == 3);
+  CHECK(chart.series[0].name == "current, predicted");
+  CHECK(chart.series[1].name == "recommended, predicted");
+  // Predicted around both capacities: holding at the lowest load, failing at the highest.
+  for (size_t s = 0; s < 2; ++s) {
+    REQUIRE(chart.series[s].points.size() >= 10);
+    CHECK(chart.series[s].points.front().second >= 95);
+    CHECK(chart.series[s].points.back().second < 95);
+  }
+  CHECK(chart.series[2].name == "recommended, measured by replay");
+  CHECK(chart.series[2].points.size() == 3);
+  CHECK(chart.series[2].labels == std::vector<std::string>{"1x", "1.5x", "2x"});
+  int capacities = 0;
+  for (const auto& rule : chart.rules) {
+    capacities += rule.kind == "capacity" ? 1 : 0;
+    if (rule.kind == "slo") {
+      CHECK(rule.at == Approx(95));
+    }
+  }
+  CHECK(capacities == 2);
+  CHECK(analyze::renderSvg(chart).find("recommended, measured by replay") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include "schema/store.h"
 #include "tune/launched_server.h"
 #include "tune/model_choice.h"
+#include "tune/recommend_chart.h"
 #include "tune/recommend_report.h"
 #include "tune/validation.h"
 #include "tune/what_if.h"
@@ -184,7 +185,9 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
     std::ofstream html(o.html, std::ios::binary | std::ios::trunc);
     if (html) {
       analyze::writeHtml(analyze::analyzeStore(store, selection, options.slo), html,
-                         {"Recommendation", tables});
+                         {"Recommendation",
+                          tables,
+                          {tune::attainmentChart(whatIf, r, profile.model, options, validations)}});
     }
     if (!html || !html.flush()) {
       throw std::runtime_error("cannot write the HTML report to " + o.html +
