@@ -14,6 +14,19 @@ ServerInfo ServerInfo::read(const std::string& json) {
     out.fromTgi = true;
     out.modelId = info["model_id"].is_string() ? info["model_id"].get<std::string>() : "";
   }
+  if (info.contains("version") && info["version"].is_string()) {
+    out.version = info["version"].get<std::string>();
+  }
+  const auto limit = [&info](const char* key) -> std::optional<int64_t> {
+    if (info.contains(key) && info[key].is_number_integer()) {
+      return info[key].get<int64_t>();
+    }
+    return std::nullopt;
+  };
+  out.maxConcurrentRequests = limit("max_concurrent_requests");
+  out.maxInputTokens = limit("max_input_tokens");
+  out.maxTotalTokens = limit("max_total_tokens");
+  out.maxBatchTotalTokens = limit("max_batch_total_tokens");
   if (info.contains("simulator") && info["simulator"].is_object()) {
     const auto& scale = info["simulator"].value("time_scale", nlohmann::json(1.0));
     out.timeScale = scale.is_number() && scale.get<double>() > 0 ? scale.get<double>() : 1.0;

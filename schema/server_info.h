@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,14 @@ struct ServerInfo {
   bool fromTgi = false; // it has TGI's model_id: the trace's server answered /info
   std::string modelId;  // "" when model_id is not a string
   double timeScale = 1; // a tgi-sim's --time-scale (its /info's simulator member), else 1
+  std::string version;  // TGI's version, "" when not given
+  // The launcher's limits /info shows (docs/tgi.md, "/info") and the KV capacity after warmup
+  // that the proxy adds from TGI's batch token gauge as max_batch_total_tokens; nullopt where
+  // absent.
+  std::optional<int64_t> maxConcurrentRequests;
+  std::optional<int64_t> maxInputTokens;
+  std::optional<int64_t> maxTotalTokens;
+  std::optional<int64_t> maxBatchTotalTokens;
 
   // Anything that is not such an object reads as no server at all.
   static ServerInfo read(const std::string& json);

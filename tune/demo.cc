@@ -9,6 +9,7 @@
 #include "replay/import.h"
 #include "replay/preflight.h"
 #include "replay/stored_run.h"
+#include "schema/server_info.h"
 #include "sim/profile_source.h"
 #include "tune/demo/embedded_trace.h"
 #include "tune/launched_server.h"
@@ -118,7 +119,7 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   const double timeScale = analyze::serverTimeScale(capture);
   const WhatIfTrace trace = whatIfTrace(store.exchanges(captureId), timeScale, 0);
   sim::LauncherConfig current;
-  applyServerInfo(nlohmann::json::parse(capture.serverInfoJson, nullptr, false), {}, current);
+  applyServerInfo(ServerInfo::read(capture.serverInfoJson), {}, current);
   // The prediction uses the model learned from the capture, as `recommend` does; the servers of
   // the validation run the production server's profile: they stand in for the real GPU.
   const ModelChoice model = chooseModel(store, capture, kProfile, false, current);

@@ -69,23 +69,22 @@ Assessed assess(const WhatIfTrace& trace, const Evaluated& e, const sim::CostMod
 
 } // namespace
 
-void applyServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
+void applyServerInfo(const ServerInfo& info, const std::set<std::string>& given,
                      sim::LauncherConfig& launcher) {
-  if (!info.is_object()) {
-    return;
+  const auto free = [&given](const char* flag) { return given.count(flag) == 0; };
+  if (info.maxConcurrentRequests && free("--max-concurrent-requests")) {
+    launcher.maxConcurrentRequests = *info.maxConcurrentRequests;
   }
-  const auto take = [&](const char* key, const char* flag, auto apply) {
-    if (info.contains(key) && info[key].is_number_integer() && given.count(flag) == 0) {
-      apply(info[key].get<int64_t>());
-    }
-  };
-  take("max_concurrent_requests", "--max-concurrent-requests",
-       [&](int64_t v) { launcher.maxConcurrentRequests = v; });
-  take("max_input_tokens", "--max-input-tokens", [&](int64_t v) { launcher.maxInputTokens = v; });
-  take("max_total_tokens", "--max-total-tokens", [&](int64_t v) { launcher.maxTotalTokens = v; });
+  if (info.maxInputTokens && free("--max-input-tokens")) {
+    launcher.maxInputTokens = info.maxInputTokens;
+  }
+  if (info.maxTotalTokens && free("--max-total-tokens")) {
+    launcher.maxTotalTokens = info.maxTotalTokens;
+  }
   // TGI v3's KV capacity after warmup (the proxy adds it from the batch token gauge).
-  take("max_batch_total_tokens", "--kv-tokens",
-       [&](int64_t v) { launcher.model.kvCapacityTokens = v; });
+  if (info.maxBatchTotalTokens && free("--kv-tokens")) {
+    launcher.model.kvCapacityTokens = *info.maxBatchTotalTokens;
+  }
 }
 
 Recommendation recommend(const WhatIfTrace& trace, const Workload& workload,

@@ -1,9 +1,8 @@
 #pragma once
 
+#include "schema/server_info.h"
 #include "tune/search.h"
 #include "tune/workload.h"
-
-#include <nlohmann/json.hpp>
 
 #include <set>
 #include <string>
@@ -68,7 +67,7 @@ struct Recommendation {
 
 // The settings a trace's server ran with, from its /info (TGI's limits, and the KV capacity the
 // proxy adds from the batch token gauge), for the flags not in `given`.
-void applyServerInfo(const nlohmann::json& info, const std::set<std::string>& given,
+void applyServerInfo(const ServerInfo& info, const std::set<std::string>& given,
                      sim::LauncherConfig& launcher);
 
 // The recommendation for `trace` from `current` settings (already valid: sim::resolveConfig).

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "replay/preflight.h"
 #include "replay/stored_run.h"
+#include "schema/server_info.h"
 #include "schema/trace_parameters.h"
 #include "tune/launched_server.h"
 #include "tune/launcher_line.h"
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 namespace tt::tune {
 namespace {
@@ -111,22 +113,19 @@ std::string withLauncher(const std::string& serverInfo, const sim::LauncherConfi
 // shows the concurrency and token limits, not the prefill budget) are compared.
 void checkServerRuns(const std::string& serverInfo, const sim::SchedulerConfig& config,
                      const std::string& name, const std::string& url) {
-  const nlohmann::json info = nlohmann::json::parse(serverInfo, nullptr, false);
-  if (!info.is_object()) {
-    throw LaunchError("the server at " + url + " gave no /info: is it TGI?");
+  const ServerInfo info = ServerInfo::read(serverInfo);
+  if (!info.fromTgi) {
+    throw LaunchError("the server at " + url + " gave no /info from TGI: is it TGI?");
   }
-  const std::pair<const char*, int64_t> limits[] = {
-      {"max_concurrent_requests", config.maxConcurrentRequests},
-      {"max_input_tokens", config.maxInputTokens},
-      {"max_total_tokens", config.maxTotalTokens}};
-  for (const auto& [key, want] : limits) {
-    if (info.contains(key) && info[key].is_number_integer() && info[key].get<int64_t>() != want) {
-      std::string flag = std::string("--") + key;
-      std::replace(flag.begin(), flag.end(), '_', '-');
-      throw LaunchError("the server at " + url + " runs " + flag + " " +
-                        std::to_string(info[key].get<int64_t>()) + " where the " + name +
-                        " settings have " + std::to_string(want) + ": relaunch it with the " +
-                        name + " launch line");
+  const std::tuple<const char*, std::optional<int64_t>, int64_t> limits[] = {
+      {"--max-concurrent-requests", info.maxConcurrentRequests, config.maxConcurrentRequests},
+      {"--max-input-tokens", info.maxInputTokens, config.maxInputTokens},
+      {"--max-total-tokens", info.maxTotalTokens, config.maxTotalTokens}};
+  for (const auto& [flag, runs, want] : limits) {
+    if (runs && *runs != want) {
+      throw LaunchError("the server at " + url + " runs " + flag + " " + std::to_string(*runs) +
+                        " where the " + name + " settings have " + std::to_string(want) +
+                        ": relaunch it with the " + name + " launch line");
     }
   }
 }

@@ -6,6 +6,7 @@
 #include "analyze/slo.h"
 #include "analyze/text_table.h"
 #include "core/url.h"
+#include "schema/server_info.h"
 #include "schema/store.h"
 #include "tune/launched_server.h"
 #include "tune/model_choice.h"
@@ -111,10 +112,8 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   if (!current) {
     throw UsageError(error);
   }
-  const auto info = nlohmann::json::parse(trace->serverInfoJson, nullptr, false);
-  if (info.is_object()) {
-    tune::applyServerInfo(info, o.given, *current);
-  }
+  const ServerInfo info = ServerInfo::read(trace->serverInfoJson);
+  tune::applyServerInfo(info, o.given, *current);
   const sim::ResolvedConfig resolved = sim::resolveConfig(*current);
   if (!resolved.config) {
     throw UsageError("the current settings are not valid for TGI: " + resolved.error);
@@ -134,9 +133,11 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   context.timeScale = timeScale;
   context.attainment = o.attainment;
   context.slo = options.slo.describe();
-  if (info.is_object()) {
-    context.modelId = info.value("model_id", context.modelId);
-    context.tgiVersion = info.value("version", context.tgiVersion);
+  if (!info.modelId.empty()) {
+    context.modelId = info.modelId;
+  }
+  if (!info.version.empty()) {
+    context.tgiVersion = info.version;
   }
   // The recommendation is printed before the validation, which takes minutes with a real server.
   auto tables = tune::recommendTables(r, context);

@@ -1,0 +1,34 @@
+// A trace's server info read through one type.
+#include "schema/server_info.h"
+
+#include <catch2/catch.hpp>
+
+using namespace tt;
+
+TEST_CASE("a TGI /info gives its model, version and limits, anything else nothing") {
+  // TGI v3's /info (docs/tgi.md, "/info"), with the KV capacity the proxy adds.
+  const ServerInfo tgi = ServerInfo::read(
+      R"({"model_id":"meta-llama/Meta-Llama-3-8B-Instruct","model_sha":null,)"
+      R"("max_concurrent_requests":128,"max_best_of":2,"max_input_tokens":8191,)"
+      R"("max_total_tokens":8192,"version":"3.3.6-dev0","max_batch_total_tokens":400000})");
+  CHECK(tgi.fromTgi);
+  CHECK(tgi.modelId == "meta-llama/Meta-Llama-3-8B-Instruct");
+  CHECK(tgi.version == "3.3.6-dev0");
+  CHECK(tgi.maxConcurrentRequests == 128);
+  CHECK(tgi.maxInputTokens == 8191);
+  CHECK(tgi.maxTotalTokens == 8192);
+  CHECK(tgi.maxBatchTotalTokens == 400000);
+  CHECK(tgi.timeScale == 1);
+
+  // A limit of the wrong type is absent, not zero.
+  const ServerInfo odd = ServerInfo::read(R"({"model_id":"m","max_concurrent_requests":"many"})");
+  CHECK(odd.fromTgi);
+  CHECK_FALSE(odd.maxConcurrentRequests);
+
+  for (const char* other : {"", "[]", "not json", R"({"simulated":true})"}) {
+    const ServerInfo none = ServerInfo::read(other);
+    CHECK_FALSE(none.fromTgi);
+    CHECK(none.version.empty());
+    CHECK_FALSE(none.maxTotalTokens);
+  }
+}
