@@ -210,7 +210,11 @@ std::optional<double> flagValue(const sim::LauncherConfig& l, const std::string&
   return std::nullopt;
 }
 
-SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
+namespace {
+
+// settingsGrid with a KeepsAccepting the caller uses again.
+SettingsGrid gridOf(const sim::LauncherConfig& current, std::span<const Exchange> requests,
+                    KeepsAccepting& keepsAccepting) {
   const std::vector<Dimension> dims = searchSpace(current, requests);
   std::vector<sim::LauncherConfig> all{current};
   for (const Dimension& d : dims) {
@@ -226,7 +230,6 @@ SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Ex
   std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
     return changedFlags(current, a) < changedFlags(current, b);
   });
-  KeepsAccepting keepsAccepting(current, requests);
   SettingsGrid grid;
   std::set<std::string> seen; // of flag sets that behave alike, the fewest changes
   for (const sim::LauncherConfig& l : all) {
@@ -240,6 +243,13 @@ SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Ex
     }
   }
   return grid;
+}
+
+} // namespace
+
+SettingsGrid settingsGrid(const sim::LauncherConfig& current, std::span<const Exchange> requests) {
+  KeepsAccepting keepsAccepting(current, requests);
+  return gridOf(current, requests, keepsAccepting);
 }
 
 int changedFlags(const sim::LauncherConfig& from, const sim::LauncherConfig& to) {
@@ -262,8 +272,8 @@ SearchResult searchSettings(const WhatIfTrace& trace, const sim::LauncherConfig&
     const auto rb = sim::resolveConfig(b).config;
     return ra && rb && resolvedKey(*ra) == resolvedKey(*rb);
   };
-  SettingsGrid grid = settingsGrid(current, trace.requests);
   KeepsAccepting keepsAccepting(current, trace.requests);
+  SettingsGrid grid = gridOf(current, trace.requests, keepsAccepting);
   result.refused = grid.refused;
   result.refusing = grid.refusing;
   const std::vector<sim::LauncherConfig> valid =

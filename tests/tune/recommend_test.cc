@@ -25,6 +25,19 @@ tune::Recommendation recommendFor(const tune::WhatIfTrace& trace,
                          options);
 }
 
+// 7,000-token prompts, 2 a second, against 512 prompt tokens per forward, under a TTFT objective.
+struct PrefillBound {
+  tune::WhatIfTrace trace = test::steadyTrace(120, 500'000, 7000, 20);
+  analyze::Slo slo{.ttftUs = 400'000};
+  tune::Recommendation r;
+
+  PrefillBound() {
+    sim::LauncherConfig current;
+    current.maxBatchPrefillTokens = 512;
+    r = recommendFor(trace, current, slo);
+  }
+};
+
 } // namespace
 
 TEST_CASE("concurrency-bound: long streams against few permits raise --max-concurrent-requests") {
@@ -44,13 +57,7 @@ TEST_CASE("concurrency-bound: long streams against few permits raise --max-concu
 }
 
 TEST_CASE("prefill-bound: long prompts under a TTFT objective raise the prefill budget") {
-  // 7,000-token prompts, 2 a second, against 512 prompt tokens per forward.
-  const tune::WhatIfTrace trace = test::steadyTrace(120, 500'000, 7000, 20);
-  sim::LauncherConfig current;
-  current.maxBatchPrefillTokens = 512;
-  analyze::Slo slo;
-  slo.ttftUs = 400'000;
-  const tune::Recommendation r = recommendFor(trace, current, slo);
+  const tune::Recommendation r = PrefillBound().r;
   INFO(r.current.binding);
   CHECK(r.current.binding.find("prefill budget") != std::string::npos);
   REQUIRE(r.recommended.launcher.maxBatchPrefillTokens);
@@ -173,20 +180,17 @@ TEST_CASE("the search finds within 5% of the best capacity of the exhaustive gri
 }
 
 TEST_CASE("the report's chart: predicted attainment of both settings, measured points, target") {
-  const tune::WhatIfTrace trace = test::steadyTrace(120, 500'000, 7000, 20);
-  sim::LauncherConfig current;
-  current.maxBatchPrefillTokens = 512;
-  analyze::Slo slo;
-  slo.ttftUs = 400'000;
-  const tune::Recommendation r = recommendFor(trace, current, slo);
+  const PrefillBound bound;
+  const tune::Recommendation& r = bound.r;
   tune::SettingValidation measured{.name = "recommended"};
   for (const double load : {1.0, 1.5, 2.0}) {
     measured.points.push_back({.load = load, .measured = 0.9});
   }
   tune::RecommendOptions options;
-  options.slo = slo;
+  options.slo = bound.slo;
   const auto model = sim::resolveProfile("h100-llama3-8b").model;
-  const analyze::ChartSpec chart = tune::attainmentChart(trace, r, model, options, {measured});
+  const analyze::ChartSpec chart =
+      tune::attainmentChart(bound.trace, r, model, options, {measured});
   REQUIRE(chart.series.size() == 3);
   CHECK(chart.series[0].name == "current, predicted");
   CHECK(chart.series[1].name == "recommended, predicted");
