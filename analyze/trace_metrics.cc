@@ -196,12 +196,4 @@ TraceMetrics TraceAccumulator::finish() const {
   return m;
 }
 
-TraceMetrics computeMetrics(std::span<const Exchange> exchanges, const Slo& slo) {
-  TraceAccumulator accumulator(slo);
-  for (const auto& e : exchanges) {
-    accumulator.add(recordFromExchange(e), e.tokenTimesUs);
-  }
-  return accumulator.finish();
-}
-
 } // namespace tt::analyze

@@ -76,7 +76,4 @@ private:
   IntDistribution itl_;
 };
 
-// Metrics of hand-built or loaded exchanges (tests, small traces).
-TraceMetrics computeMetrics(std::span<const Exchange> exchanges, const Slo& slo);
-
 } // namespace tt::analyze

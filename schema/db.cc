@@ -169,13 +169,4 @@ void Txn::commit() {
   done_ = true;
 }
 
-int Txn::tryCommit() noexcept {
-  if (done_) {
-    return SQLITE_MISUSE;
-  }
-  const int rc = db_.tryExec("COMMIT");
-  done_ = rc == SQLITE_OK;
-  return rc;
-}
-
 } // namespace tt::db

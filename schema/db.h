@@ -103,7 +103,6 @@ public:
   Txn& operator=(const Txn&) = delete;
 
   void commit(); // throws; a second call is an error
-  [[nodiscard]] int tryCommit() noexcept;
 
 private:
   Db& db_;

@@ -38,7 +38,8 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
 
   auto stmt = store.db().prepare(
       "SELECT id, endpoint, sent_us, end_us, COALESCE(input_tokens, tgi_prompt_tokens), "
-      "input_tokens_estimated, token_times, input_bytes FROM requests WHERE trace_id = ? "
+      "input_tokens_estimated, token_times, input_bytes, response_headers_us FROM requests "
+      "WHERE trace_id = ? "
       "ORDER BY sent_us, id");
   stmt.bind(1, traceId);
   while (stmt.step()) {
@@ -63,6 +64,10 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
       }
     }
     r.inputBytes = stmt.optInt64(7);
+    r.arrivalUs = r.sentUs;
+    if (const auto head = stmt.optInt64(8); head && !r.tokenUs.empty()) {
+      r.arrivalUs = std::clamp(scaled(*head), r.sentUs, r.tokenUs.front());
+    }
     traffic.requests.push_back(std::move(r));
   }
   estimatePromptsFromBytes(traffic);

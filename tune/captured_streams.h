@@ -30,6 +30,11 @@ public:
 struct CapturedRequest {
   int64_t id = 0;
   int64_t sentUs = 0;
+  // When the server had the request: a stream's response head, which TGI sends before it
+  // validates and queues the request (docs/tgi.md, "Streaming bytes"), so the time from the head
+  // to the first token leaves out the request's way to the server and the token's way back; the
+  // send where the capture has no head before the first token.
+  int64_t arrivalUs = 0;
   std::optional<int64_t> endUs;
   std::optional<int64_t> promptTokens;
   bool promptEstimated = false;      // from the prompt's size, not the server's count

@@ -211,7 +211,7 @@ RecoveredSchedule recoverForwards(const CapturedTraffic& traffic, const Recovery
       }
       if (e.index == 0) {
         f.prompts.push_back(*r.promptTokens);
-        latestFirstArrival = std::max(latestFirstArrival, r.sentUs);
+        latestFirstArrival = std::max(latestFirstArrival, r.arrivalUs);
       } else {
         const int64_t context = *r.promptTokens + e.index;
         ++f.decodeSeqs;

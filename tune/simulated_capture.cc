@@ -16,6 +16,7 @@ CapturedTraffic capturedTrafficOf(const std::vector<sim::RequestResult>& results
     }
     traffic.requests.push_back({.id = static_cast<int64_t>(i),
                                 .sentUs = r.arrivalUs,
+                                .arrivalUs = r.arrivalUs,
                                 .endUs = r.endUs,
                                 .promptTokens = requests[i].spec.inputTokens,
                                 .tokenUs = r.tokenUs});

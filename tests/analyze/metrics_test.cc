@@ -7,11 +7,21 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <span>
 
 using namespace tt;
 using namespace tt::analyze;
 
 namespace {
+
+// A trace's metrics, from its exchanges as `analyze` reads them one by one.
+TraceMetrics computeMetrics(std::span<const Exchange> exchanges, const Slo& slo) {
+  TraceAccumulator accumulator(slo);
+  for (const auto& e : exchanges) {
+    accumulator.add(recordFromExchange(e), e.tokenTimesUs);
+  }
+  return accumulator.finish();
+}
 
 Exchange streamed(int64_t id, int64_t sentUs, std::vector<int64_t> tokens, int64_t endUs,
                   int64_t inputTokens) {

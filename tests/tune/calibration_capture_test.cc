@@ -1,20 +1,21 @@
 // `tracetune calibrate` as a user runs it: traffic from the embedded Azure slice sent through
 // `tracetune proxy` in front of tgi-sim, the capture calibrated by the command line, the profile
-// it writes run by tgi-sim and `simulate`, and `recommend` predicting with it. Real time disturbs
-// a capture (late sends on a loaded machine), so only what it cannot disturb is asserted: the
-// report, the profile accepted, the model recommend says it used. The schedule and the model's
-// accuracy are asserted on exact times (calibration_simulated_test.cc); the numbers on a real
-// capture, against tgi-sim's own step records (--steps-out), are printed for docs/calibrate.md.
+// it writes run by tgi-sim and `simulate`, and `recommend` predicting with it. Then the accuracy
+// on such captures, for every built-in profile and a profile of other coefficients: the schedule
+// against tgi-sim's own step records (--steps-out), the model at the true profile's points, and
+// a simulation with it against the capture's latencies (docs/calibrate.md, "Accuracy").
 #include "tests/support/proxy_process.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tgi_sim_process.h"
+#include "tests/tune/calibration_truths.h"
 #include "tests/tune/true_steps.h"
 
 #include "sim/builtin_profiles.h"
 #include "sim/profile.h"
 #include "sim/profile_source.h"
 #include "tune/calibration.h"
+#include "tune/calibration_rows.h"
 #include "tune/server_prompt_counts.h"
 
 #include <catch2/catch.hpp>
@@ -31,8 +32,9 @@
 namespace tt::test {
 namespace {
 
-// tgi-sim's pace: a forward of 7 ms takes 1.4 ms, above the delays of a busy test machine.
-constexpr double kTimeScale = 5;
+// tgi-sim's pace: a forward of 7 ms takes 3.5 ms, well above the delays of a busy test machine
+// (at 5 times real time, a load of 5 on 2 cores put single forwards 12-14% off).
+constexpr double kTimeScale = 2;
 
 struct Capture {
   std::string db;
@@ -102,6 +104,73 @@ int64_t simulate(const Capture& c, const std::string& profile) {
   return id;
 }
 
+// The issue's targets for the schedule and the model. A sanitized tgi-sim and proxy fall behind
+// their real-time pace, which a capture records, so there only the plumbing is checked. The
+// simulation's latencies against the capture's are printed, not asserted: the capture's carry the
+// host's delays (on a loaded machine its ITL p90 was 22-32% above the simulation's, whose decode
+// gaps are exact), which no model of the GPU reproduces. calibration_simulated_test.cc asserts
+// them on exact times.
+#if defined(TRACETUNE_SANITIZED)
+constexpr double kModelBound = 1.0;
+constexpr double kScheduleShare = 0.5;
+#else
+constexpr double kModelBound = 0.10;
+constexpr double kScheduleShare = 0.95;
+#endif
+
+// How the model calibrated (into `calibrated`) from capture `c` of tgi-sim running `truth` (a
+// built-in name or a profile file, with its `rows`) compares with it; prints the figures
+// docs/calibrate.md quotes.
+void checkAccuracy(const Capture& c, const std::string& truth, const sim::Profile& rows,
+                   const std::string& calibrated) {
+  Store store(c.db, Store::Access::Read);
+  const tune::Calibration cal = tune::calibrate(store, c.trace, {});
+  const Agreement a = agreement(readTrueSteps(c.steps), cal.schedule);
+  std::ostringstream measured;
+  measured << truth << " through the proxy: schedule " << a.matched << "/" << a.visible
+           << " forwards;";
+  CHECK(a.share() >= kScheduleShare);
+
+  const sim::FittedProfile want = sim::resolveProfile(truth);
+  const sim::FittedProfile got = sim::resolveProfile(calibrated);
+  double worst = 0;
+  int inside = 0;
+  for (const auto& row : rows.rows) {
+    if (cal.coverage.covers(row)) {
+      ++inside;
+      const sim::ForwardShape shape = servedShape(row);
+      const double error = got.model.forwardMs(shape) / want.model.forwardMs(shape) - 1;
+      INFO("line " << row.line << ": " << want.model.forwardMs(shape) << " ms, calibrated off by "
+                   << error * 100 << "%");
+      CHECK(std::abs(error) <= kModelBound);
+      worst = std::max(worst, std::abs(error));
+    }
+  }
+  CHECK(inside >= 10);
+  measured << " " << inside << " profile points inside the range, worst " << worst * 100
+           << "%; simulated against captured:";
+
+  const auto captured = latencies(c.db, c.trace);
+  const auto simulated = latencies(c.db, simulate(c, calibrated));
+  for (const char* metric : {"ttft_us", "itl_us"}) {
+    for (const char* p : {"p50", "p90", "p99"}) {
+      const double error =
+          simulated[metric][p].get<double>() / captured[metric][p].get<double>() - 1;
+      measured << " " << metric << " " << p << " " << error * 100 << "%";
+    }
+  }
+  std::cout << measured.str() << std::endl;
+}
+
+// `tracetune calibrate` on the capture, writing its profile to `out`; it must succeed.
+RunResult calibrateInto(const Capture& c, const std::string& out) {
+  RunResult run =
+      tracetune({"calibrate", "--db", c.db, "--trace", std::to_string(c.trace), "--out", out});
+  INFO(run.out << run.err);
+  REQUIRE(run.exitCode == 0);
+  return run;
+}
+
 } // namespace
 
 TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile that tgi-sim, "
@@ -110,10 +179,7 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   TempDir dir;
   const Capture c = capture(dir, truth, 400);
   const std::string calibrated = dir.file("calibrated.csv");
-  const RunResult run = tracetune(
-      {"calibrate", "--db", c.db, "--trace", std::to_string(c.trace), "--out", calibrated});
-  INFO(run.out << run.err);
-  REQUIRE(run.exitCode == 0);
+  const RunResult run = calibrateInto(c, calibrated);
   CHECK_THAT(run.out, Catch::Contains("requests      400 generation, 400 streamed"));
   CHECK_THAT(run.out, Catch::Contains("covered       decode batch 1-"));
   CHECK_THAT(run.out, Catch::Contains("extrapolates\n  no forward with more than "));
@@ -130,14 +196,7 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   REQUIRE(report["server_metrics"].is_object());
   CHECK(report["server_metrics"]["intervals"].get<int>() > 0);
 
-  // The schedule: forwards and their batch sizes as tgi-sim ran them, reported with the accuracy
-  // below, not asserted: a busy machine delays tgi-sim's sends and so splits and merges forwards
-  // (docs/calibrate.md, "Accuracy", has the figures). The exact-times test holds the algorithm
-  // itself to 95%.
   Store store(c.db, Store::Access::Read);
-  const tune::Calibration cal = tune::calibrate(store, c.trace, {});
-  const Agreement a = agreement(readTrueSteps(c.steps), cal.schedule);
-  CHECK(a.visible > 0);
 
   // `recommend` on the capture predicts with the capture's own model, and says so; on the
   // imported trace the clients sent (no token times, no server) it says why it cannot.
@@ -183,42 +242,10 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   // The profile written is one tgi-sim and simulate accept.
   TgiSimProcess server(kTimeScale, {"--profile", calibrated});
   CHECK(server.stop() == 0);
-  const auto captured = latencies(c.db, c.trace);
-  const auto simulated = latencies(c.db, simulate(c, calibrated));
-
-  // What real time did to the model (reported, not asserted: docs/calibrate.md, "Accuracy").
-  const sim::FittedProfile want = sim::resolveProfile(truth);
-  const sim::FittedProfile got = sim::resolveProfile(calibrated);
-  double worst = 0;
-  int inside = 0;
-  for (const auto& builtin : sim::builtinProfiles()) {
-    if (builtin.name != truth) {
-      continue;
-    }
-    for (const auto& row : sim::parseProfile(builtin.csv, truth).rows) {
-      if (cal.coverage.covers(row)) {
-        ++inside;
-        const sim::ForwardShape shape = servedShape(row);
-        worst =
-            std::max(worst, std::abs(got.model.forwardMs(shape) / want.model.forwardMs(shape) - 1));
-      }
-    }
-  }
-  std::ostringstream measured;
-  measured << truth << " through the proxy: server decode mean "
-           << report["server_metrics"]["server_decode_ms"] << " ms, recovered "
-           << report["server_metrics"]["recovered_decode_ms"] << " ms; schedule " << a.matched
-           << "/" << a.visible << " forwards; " << inside
-           << " profile points inside the range, worst " << worst * 100
-           << "%; simulated against captured:";
-  for (const char* metric : {"ttft_us", "itl_us"}) {
-    for (const char* p : {"p50", "p90", "p99"}) {
-      measured << " " << metric << " " << p << " "
-               << (simulated[metric][p].get<double>() / captured[metric][p].get<double>() - 1) * 100
-               << "%";
-    }
-  }
-  std::cout << measured.str() << std::endl;
+  checkAccuracy(c, truth, builtinRows(truth), calibrated);
+  std::cout << "server decode mean " << report["server_metrics"]["server_decode_ms"]
+            << " ms, recovered " << report["server_metrics"]["recovered_decode_ms"] << " ms"
+            << std::endl;
 
   // --tokenize-url: with the server's counts gone from the capture, tgi-sim's /tokenize counts
   // every prompt as its generation did, so the model is the same.
@@ -259,6 +286,29 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   REQUIRE(table.exitCode == 0);
   CHECK_THAT(table.out, Catch::Contains("prompt sizes  0 from the server's counts, 400 from the "
                                         "server's /tokenize, 0 estimated"));
+}
+
+TEST_CASE("calibrate on captures: the other built-in profiles and other coefficients come back") {
+  TempDir generatedDir;
+  const sim::CostModel generated = otherCoefficientsModel();
+  sim::Profile generatedRows = builtinRows("h100-llama3-8b"); // timed at llama's shapes
+  for (auto& row : generatedRows.rows) {
+    row.ms = generated.forwardMs(servedShape(row));
+  }
+  const std::string generatedFile = generatedDir.file("generated.csv");
+  std::ofstream(generatedFile) << tune::profileCsv(generatedRows, "generated",
+                                                   "a model with other coefficients");
+
+  for (const std::string& truth :
+       std::vector<std::string>{"h100-qwen2.5-14b", "h100-qwen2.5-32b", generatedFile}) {
+    INFO(truth);
+    TempDir dir;
+    const Capture c = capture(dir, truth, 400);
+    const std::string calibrated = dir.file("calibrated.csv");
+    calibrateInto(c, calibrated);
+    checkAccuracy(c, truth, truth == generatedFile ? generatedRows : builtinRows(truth),
+                  calibrated);
+  }
 }
 
 } // namespace tt::test

@@ -48,6 +48,8 @@ std::string capture(const TempDir& dir, const std::string& name,
     e.inputTokens = kPrompt;
     e.inputTokensEstimated = false;
     e.outputTokens = kAnswer;
+    e.maxNewTokens = kAnswer;
+    e.parameters = R"({"max_new_tokens":201})";
     requests.push_back(std::move(e));
   }
   store.append(trace, requests);
@@ -114,6 +116,16 @@ TEST_CASE("calibrate: a capture without streams fits the decode floor and cost p
   const sim::ForwardShape decode16{
       .decodeSeqs = 16, .kvTokens = 16 * kContext, .maxContext = kContext, .graphBatch = 16};
   CHECK(loaded.model.forwardMs(decode16) == Approx(truth().forwardMs(decode16)).epsilon(0.05));
+
+  // `recommend` on the capture predicts with the same fit, and says so.
+  const RunResult recommended =
+      tracetune({"recommend", "--db", db, "--trace", "1", "--slo", "e2e=30s", "--format", "json"});
+  INFO(recommended.err);
+  REQUIRE(recommended.exitCode == 0);
+  CHECK_THAT(recommended.err,
+             Catch::StartsWith("model: the decode of trace 1's server fitted to its /metrics (5 "
+                               "scrape intervals; no streams to time forwards from)"));
+  CHECK(nlohmann::json::parse(recommended.out)["profile"] == "metrics of trace 1");
 }
 
 TEST_CASE("calibrate refuses in one line when /metrics cannot stand in for the streams") {

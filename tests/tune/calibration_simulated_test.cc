@@ -3,6 +3,7 @@
 // forward recovery, rows and fit as `tracetune calibrate`, and the model it gives compared with
 // the model the simulation ran. No real time is involved, so these checks hold on any machine;
 // docs/calibrate.md ("Accuracy") has the numbers for real captures through the proxy.
+#include "tests/tune/calibration_truths.h"
 #include "tests/tune/true_steps.h"
 
 #include "replay/import.h"
@@ -174,16 +175,6 @@ void checkCalibration(const std::string& label, const sim::CostModel& truth,
   std::cout << measured.str() << std::endl; // the numbers docs/calibrate.md quotes
 }
 
-sim::Profile builtinRows(const std::string& name) {
-  for (const auto& builtin : sim::builtinProfiles()) {
-    if (builtin.name == name) {
-      return sim::parseProfile(builtin.csv, name);
-    }
-  }
-  FAIL("no built-in profile " << name);
-  return {};
-}
-
 } // namespace
 
 TEST_CASE("calibrate on exact times: the default profile's model comes back") {
@@ -192,19 +183,8 @@ TEST_CASE("calibrate on exact times: the default profile's model comes back") {
 }
 
 TEST_CASE("calibrate on exact times: a model with other coefficients comes back") {
-  // A larger model on a slower GPU than llama's profile, timed at llama's profile shapes.
-  sim::CostCoefficients k = sim::resolveProfile("h100-llama3-8b").model.coefficients();
-  k.graphBaseMs *= 1.8;
-  k.graphSeqMs *= 2;
-  k.prefillFloorMs *= 1.5;
-  k.decodeFloorMs *= 1.5;
-  k.eagerBaseMs *= 1.5;
-  k.tokenMs *= 2.2;
-  k.attnMs *= 2;
-  k.kvMs *= 2.5;
-  k.ctxMs *= 2.5;
-  k.eagerKvMs *= 2.5;
-  checkCalibration("generated", sim::CostModel(k), builtinRows("h100-llama3-8b"));
+  // Timed at llama's profile shapes.
+  checkCalibration("generated", otherCoefficientsModel(), builtinRows("h100-llama3-8b"));
 }
 
 } // namespace tt::test
