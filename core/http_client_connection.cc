@@ -16,9 +16,12 @@ HttpClientConnection::HttpClientConnection(uv_loop_t* loop, HttpClientConnection
   connectReq_.data = this;
 }
 
-void HttpClientConnection::connect(const sockaddr* address) {
+void HttpClientConnection::connect(const sockaddr* address, uint64_t timeoutMs) {
   state_ = State::Connecting;
   connectStartedNs_ = clock_.nowNs();
+  if (timeoutMs > 0) {
+    uv_timer_start(&timer_, &HttpClientConnection::onTimeout, timeoutMs, 0);
+  }
   const int rc = uv_tcp_connect(&connectReq_, &tcp_, address, &HttpClientConnection::onConnect);
   if (rc != 0) {
     owner_.onConnected(*this, rc);
@@ -36,6 +39,7 @@ void HttpClientConnection::onConnect(uv_connect_t* req, int status) {
     self->close();
     return;
   }
+  uv_timer_stop(&self->timer_);
   setNoDelay(&self->tcp_);
   self->state_ = State::Idle;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &HttpClientConnection::onAlloc,
@@ -113,6 +117,11 @@ void HttpClientConnection::handleRead(ssize_t nread, const uv_buf_t* buf, int64_
 
 void HttpClientConnection::onTimeout(uv_timer_t* timer) {
   auto* self = static_cast<HttpClientConnection*>(timer->data);
+  if (self->state_ == State::Connecting) {
+    self->owner_.onConnected(*self, UV_ETIMEDOUT);
+    self->close();
+    return;
+  }
   self->abort(Outcome::Timeout, "no complete response within the request timeout");
 }
 

@@ -38,8 +38,9 @@ public:
   HttpClientConnection(const HttpClientConnection&) = delete;
   HttpClientConnection& operator=(const HttpClientConnection&) = delete;
 
-  // Starts connecting; onConnected reports the result.
-  void connect(const sockaddr* address);
+  // Starts connecting; onConnected reports the result, UV_ETIMEDOUT when the connect has not
+  // finished after timeoutMs (0: the system's limit).
+  void connect(const sockaddr* address, uint64_t timeoutMs = 0);
   // Writes `wire` (request head and body) and reads its response into `reader`; the request
   // fails with Timeout when it has not ended after timeoutMs (0: no limit). Needs idle().
   void send(std::string wire, HttpResponseReader& reader, uint64_t timeoutMs);
@@ -75,7 +76,7 @@ private:
   HttpClientConnectionOwner& owner_;
   const Clock& clock_;
   uv_tcp_t tcp_;
-  uv_timer_t timer_;
+  uv_timer_t timer_; // the connect's limit, then each request's
   uv_connect_t connectReq_;
   HttpResponseReader* reader_ = nullptr;
   int64_t connectStartedNs_ = 0;

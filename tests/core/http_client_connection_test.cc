@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <deque>
 #include <functional>
 #include <list>
@@ -267,6 +270,35 @@ TEST_CASE("client connection: a refused connect is reported, then the connection
   REQUIRE(runUntil(loop.get(), [&] { return logged(owner, "closed"); }));
   CHECK(owner.log ==
         std::vector<std::string>{"connected " + std::to_string(UV_ECONNREFUSED), "closed"});
+  REQUIRE(loop.close() == 0);
+}
+
+TEST_CASE("client connection: a connect that does not finish in time is reported as timed out",
+          "[client]") {
+  // A listener with a backlog of 0 that never accepts: the kernel completes one handshake into
+  // its accept queue and drops the SYNs of the connects after it, which then wait to retry.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  uv_ip4_addr("127.0.0.1", 0, &address);
+  socklen_t length = sizeof address;
+  REQUIRE(bind(listener, reinterpret_cast<const sockaddr*>(&address), length) == 0);
+  REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  REQUIRE(listen(listener, 0) == 0);
+  LoopGuard loop;
+  MonotonicClock clock;
+  LoggingOwner queued(loop.get(), clock);
+  queued.connection.connect(reinterpret_cast<const sockaddr*>(&address));
+  REQUIRE(runUntil(loop.get(), [&] { return queued.connection.idle(); }));
+
+  LoggingOwner owner(loop.get(), clock);
+  owner.connection.connect(reinterpret_cast<const sockaddr*>(&address), 20);
+  REQUIRE(runUntil(loop.get(), [&] { return logged(owner, "closed"); }));
+  CHECK(owner.log ==
+        std::vector<std::string>{"connected " + std::to_string(UV_ETIMEDOUT), "closed"});
+  queued.connection.close();
+  REQUIRE(runUntil(loop.get(), [&] { return logged(queued, "closed"); }));
+  ::close(listener);
   REQUIRE(loop.close() == 0);
 }
 
