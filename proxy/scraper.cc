@@ -1,134 +1,78 @@
 #include "proxy/scraper.h"
 
-#include "core/http_parser.h"
+#include "core/http_client_connection.h"
+#include "core/http_response_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tt::proxy {
 
 namespace {
-constexpr int64_t kFetchTimeoutMs = 5'000;
+constexpr uint64_t kFetchTimeoutMs = 5'000;
 constexpr uint64_t kMaxBody = 8 * 1024 * 1024;
 } // namespace
 
-// One GET on a fresh connection (Connection: close). Reports once, then frees itself in its
-// close callback.
-class Fetch final : public HttpMessageHandler {
+// One GET on a fresh connection (Connection: close), answered within kFetchTimeoutMs of its
+// connect. Reports once, then frees itself once its connection has closed.
+class Fetch final : private HttpClientConnectionOwner, private HttpResponseReader {
 public:
   Fetch(Scraper& scraper, std::string request)
-      : scraper_(scraper), request_(std::move(request)),
-        parser_(HttpParser::Kind::Response, *this, options()) {
-    uv_tcp_init(scraper.loop_, &tcp_);
-    tcp_.data = this;
-    uv_timer_init(scraper.loop_, &timer_);
-    timer_.data = this;
-    connect_.data = this;
+      : HttpResponseReader({.maxBodyBytes = kMaxBody}), scraper_(scraper),
+        request_(std::move(request)), connection_(scraper.loop_, *this, scraper.clock_) {
     ++scraper.live_;
-    write_.data = this;
   }
 
   void start() {
-    uv_timer_start(
-        &timer_, [](uv_timer_t* t) { static_cast<Fetch*>(t->data)->finish("timed out"); },
-        kFetchTimeoutMs, 0);
-    const int rc = uv_tcp_connect(
-        &connect_, &tcp_, reinterpret_cast<const sockaddr*>(&scraper_.addr_),
-        [](uv_connect_t* req, int status) { static_cast<Fetch*>(req->data)->onConnect(status); });
-    if (rc != 0) {
-      finish(std::string("cannot connect: ") + uv_strerror(rc));
-    }
+    connection_.connect(reinterpret_cast<const sockaddr*>(&scraper_.addr_), kFetchTimeoutMs);
   }
-
-  // Reports (once) and closes; `abandon` closes without reporting (the scraper is stopping).
-  void finish(std::string error, bool report = true) {
-    if (closing_) {
-      return;
-    }
-    closing_ = true;
-    if (report) {
-      scraper_.fetched(status_, std::move(body_), std::move(error));
-    }
-    uv_timer_stop(&timer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Fetch::onClosed);
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Fetch::onClosed);
-  }
-
-  void onHead(const HttpHead& head) override { status_ = head.status; }
-  void onBody(std::string_view chunk) override { body_ += chunk; }
-  void onMessageComplete(const HttpHead& head) override {
-    if (!head.isInterim()) {
-      complete_ = true;
-    }
+  // Closes without reporting (the scraper is stopping).
+  void abandon() {
+    reported_ = true;
+    connection_.close();
   }
 
 private:
-  static HttpParser::Options options() {
-    HttpParser::Options o;
-    o.limits.maxBodyBytes = kMaxBody;
-    return o;
-  }
-  static void onClosed(uv_handle_t* h) {
-    auto* self = static_cast<Fetch*>(h->data);
-    if (--self->open_ == 0) {
-      Scraper& scraper = self->scraper_;
-      delete self;
-      --scraper.live_;
-      scraper.maybeDone();
-    }
-  }
-
-  void onConnect(int status) {
-    if (closing_) {
+  void onConnected(HttpClientConnection& connection, int status) override {
+    if (status != 0) {
+      report(std::string("cannot connect: ") + uv_strerror(status));
       return;
     }
-    if (status < 0) {
-      finish(std::string("cannot connect: ") + uv_strerror(status));
-      return;
-    }
-    uv_buf_t buf = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
-    uv_write(&write_, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, [](uv_write_t*, int) {});
-    uv_read_start(
-        reinterpret_cast<uv_stream_t*>(&tcp_),
-        [](uv_handle_t*, size_t, uv_buf_t* out) {
-          static thread_local char buffer[16 * 1024];
-          *out = uv_buf_init(buffer, sizeof buffer);
-        },
-        [](uv_stream_t* s, ssize_t nread, const uv_buf_t* in) {
-          static_cast<Fetch*>(s->data)->onRead(nread, in);
-        });
+    const auto connectMs =
+        static_cast<uint64_t>(scraper_.clock_.nowNs() - connection.connectStartedNs()) / 1'000'000;
+    connection.send(std::move(request_), *this,
+                    kFetchTimeoutMs - std::min(connectMs, kFetchTimeoutMs - 1));
+  }
+  void onRequestDone(HttpClientConnection& connection) override {
+    report(std::move(error_));
+    connection.close();
+  }
+  void onClosed(HttpClientConnection&) override {
+    Scraper& scraper = scraper_;
+    delete this;
+    --scraper.live_;
+    scraper.maybeDone();
   }
 
-  void onRead(ssize_t nread, const uv_buf_t* buf) {
-    if (closing_ || nread == 0) {
-      return;
-    }
-    if (nread < 0) {
-      if (nread == UV_EOF && parser_.finish() == EofState::Complete) {
-        complete_ = true;
-      }
-      finish(complete_ ? "" : "connection closed mid-response");
-      return;
-    }
-    const ParseResult r = parser_.execute(std::string_view(buf->base, static_cast<size_t>(nread)));
-    if (r.status == ParseStatus::Error) {
-      finish("malformed response: " + std::string(parser_.errorReason()));
-    } else if (complete_) {
-      finish("");
+  void onResponseHead(const HttpHead& head, int64_t) override { status_ = head.status; }
+  void onResponseBody(std::string_view chunk, int64_t) override { body_ += chunk; }
+  void onResponseComplete(int64_t) override {}
+  void onResponseFailed(Outcome, std::string error, int64_t) override { error_ = std::move(error); }
+
+  void report(std::string error) {
+    if (!reported_) {
+      reported_ = true;
+      scraper_.fetched(status_, std::move(body_), std::move(error));
     }
   }
 
   Scraper& scraper_;
   std::string request_;
-  HttpParser parser_;
-  uv_tcp_t tcp_;
-  uv_timer_t timer_;
-  uv_connect_t connect_;
-  uv_write_t write_;
-  int open_ = 2;
+  HttpClientConnection connection_;
   int status_ = 0;
   std::string body_;
-  bool complete_ = false;
-  bool closing_ = false;
+  std::string error_; // why the response failed, if it did
+  bool reported_ = false;
 };
 
 Scraper::Scraper(uv_loop_t* loop, HttpUrl upstream, const Clock& clock, int64_t originNs,
@@ -211,7 +155,7 @@ void Scraper::stop(std::function<void()> done) {
   if (fetch_ != nullptr) {
     Fetch* f = fetch_;
     fetch_ = nullptr;
-    f->finish("stopped", false);
+    f->abandon();
   }
   if (timerOpen_) {
     timerOpen_ = false;

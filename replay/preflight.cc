@@ -1,8 +1,9 @@
 #include "replay/preflight.h"
 
+#include "core/http_client_connection.h"
 #include "core/uv_util.h"
-#include "replay/connection.h"
 #include "replay/request_builder.h"
+#include "replay/response_reader.h"
 
 #include <nlohmann/json.hpp>
 #include <uv.h>
@@ -15,18 +16,19 @@ namespace tt::replay {
 namespace {
 
 // Owns one connection for one request on a private loop.
-class OneShot final : public ConnectionOwner {
+class OneShot final : public HttpClientConnectionOwner {
 public:
   OneShot(uv_loop_t* loop, const Clock& clock, Exchange& exchange, std::string wire,
           uint64_t timeoutMs)
       : clock_(clock), exchange_(exchange), wire_(std::move(wire)), timeoutMs_(timeoutMs),
-        reader_(exchange, 0), connection_(std::make_unique<Connection>(loop, *this, clock)) {}
+        reader_(exchange, 0),
+        connection_(std::make_unique<HttpClientConnection>(loop, *this, clock)) {}
 
   void start(const sockaddr_storage& address) {
     connection_->connect(reinterpret_cast<const sockaddr*>(&address));
   }
 
-  void onConnected(Connection& connection, int status) override {
+  void onConnected(HttpClientConnection& connection, int status) override {
     if (status != 0) {
       reader_.fail(Outcome::UpstreamError, uv_strerror(status), clock_.nowNs());
       return;
@@ -34,13 +36,13 @@ public:
     exchange_.sentUs = clock_.nowUs();
     connection.send(std::move(wire_), reader_, timeoutMs_);
   }
-  void onRequestDone(Connection& connection, ResponseReader&) override { connection.close(); }
+  void onRequestDone(HttpClientConnection& connection) override { connection.close(); }
   // The whole exchange (connect included) took too long.
   void expire() {
     reader_.fail(Outcome::Timeout, "no answer within the time limit", clock_.nowNs());
     connection_->close();
   }
-  void onClosed(Connection&) override {}
+  void onClosed(HttpClientConnection&) override {}
 
 private:
   const Clock& clock_;
@@ -48,7 +50,7 @@ private:
   std::string wire_;
   uint64_t timeoutMs_;
   ResponseReader reader_;
-  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<HttpClientConnection> connection_;
 };
 
 int64_t tokenCount(const Exchange& e) {

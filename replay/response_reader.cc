@@ -6,52 +6,9 @@
 namespace tt::replay {
 
 ResponseReader::ResponseReader(Exchange& exchange, int64_t originNs, size_t maxBodyBytes)
-    : exchange_(exchange), originNs_(originNs), maxBodyBytes_(maxBodyBytes),
-      parser_(HttpParser::Kind::Response, *this, {.stopAfterMessage = true}) {}
+    : exchange_(exchange), originNs_(originNs), maxBodyBytes_(maxBodyBytes) {}
 
-ResponseReader::State ResponseReader::feed(std::string_view bytes, int64_t nowNs) {
-  if (state_ != State::Reading) {
-    return state_;
-  }
-  nowNs_ = nowNs;
-  const ParseResult r = parser_.execute(bytes);
-  if (state_ == State::Reading && r.status == ParseStatus::Error) {
-    fail(Outcome::UpstreamError, "malformed response: " + std::string(parser_.errorReason()),
-         nowNs);
-  } else if (state_ == State::Complete && r.consumed < bytes.size()) {
-    keepAlive_ = false; // bytes nobody asked for: do not reuse the connection
-  }
-  return state_;
-}
-
-ResponseReader::State ResponseReader::eof(int64_t nowNs) {
-  if (state_ != State::Reading) {
-    return state_;
-  }
-  nowNs_ = nowNs;
-  switch (parser_.finish()) {
-  case EofState::Complete:
-    if (state_ == State::Reading) {
-      finishOk();
-    }
-    keepAlive_ = false;
-    break;
-  case EofState::Idle:
-    fail(Outcome::UpstreamError, "connection closed before a response", nowNs);
-    break;
-  case EofState::Truncated:
-    fail(Outcome::Truncated, "connection closed mid-response", nowNs);
-    break;
-  }
-  return state_;
-}
-
-void ResponseReader::fail(Outcome outcome, std::string error, int64_t nowNs) {
-  if (state_ != State::Reading) {
-    return;
-  }
-  state_ = State::Failed;
-  keepAlive_ = false;
+void ResponseReader::onResponseFailed(Outcome outcome, std::string error, int64_t nowNs) {
   exchange_.endUs = us(nowNs);
   exchange_.outcome = outcome;
   exchange_.error = std::move(error);
@@ -60,22 +17,20 @@ void ResponseReader::fail(Outcome outcome, std::string error, int64_t nowNs) {
   }
 }
 
-void ResponseReader::onHead(const HttpHead& head) {
-  if (head.isInterim()) {
-    return;
-  }
+void ResponseReader::onResponseHead(const HttpHead& head, int64_t nowNs) {
   exchange_.status = head.status;
   exchange_.responseHeaders = headersForStorage(head.headers);
-  exchange_.responseHeadersUs = us(nowNs_);
+  exchange_.responseHeadersUs = us(nowNs);
   const std::string* type = head.find("content-type");
   sse_ = type != nullptr && type->find("text/event-stream") != std::string::npos;
 }
 
-void ResponseReader::onBody(std::string_view chunk) {
+void ResponseReader::onResponseBody(std::string_view chunk, int64_t nowNs) {
   if (exchange_.responseBody.size() < maxBodyBytes_) {
     exchange_.responseBody.append(chunk.substr(0, maxBodyBytes_ - exchange_.responseBody.size()));
   }
   if (sse_ && !splitter_.failed()) {
+    chunkNs_ = nowNs;
     splitter_.feed(chunk, *this);
   }
 }
@@ -83,21 +38,12 @@ void ResponseReader::onBody(std::string_view chunk) {
 void ResponseReader::onEvent(const SseEvent& event) {
   const TgiEvent e = tally_.add(event.data);
   if (e.kind == TgiEventKind::Token || e.kind == TgiEventKind::Final) {
-    exchange_.tokenTimesUs.push_back(us(nowNs_));
+    exchange_.tokenTimesUs.push_back(us(chunkNs_));
   }
 }
 
-void ResponseReader::onMessageComplete(const HttpHead& head) {
-  if (head.isInterim() || state_ != State::Reading) {
-    return;
-  }
-  keepAlive_ = head.keepAlive;
-  finishOk();
-}
-
-void ResponseReader::finishOk() {
-  state_ = State::Complete;
-  exchange_.endUs = us(nowNs_);
+void ResponseReader::onResponseComplete(int64_t nowNs) {
+  exchange_.endUs = us(nowNs);
   const int status = exchange_.status.value_or(0);
   exchange_.outcome = status >= 400 ? Outcome::HttpError : Outcome::Ok;
   if (sse_) {

@@ -66,8 +66,8 @@ int Runner::preconnect(int count, uint64_t timeoutMs) {
 
 // A connection that carries nothing yet; onConnected makes it idle.
 void Runner::openSpare() {
-  auto connection = std::make_unique<Connection>(loop_, *this, clock_);
-  Connection* c = connection.get();
+  auto connection = std::make_unique<HttpClientConnection>(loop_, *this, clock_);
+  HttpClientConnection* c = connection.get();
   connections_.emplace(c, std::move(connection));
   ++preconnecting_;
   c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
@@ -120,11 +120,11 @@ void Runner::startClosedLoop() {
 void Runner::stop() {
   if (stopping_) {
     // A second stop: give up on what is in flight.
-    std::vector<Connection*> carrying;
+    std::vector<HttpClientConnection*> carrying;
     for (const auto& [connection, call] : busy_) {
       carrying.push_back(connection);
     }
-    for (Connection* c : carrying) {
+    for (HttpClientConnection* c : carrying) {
       c->abort(Outcome::ClientAbort, "replay interrupted");
     }
     return;
@@ -304,7 +304,7 @@ std::unique_ptr<Runner::Call> Runner::prepare(size_t planIndex) const {
 
 void Runner::assign(std::unique_ptr<Call> call) {
   if (!idleConnections_.empty()) {
-    Connection* c = idleConnections_.back();
+    HttpClientConnection* c = idleConnections_.back();
     idleConnections_.pop_back();
     sendOn(*c, std::move(call));
     return;
@@ -318,14 +318,14 @@ void Runner::assign(std::unique_ptr<Call> call) {
 }
 
 void Runner::openConnection(std::unique_ptr<Call> call) {
-  auto connection = std::make_unique<Connection>(loop_, *this, clock_);
-  Connection* c = connection.get();
+  auto connection = std::make_unique<HttpClientConnection>(loop_, *this, clock_);
+  HttpClientConnection* c = connection.get();
   connections_.emplace(c, std::move(connection));
   busy_.emplace(c, std::move(call));
   c->connect(reinterpret_cast<const sockaddr*>(&options_.address));
 }
 
-void Runner::onConnected(Connection& connection, int status) {
+void Runner::onConnected(HttpClientConnection& connection, int status) {
   auto it = busy_.find(&connection);
   const bool spare = it == busy_.end(); // carrying nothing yet
   if (status == 0) {
@@ -370,7 +370,7 @@ void Runner::onConnected(Connection& connection, int status) {
   sendOn(connection, std::move(call));
 }
 
-void Runner::sendOn(Connection& connection, std::unique_ptr<Call> call) {
+void Runner::sendOn(HttpClientConnection& connection, std::unique_ptr<Call> call) {
   Call* raw = call.get();
   const int64_t sentUs = (clock_.nowNs() - originNs_) / 1000;
   raw->exchange.sentUs = sentUs;
@@ -381,7 +381,7 @@ void Runner::sendOn(Connection& connection, std::unique_ptr<Call> call) {
   connection.send(std::move(raw->wire), *raw->reader, options_.timeoutMs);
 }
 
-void Runner::onRequestDone(Connection& connection, ResponseReader&) {
+void Runner::onRequestDone(HttpClientConnection& connection) {
   auto it = busy_.find(&connection);
   if (it == busy_.end()) {
     return;
@@ -402,7 +402,7 @@ void Runner::onRequestDone(Connection& connection, ResponseReader&) {
   maybeFinish();
 }
 
-void Runner::onClosed(Connection& connection) {
+void Runner::onClosed(HttpClientConnection& connection) {
   std::erase(idleConnections_, &connection);
   if (auto it = busy_.find(&connection); it != busy_.end()) {
     // Closed before its request ended (cannot happen: every close path ends the request first).
@@ -484,11 +484,11 @@ void Runner::maybeFinish() {
     return;
   }
   finished_ = true;
-  std::vector<Connection*> open;
+  std::vector<HttpClientConnection*> open;
   for (const auto& [c, owned] : connections_) {
     open.push_back(c);
   }
-  for (Connection* c : open) {
+  for (HttpClientConnection* c : open) {
     c->close();
   }
   idleConnections_.clear();

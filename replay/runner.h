@@ -2,11 +2,12 @@
 
 #include "core/clock.h"
 #include "core/exchange.h"
+#include "core/http_client_connection.h"
 #include "core/precise_timer.h"
 #include "core/url.h"
-#include "replay/connection.h"
 #include "replay/plan.h"
 #include "replay/request_builder.h"
+#include "replay/response_reader.h"
 #include "replay/running_median.h"
 
 #include <uv.h>
@@ -75,7 +76,7 @@ struct RunStats {
 // loop) or keeps plan.concurrency in flight (closed loop), over a keep-alive connection pool,
 // and hands every finished exchange to `sink`. run() returns when every request has ended and
 // every handle it opened is closed.
-class Runner final : public ConnectionOwner {
+class Runner final : public HttpClientConnectionOwner {
 public:
   Runner(uv_loop_t* loop, const Clock& clock, const Plan& plan, std::span<const Exchange> sources,
          const RunOptions& options, ResultSink sink);
@@ -98,9 +99,9 @@ private:
     std::unique_ptr<ResponseReader> reader;
   };
 
-  void onConnected(Connection& connection, int status) override;
-  void onRequestDone(Connection& connection, ResponseReader& reader) override;
-  void onClosed(Connection& connection) override;
+  void onConnected(HttpClientConnection& connection, int status) override;
+  void onRequestDone(HttpClientConnection& connection) override;
+  void onClosed(HttpClientConnection& connection) override;
   void afterRead(int64_t nowNs) override;
 
   static void onTimer(uv_timer_t* timer);
@@ -132,7 +133,7 @@ private:
   int64_t connectAheadNs() const {
     return std::clamp<int64_t>(2 * connectAverageNs_, 10'000'000, 1'000'000'000);
   }
-  void sendOn(Connection& connection, std::unique_ptr<Call> call);
+  void sendOn(HttpClientConnection& connection, std::unique_ptr<Call> call);
   void complete(std::unique_ptr<Call> call);
   void countFailure(const Exchange& e);
   void maybeFinish();
@@ -170,9 +171,10 @@ private:
   int64_t inFlight_ = 0;
   bool stopping_ = false;
   bool finished_ = false;
-  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
-  std::unordered_map<Connection*, std::unique_ptr<Call>> busy_; // by the connection carrying it
-  std::vector<Connection*> idleConnections_;
+  std::unordered_map<HttpClientConnection*, std::unique_ptr<HttpClientConnection>> connections_;
+  std::unordered_map<HttpClientConnection*, std::unique_ptr<Call>>
+      busy_; // by the connection carrying it
+  std::vector<HttpClientConnection*> idleConnections_;
   std::deque<std::unique_ptr<Call>> waiting_;
   // Calls built ahead for the plan entries from next_ on, in order: a synthesized prompt of
   // tens of thousands of tokens takes a millisecond or more to make and escape, which would

@@ -1,46 +1,49 @@
 #pragma once
 
 #include "core/clock.h"
-#include "replay/response_reader.h"
+#include "core/exchange.h"
+#include "core/http_response_reader.h"
 
 #include <uv.h>
 
 #include <cstdint>
 #include <string>
 
-namespace tt::replay {
+namespace tt {
 
-class Connection;
+class HttpClientConnection;
 
-// What a connection tells its owner. Each callback runs on the loop thread.
-class ConnectionOwner {
+// What a client connection tells its owner. Each callback runs on the loop thread.
+class HttpClientConnectionOwner {
 public:
-  virtual ~ConnectionOwner() = default;
+  virtual ~HttpClientConnectionOwner() = default;
   // The TCP connect finished; status < 0 is the libuv error (the connection then closes).
-  virtual void onConnected(Connection& connection, int status) = 0;
-  // The request ended (`reader` is Complete or Failed). The connection is idle() again when it
+  virtual void onConnected(HttpClientConnection& connection, int status) = 0;
+  // The request ended (its reader is Complete or Failed). The connection is idle() again when it
   // can carry another request; otherwise it is already closing.
-  virtual void onRequestDone(Connection& connection, ResponseReader& reader) = 0;
+  virtual void onRequestDone(HttpClientConnection& connection) = 0;
   // Every handle is closed: the owner may now destroy the connection.
-  virtual void onClosed(Connection& connection) = 0;
+  virtual void onClosed(HttpClientConnection& connection) = 0;
   // A read was handled. One turn of the loop can carry hundreds of reads; an owner with work
   // due at a set time does it here instead of waiting for the turn to end.
   virtual void afterRead(int64_t /*nowNs*/) {}
 };
 
-// One keep-alive HTTP/1.1 connection to the target carrying one request at a time. Every handle
-// is freed in one close path (close() is idempotent; onClosed fires once, after the last handle).
-class Connection {
+// One keep-alive HTTP/1.1 client connection carrying one request at a time: replay's, the
+// preflight's and the proxy's scraper's. Every handle is freed in one close path (close() is
+// idempotent; onClosed fires once, after the last handle).
+class HttpClientConnection {
 public:
-  Connection(uv_loop_t* loop, ConnectionOwner& owner, const Clock& clock);
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  HttpClientConnection(uv_loop_t* loop, HttpClientConnectionOwner& owner, const Clock& clock);
+  HttpClientConnection(const HttpClientConnection&) = delete;
+  HttpClientConnection& operator=(const HttpClientConnection&) = delete;
 
-  // Starts connecting; onConnected reports the result.
-  void connect(const sockaddr* address);
+  // Starts connecting; onConnected reports the result, UV_ETIMEDOUT when the connect has not
+  // finished after timeoutMs (0: the system's limit).
+  void connect(const sockaddr* address, uint64_t timeoutMs = 0);
   // Writes `wire` (request head and body) and reads its response into `reader`; the request
   // fails with Timeout when it has not ended after timeoutMs (0: no limit). Needs idle().
-  void send(std::string wire, ResponseReader& reader, uint64_t timeoutMs);
+  void send(std::string wire, HttpResponseReader& reader, uint64_t timeoutMs);
   // Fails the current request (if any) with `outcome` and closes.
   void abort(Outcome outcome, const std::string& why);
   void close();
@@ -57,7 +60,7 @@ private:
   struct Write {
     uv_write_t req;
     std::string bytes;
-    Connection* connection;
+    HttpClientConnection* connection;
   };
 
   static void onConnect(uv_connect_t* req, int status);
@@ -70,15 +73,15 @@ private:
   void finishRequest(bool reuse);
 
   uv_loop_t* loop_;
-  ConnectionOwner& owner_;
+  HttpClientConnectionOwner& owner_;
   const Clock& clock_;
   uv_tcp_t tcp_;
-  uv_timer_t timer_;
+  uv_timer_t timer_; // the connect's limit, then each request's
   uv_connect_t connectReq_;
-  ResponseReader* reader_ = nullptr;
+  HttpResponseReader* reader_ = nullptr;
   int64_t connectStartedNs_ = 0;
   State state_ = State::New;
   int pendingCloses_ = 0;
 };
 
-} // namespace tt::replay
+} // namespace tt
