@@ -1,35 +1,30 @@
 #include "replay/run_summary.h"
 
 #include "analyze/text_table.h"
-#include "core/percentile.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <utility>
-#include <vector>
 
 namespace tt::replay {
 namespace {
 
-// Interpolated percentiles fall between whole microseconds; printed to 0.01 ms, as they were.
-std::string ms(std::optional<double> us) {
-  if (!us) {
-    return "-";
-  }
+// Percentiles fall between whole microseconds; printed to 0.01 ms.
+std::string ms(double us) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", *us / 1000.0);
+  std::snprintf(buf, sizeof buf, "%.2f", us / 1000.0);
   return buf;
 }
 
 } // namespace
 
-void printSummary(const RunStats& s, std::ostream& out) {
+void printSummary(const RunStats& s, const analyze::TraceMetrics& m, std::ostream& out) {
   auto count = [&s](Outcome o) {
     const auto it = s.outcomes.find(o);
     return it == s.outcomes.end() ? int64_t{0} : it->second;
   };
-  const double spanS = std::max(1e-6, static_cast<double>(s.lastEndUs - s.firstSentUs) / 1e6);
+  const double spanS = std::max(1e-6, m.durationS.value_or(0));
   char line[512];
   std::snprintf(line, sizeof line,
                 "requests %lld planned, %lld sent, %lld not sent; ok %lld, http errors %lld, "
@@ -42,24 +37,31 @@ void printSummary(const RunStats& s, std::ostream& out) {
                 static_cast<long long>(count(Outcome::Timeout)),
                 static_cast<long long>(count(Outcome::Truncated)),
                 static_cast<long long>(count(Outcome::ClientAbort)), spanS,
-                static_cast<double>(s.sent) / spanS, static_cast<double>(s.outputTokens) / spanS,
+                static_cast<double>(s.sent) / spanS, m.outputTokenRatePerS.value_or(0),
                 s.interrupted ? " (interrupted)" : "");
   out << line;
+  // The latencies `tracetune analyze` reports for the replay trace (docs/metrics.md), over the
+  // successful requests; send lag over every request sent.
   using Align = analyze::Table::Align;
   analyze::Table table({{"ms"},
                         {"p50", Align::Right},
                         {"p90", Align::Right},
                         {"p99", Align::Right},
                         {"max", Align::Right}});
-  const std::vector<std::pair<std::string, const std::vector<int64_t>*>> rows = {
-      {"send lag", &s.sendLagUs},
-      {"ttft", &s.ttftUs},
-      {"ttft from intended", &s.ttftIntendedUs},
-      {"e2e", &s.e2eUs},
-      {"e2e from intended", &s.e2eIntendedUs}};
-  for (const auto& [name, values] : rows) {
-    table.addRow({name, ms(percentile(*values, 50)), ms(percentile(*values, 90)),
-                  ms(percentile(*values, 99)), ms(percentile(*values, 100))});
+  const std::pair<const char*, const std::optional<analyze::Summary>*> rows[] = {
+      {"send lag", &m.sendLagUs},
+      {"ttft", &m.ttftUs},
+      {"ttft from intended", &m.ttftFromIntendedUs},
+      {"itl", &m.itlUs},
+      {"e2e", &m.e2eUs},
+      {"e2e from intended", &m.e2eFromIntendedUs}};
+  for (const auto& [name, summary] : rows) {
+    if (*summary) {
+      const analyze::Summary& v = **summary;
+      table.addRow({name, ms(v.p50), ms(v.p90), ms(v.p99), ms(v.max)});
+    } else {
+      table.addRow({name, "-", "-", "-", "-"});
+    }
   }
   table.print(out);
   if (!s.failures.empty()) {

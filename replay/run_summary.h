@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analyze/trace_metrics.h"
 #include "replay/runner.h"
 
 #include <ostream>
@@ -7,9 +8,10 @@
 
 namespace tt::replay {
 
-// A finished run for people: counts by outcome, rates, the latency table, failures by status
-// and reason, and a hint when requests waited for a connection.
-void printSummary(const RunStats& stats, std::ostream& out);
+// A finished run for people: counts by outcome, rates, the latency table (`measured`: the run's
+// exchanges through analyze), failures by status and reason, and a hint when requests waited
+// for a connection.
+void printSummary(const RunStats& stats, const analyze::TraceMetrics& measured, std::ostream& out);
 
 // Why a finished run counts as failed (nothing answered, nothing succeeded, or more than
 // `maxErrorRate` of the answered requests failed), or "" when it does not.

@@ -375,7 +375,6 @@ void Runner::sendOn(HttpClientConnection& connection, std::unique_ptr<Call> call
   const int64_t sentUs = (clock_.nowNs() - originNs_) / 1000;
   raw->exchange.sentUs = sentUs;
   ++stats_.sent;
-  stats_.sendLagUs.push_back(sentUs - raw->exchange.intendedUs.value_or(sentUs));
   busy_[&connection] = std::move(call);
   // A write that fails at once ends the request (and frees the call) inside send().
   connection.send(std::move(raw->wire), *raw->reader, options_.timeoutMs);
@@ -452,21 +451,9 @@ void Runner::complete(std::unique_ptr<Call> call) {
   if (e.outcome != Outcome::Ok) {
     countFailure(e);
   }
-  const int64_t intended = e.intendedUs.value_or(e.sentUs);
-  if (stats_.completed == 1 || e.sentUs < stats_.firstSentUs) {
-    stats_.firstSentUs = e.sentUs;
-  }
-  stats_.lastEndUs = std::max(stats_.lastEndUs, e.endUs.value_or(e.sentUs));
   if (!e.tokenTimesUs.empty()) {
-    stats_.ttftUs.push_back(e.tokenTimesUs.front() - e.sentUs);
-    ttftMedianUs_.add(stats_.ttftUs.back());
-    stats_.ttftIntendedUs.push_back(e.tokenTimesUs.front() - intended);
+    ttftMedianUs_.add(e.tokenTimesUs.front() - e.sentUs);
   }
-  if (e.outcome == Outcome::Ok && e.endUs) {
-    stats_.e2eUs.push_back(*e.endUs - e.sentUs);
-    stats_.e2eIntendedUs.push_back(*e.endUs - intended);
-  }
-  stats_.outputTokens += e.outputTokens.value_or(0);
   sink_(std::move(e));
   if (plan_.closedLoop && !stopping_ && next_ < plan_.requests.size()) {
     const int64_t now = clock_.nowNs();

@@ -41,7 +41,8 @@ struct RunOptions {
   std::ostream* progress = nullptr; // live progress line (a terminal), or nullptr
 };
 
-// Counters and raw per-request values for the summary (µs).
+// What only the sender knows of a run: requests sent or not, connection waits, outcomes and
+// failures by reason. Latencies and rates come from the exchanges, through analyze (the summary).
 struct RunStats {
   int64_t planned = 0;
   int64_t sent = 0;
@@ -61,15 +62,7 @@ struct RunStats {
   std::map<std::string, Failures> failures;
   std::string firstFailure;
   static constexpr size_t kErrorBodyBytes = 500;
-  int64_t outputTokens = 0;
-  int64_t firstSentUs = 0;
-  int64_t lastEndUs = 0;
   bool interrupted = false;
-  std::vector<int64_t> sendLagUs;      // actual - intended, every sent request
-  std::vector<int64_t> ttftUs;         // first token - actual send (streams with a token)
-  std::vector<int64_t> ttftIntendedUs; // first token - intended send
-  std::vector<int64_t> e2eUs;          // end - actual send (ok requests)
-  std::vector<int64_t> e2eIntendedUs;  // end - intended send (ok requests)
 };
 
 // Runs one replay on `loop`: sends each planned request at originNs + its intended time (open
@@ -156,7 +149,7 @@ private:
   uv_timer_t progressTimer_;
   int64_t lastProgressNs_ = 0; // when the progress line was last printed
   int64_t lastProgressSent_ = 0;
-  RunningMedian ttftMedianUs_; // of stats_.ttftUs, for the progress line
+  RunningMedian ttftMedianUs_; // of the streams' TTFTs, for the progress line
 
   bool handlesReady_ = false;
   int preconnecting_ = 0; // spare connections (preconnect(), connectAhead()) still connecting

@@ -1,5 +1,6 @@
 #include "replay/sweep.h"
 
+#include "analyze/trace_metrics.h"
 #include "core/clock.h"
 #include "replay/preflight.h"
 #include "replay/run_summary.h"
@@ -142,11 +143,15 @@ SweepResult runSweep(const Sweep& sweep, std::ostream& out, std::ostream& err) {
     if (sweep.startAt) {
       stored.startAtUnixUs = std::llround(*sweep.startAt * 1e6);
     }
+    analyze::TraceAccumulator measured(analyze::Slo{});
+    stored.observe = [&measured](const Exchange& e) {
+      measured.add(analyze::recordFromExchange(e), e.tokenTimesUs);
+    };
     const StoredRun ran = runAndStore(store, clock, plan, sources, run, stored, err);
     const RunStats& stats = ran.stats;
     out << "replay trace " << ran.traceId << (point.name.empty() ? "" : " (" + point.name + ")")
         << "\n";
-    printSummary(stats, out);
+    printSummary(stats, measured.finish(), out);
     if (ran.unwritten > 0) {
       err << "tracetune: " << ran.unwritten << " results could not be written to " << sweep.db
           << "\n";

@@ -219,13 +219,16 @@ Result runOnce(const Args& args, int rate, bool preopen) {
   r.ok = stats.outcomes.count(Outcome::Ok) ? stats.outcomes.at(Outcome::Ok) : 0;
   r.maxStreams = maxOpen(results);
   double total = 0;
+  std::vector<int64_t> sendLagUs;
+  sendLagUs.reserve(results.size());
   for (const auto& e : results) {
     total += static_cast<double>(e.endUs.value_or(e.sentUs) - e.sentUs) / 1e6;
+    sendLagUs.push_back(e.sentUs - e.intendedUs.value_or(e.sentUs));
   }
   r.meanStreamS = results.empty() ? 0 : total / static_cast<double>(results.size());
-  r.p50 = percentile(stats.sendLagUs, 50);
-  r.p99 = percentile(stats.sendLagUs, 99);
-  r.max = percentile(stats.sendLagUs, 100);
+  r.p50 = percentile(sendLagUs, 50);
+  r.p99 = percentile(sendLagUs, 99);
+  r.max = percentile(sendLagUs, 100);
   return r;
 }
 

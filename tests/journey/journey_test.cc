@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -209,6 +210,15 @@ TEST_CASE("journey: real clients' requests captured, replayed against other sett
   for (const auto& trace : report["traces"]) {
     CHECK(trace["time_scale"] == 50.0);
     CHECK(trace["state"] == "complete");
+  }
+  // The replay's summary is analyze's measure of the run, in wall-clock milliseconds.
+  for (const std::string metric : {"ttft", "itl", "e2e"}) {
+    INFO(metric);
+    const std::string row = lineStartingWith(replay.out, metric + " ");
+    REQUIRE_FALSE(row.empty());
+    const double summaryP50Ms = std::stod(row.substr(metric.size()));
+    const double analyzedP50Ms = report["traces"][1][metric + "_us"]["p50"].get<double>() / 50e3;
+    CHECK(std::abs(summaryP50Ms - analyzedP50Ms) < 0.006);
   }
 
   // Asked for, what generates nothing goes out too, with its own method and body.
