@@ -13,8 +13,7 @@ void appendHeaders(std::string& out, const Headers& headers) {
   appendHeadEnd(out);
 }
 
-} // namespace
-
+// The standard reason phrase of a status ("OK", "Too Many Requests", ...), or "Unknown".
 std::string_view reasonPhrase(int status) {
   static constexpr std::array<std::pair<int, std::string_view>, 22> kPhrases = {{
       {100, "Continue"},
@@ -48,6 +47,8 @@ std::string_view reasonPhrase(int status) {
   return "Unknown";
 }
 
+} // namespace
+
 void appendRequestLine(std::string& out, std::string_view method, std::string_view prefix,
                        std::string_view target) {
   out += method;
@@ -76,12 +77,6 @@ void appendHeader(std::string& out, std::string_view name, std::string_view valu
 
 void appendHeadEnd(std::string& out) {
   out += "\r\n";
-}
-
-void appendRequestHead(std::string& out, std::string_view method, std::string_view target,
-                       const Headers& headers) {
-  appendRequestLine(out, method, {}, target);
-  appendHeaders(out, headers);
 }
 
 void appendResponseHead(std::string& out, int status, const Headers& headers) {

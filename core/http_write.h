@@ -10,9 +10,6 @@ namespace tt {
 // Every HTTP/1.1 byte the programs write (proxy, replay, tgi-sim, the admin endpoint) is written
 // here: message heads line by line, chunked bodies.
 
-// The standard reason phrase of a status ("OK", "Too Many Requests", ...), or "Unknown".
-std::string_view reasonPhrase(int status);
-
 // Appends `METHOD prefix target HTTP/1.1\r\n` (the target after a path prefix, e.g. an
 // upstream's, with nothing between them).
 void appendRequestLine(std::string& out, std::string_view method, std::string_view prefix,
@@ -27,11 +24,8 @@ void appendHeader(std::string& out, std::string_view name, std::string_view valu
 // Appends the blank line that ends a head or a chunked body's trailers.
 void appendHeadEnd(std::string& out);
 
-// Appends `METHOD target HTTP/1.1\r\n`, each header line, and the blank line.
-void appendRequestHead(std::string& out, std::string_view method, std::string_view target,
-                       const Headers& headers);
-
-// Appends `HTTP/1.1 status reason\r\n`, each header line, and the blank line.
+// Appends `HTTP/1.1 status reason\r\n` with the standard reason phrase ("Unknown" for a status
+// without one), each header line, and the blank line.
 void appendResponseHead(std::string& out, int status, const Headers& headers);
 
 // Appends one chunk of a chunked body (nothing for empty data: that would end the body).

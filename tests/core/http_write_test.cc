@@ -20,8 +20,12 @@ public:
 
 TEST_CASE("http write: request head, exact bytes, parses back", "[http]") {
   std::string out;
-  appendRequestHead(out, "POST", "/generate",
-                    {{"Host", "a:1"}, {"Content-Length", "2"}, {"X-Forwarded-For", "::1"}});
+  appendRequestLine(out, "POST", "", "/generate");
+  for (const auto& [name, value] :
+       Headers{{"Host", "a:1"}, {"Content-Length", "2"}, {"X-Forwarded-For", "::1"}}) {
+    appendHeader(out, name, value);
+  }
+  appendHeadEnd(out);
   out += "{}";
   CHECK(out == "POST /generate HTTP/1.1\r\nHost: a:1\r\nContent-Length: 2\r\n"
                "X-Forwarded-For: ::1\r\n\r\n{}");
@@ -50,9 +54,13 @@ TEST_CASE("http write: chunked SSE response parses back", "[http]") {
   CHECK(parser.execute(out).status == ParseStatus::Ok);
   CHECK(cap.complete == 1);
   CHECK(cap.body == "data: {\"index\":1}\n\n" + std::string(300, 'x'));
-  CHECK(reasonPhrase(429) == "Too Many Requests");
-  CHECK(reasonPhrase(431) == "Request Header Fields Too Large");
-  CHECK(reasonPhrase(599) == "Unknown");
+  for (const auto& [status, line] : {std::pair{429, "HTTP/1.1 429 Too Many Requests\r\n"},
+                                     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n"},
+                                     {599, "HTTP/1.1 599 Unknown\r\n"}}) {
+    std::string head;
+    appendResponseHead(head, status, {});
+    CHECK(head == std::string(line) + "\r\n");
+  }
 }
 
 } // namespace tt
