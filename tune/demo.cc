@@ -119,7 +119,8 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   const double timeScale = analyze::serverTimeScale(capture);
   const WhatIfTrace trace = whatIfTrace(store.exchanges(captureId), timeScale, 0);
   sim::LauncherConfig current;
-  applyServerInfo(ServerInfo::read(capture.serverInfoJson), {}, current);
+  const ServerInfo info = ServerInfo::read(capture.serverInfoJson);
+  applyServerInfo(info, {}, current);
   // The prediction uses the model learned from the capture, as `recommend` does; the servers of
   // the validation run the production server's profile: they stand in for the real GPU.
   const ModelChoice model = chooseModel(store, capture, kProfile, false, current);
@@ -145,13 +146,7 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
       validateRecommendation(store, trace, r, profile.model, v, progress);
 
   progress << "[5/5] writing the report\n";
-  ReportContext context;
-  context.traceId = captureId;
-  context.profile = profile.name;
-  context.modelError = model.error;
-  context.timeScale = timeScale;
-  context.attainment = o.attainment;
-  context.slo = slo.describe();
+  const ReportContext context = reportContext(captureId, model, timeScale, o.attainment, slo, info);
   auto tables = recommendTables(r, context);
   tables.push_back(validationTable(validations, o.attainment));
   {
@@ -172,7 +167,7 @@ int runDemo(const DemoOptions& o, std::ostream& out, std::ostream& progress) {
   const auto capacityOf = [](const Assessed& a) { return number("%.3gx", a.capacity.load); };
   out << "\nRecommended launch for this traffic (objectives " << context.slo << " for "
       << number("%.0f%%", o.attainment * 100) << " of requests):\n  "
-      << launcherCommand("<your model>", r.recommended.launcher) << "\n\n"
+      << launcherCommand(context.modelId, r.recommended.launcher) << "\n\n"
       << "Capacity, as a multiple of the trace's own load: current " << capacityOf(r.current)
       << ", recommended " << capacityOf(r.recommended) << ", predicted with the cost model "
       << profile.name << " (" << model.error << "; the servers ran " << kProfile << ")\n";

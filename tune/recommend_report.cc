@@ -114,6 +114,23 @@ TextTable workloadTable(const Workload& w, const ReportContext& context) {
 
 } // namespace
 
+ReportContext reportContext(int64_t traceId, const ModelChoice& model, double timeScale,
+                            double attainment, const analyze::Slo& slo, const ServerInfo& info) {
+  ReportContext context{.traceId = traceId,
+                        .profile = model.profile.name,
+                        .modelError = model.error,
+                        .timeScale = timeScale,
+                        .attainment = attainment,
+                        .slo = slo.describe()};
+  if (!info.modelId.empty()) {
+    context.modelId = info.modelId;
+  }
+  if (!info.version.empty()) {
+    context.tgiVersion = info.version;
+  }
+  return context;
+}
+
 std::vector<TextTable> recommendTables(const Recommendation& r, const ReportContext& context) {
   std::vector<TextTable> tables{workloadTable(r.workload, context)};
 

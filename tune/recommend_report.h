@@ -1,6 +1,9 @@
 #pragma once
 
 #include "analyze/report_table.h"
+#include "analyze/slo.h"
+#include "schema/server_info.h"
+#include "tune/model_choice.h"
 #include "tune/recommendation.h"
 #include "tune/validation.h"
 
@@ -23,6 +26,11 @@ struct ReportContext {
   double attainment = 0.95;
   std::string slo; // "ttft=2s,itl=100ms"
 };
+
+// The context of a recommendation for trace `traceId` predicted with `model`, naming the model
+// and TGI version the trace's server showed in its /info (`info`) where it showed them.
+ReportContext reportContext(int64_t traceId, const ModelChoice& model, double timeScale,
+                            double attainment, const analyze::Slo& slo, const ServerInfo& info);
 
 // The recommendation as terminal tables, in reading order: the workload, current against
 // recommended, the launch line, alternatives, sensitivity, what was left alone, the search.

@@ -126,19 +126,8 @@ int runRecommend(const RecommendOptions& o, std::ostream& out) {
   const tune::Workload workload = tune::describeWorkload(whatIf.requests, 1.0);
   const tune::Recommendation r =
       tune::recommend(whatIf, workload, *current, profile.model, options);
-  tune::ReportContext context;
-  context.traceId = o.trace;
-  context.profile = profile.name;
-  context.modelError = model.error;
-  context.timeScale = timeScale;
-  context.attainment = o.attainment;
-  context.slo = options.slo.describe();
-  if (!info.modelId.empty()) {
-    context.modelId = info.modelId;
-  }
-  if (!info.version.empty()) {
-    context.tgiVersion = info.version;
-  }
+  const tune::ReportContext context =
+      tune::reportContext(o.trace, model, timeScale, o.attainment, options.slo, info);
   // The recommendation is printed before the validation, which takes minutes with a real server.
   auto tables = tune::recommendTables(r, context);
   if (o.format == "table") {
