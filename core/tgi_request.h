@@ -29,7 +29,7 @@ struct TgiRequestFields {
 // Parses a request body for `endpoint`; never throws. Endpoint::GenerateStream implies stream.
 // Reads the body with scanTgiRequest (core/tgi_body_scan.h), else with parseTgiRequestDocument.
 TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body);
-// The same from an nlohmann document: slower, and sure of every body.
+// The same from TGI's request types (core/tgi_request_body.h): slower, and sure of every body.
 TgiRequestFields parseTgiRequestDocument(Endpoint endpoint, std::string_view body);
 
 // Copies the fields into the exchange (endpoint, stream, inputBytes, maxNewTokens, parameters).

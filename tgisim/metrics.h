@@ -30,9 +30,6 @@ public:
 
   std::string render() const;
 
-  // Rust's `Display` for f64: the shortest text that reads back, no `.0` on whole numbers.
-  static std::string formatNumber(double value);
-
 private:
   struct Histogram {
     std::vector<uint64_t> counts; // one per bucket, not cumulative
