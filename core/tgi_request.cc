@@ -1,10 +1,22 @@
 #include "core/tgi_request.h"
 
+#include "core/enum_names.h"
 #include "core/tgi_body_scan.h"
 #include "core/tgi_request_body.h"
 
+#include <array>
+
 namespace tt {
 namespace {
+
+constexpr std::array kEndpointPaths{
+    std::pair{Endpoint::Generate, std::string_view{"/generate"}},
+    std::pair{Endpoint::GenerateStream, std::string_view{"/generate_stream"}},
+    std::pair{Endpoint::Compat, std::string_view{"/"}},
+    std::pair{Endpoint::Chat, std::string_view{"/v1/chat/completions"}},
+    std::pair{Endpoint::Completions, std::string_view{"/v1/completions"}},
+    std::pair{Endpoint::Tokenize, std::string_view{"/tokenize"}},
+};
 
 int64_t sizeOf(const std::string& text) {
   return static_cast<int64_t>(text.size());
@@ -46,29 +58,15 @@ int64_t estimatedTokens(int64_t characters) {
 }
 
 Endpoint endpointFor(std::string_view method, std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
   if (method != "POST") {
     return Endpoint::Other;
   }
-  if (path == "/generate") {
-    return Endpoint::Generate;
-  }
-  if (path == "/generate_stream") {
-    return Endpoint::GenerateStream;
-  }
-  if (path == "/") {
-    return Endpoint::Compat;
-  }
-  if (path == "/v1/chat/completions") {
-    return Endpoint::Chat;
-  }
-  if (path == "/v1/completions") {
-    return Endpoint::Completions;
-  }
-  if (path == "/tokenize") {
-    return Endpoint::Tokenize;
-  }
-  return Endpoint::Other;
+  const std::string_view path = target.substr(0, target.find('?'));
+  return valueOf<Endpoint>(kEndpointPaths, path).value_or(Endpoint::Other);
+}
+
+std::string_view endpointPath(Endpoint endpoint) {
+  return nameOf(kEndpointPaths, endpoint);
 }
 
 TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body) {

@@ -11,6 +11,8 @@ namespace tt {
 
 // The TGI route of a request (docs/tgi.md, "Routes"); the query string is ignored.
 Endpoint endpointFor(std::string_view method, std::string_view target);
+// The path of a route; "unknown" for Endpoint::Other.
+std::string_view endpointPath(Endpoint endpoint);
 
 // A prompt's tokens estimated from its size, where no tokenizer count is known: characters (or
 // bytes) / 4 rounded up, the usual ratio for English text with Llama-family tokenizers.

@@ -3,6 +3,7 @@
 #include "core/credentials.h"
 #include "core/http_headers.h"
 #include "core/http_write.h"
+#include "core/tgi_request.h"
 #include "core/tgi_request_body.h"
 
 #include <nlohmann/json.hpp>
@@ -13,23 +14,7 @@ namespace tt::replay {
 namespace {
 
 std::string_view pathFor(Endpoint endpoint) {
-  switch (endpoint) {
-  case Endpoint::Generate:
-    return "/generate";
-  case Endpoint::GenerateStream:
-    return "/generate_stream";
-  case Endpoint::Compat:
-    return "/";
-  case Endpoint::Chat:
-    return "/v1/chat/completions";
-  case Endpoint::Completions:
-    return "/v1/completions";
-  case Endpoint::Tokenize:
-    return "/tokenize";
-  case Endpoint::Other:
-    return "/generate_stream";
-  }
-  return "/generate_stream";
+  return endpoint == Endpoint::Other ? "/generate_stream" : endpointPath(endpoint);
 }
 
 // The prompt of a body recorded for `endpoint`: `inputs`, `prompt` (a string or the first of a

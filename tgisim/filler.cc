@@ -1,5 +1,6 @@
 #include "tgisim/filler.h"
 
+#include "core/enum_names.h"
 #include "tgisim/tokenizer.h"
 
 #include <array>
@@ -8,6 +9,12 @@
 
 namespace tt::tgisim {
 namespace {
+
+constexpr std::array kFinishReasonNames{
+    std::pair{JobPlan::Finish::Length, std::string_view{"length"}},
+    std::pair{JobPlan::Finish::EosToken, std::string_view{"eos_token"}},
+    std::pair{JobPlan::Finish::StopSequence, std::string_view{"stop_sequence"}},
+};
 
 // Short English words: each is one piece of the stand-in tokenizer once a space precedes it.
 constexpr std::array<std::string_view, 64> kWords = {
@@ -108,15 +115,7 @@ JobPlan planJob(FillerText& text, int64_t maxNewTokens, const std::vector<std::s
 }
 
 std::string_view finishReasonName(JobPlan::Finish finish) {
-  switch (finish) {
-  case JobPlan::Finish::Length:
-    return "length";
-  case JobPlan::Finish::EosToken:
-    return "eos_token";
-  case JobPlan::Finish::StopSequence:
-    return "stop_sequence";
-  }
-  return "length";
+  return nameOf(kFinishReasonNames, finish);
 }
 
 } // namespace tt::tgisim

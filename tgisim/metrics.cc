@@ -1,8 +1,10 @@
 #include "tgisim/metrics.h"
 
+#include "core/enum_names.h"
 #include "core/rust_number.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace tt::tgisim {
@@ -148,19 +150,28 @@ double quantileOf(std::vector<double> samples, double q) {
 
 } // namespace
 
+std::string_view Metrics::typeName(Type type) {
+  static constexpr std::array kNames{
+      std::pair{Type::Counter, std::string_view{"counter"}},
+      std::pair{Type::Gauge, std::string_view{"gauge"}},
+      std::pair{Type::Histogram, std::string_view{"histogram"}},
+      std::pair{Type::Summary, std::string_view{"summary"}},
+  };
+  return nameOf(kNames, type);
+}
+
 std::string Metrics::render() const {
   std::string out;
   for (const auto& [name, f] : families_) {
+    out += "# TYPE " + name + " " + std::string(typeName(f.type)) + "\n";
     switch (f.type) {
     case Type::Counter:
     case Type::Gauge:
-      out += "# TYPE " + name + (f.type == Type::Counter ? " counter\n" : " gauge\n");
       for (const auto& [labels, value] : f.values) {
         out += name + withLabels(labels, {}) + " " + rustNumber(value) + "\n";
       }
       break;
     case Type::Histogram:
-      out += "# TYPE " + name + " histogram\n";
       for (const auto& [labels, h] : f.histograms) {
         uint64_t cumulative = 0;
         for (size_t i = 0; i < f.buckets->size(); ++i) {
@@ -176,7 +187,6 @@ std::string Metrics::render() const {
       }
       break;
     case Type::Summary:
-      out += "# TYPE " + name + " summary\n";
       for (const auto& [labels, h] : f.histograms) {
         for (const double q : {0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0}) {
           out += name + withLabels(labels, "quantile=\"" + rustNumber(q) + "\"") + " " +

@@ -45,6 +45,7 @@ private:
     const std::vector<double>* buckets = nullptr;
   };
 
+  static std::string_view typeName(Type type); // Prometheus's TYPE
   Family& family(std::string_view name, Type type);
   const std::vector<double>* bucketsFor(std::string_view name) const;
 
