@@ -1,5 +1,6 @@
 #include "tgisim/server.h"
 
+#include "core/simulator_info.h"
 #include "core/tgi_error.h"
 #include "core/uv_util.h"
 #include "tgisim/api_request.h"
@@ -178,8 +179,8 @@ void Server::request(Connection& c, const HttpHead& head, std::string_view body)
     j["sha"] = nullptr;
     j["docker_label"] = nullptr;
     // Not TGI's: how the answers are timed, so that captures and replays of this server can be
-    // read in its own time (a real TGI's /info has no such member; clients ignore it).
-    j["simulator"] = {{"name", "tgi-sim"}, {"time_scale", config_.timeScale}};
+    // read in its own time.
+    j["simulator"] = SimulatorInfo{.timeScale = config_.timeScale}.toJson();
     return c.sendResponse(200, jsonHeaders({}), j.dump());
   }
   if (path == "/metrics") {
