@@ -44,10 +44,6 @@ TgiRejection unsupportedMediaType() {
   return {415, "Expected request with `Content-Type: application/json`"};
 }
 
-TgiRejection payloadTooLarge() {
-  return {413, "Failed to buffer the request body: length limit exceeded"};
-}
-
 std::variant<GenerateRequest, TgiRejection> decodeGenerate(std::string_view body, bool compat) {
   TgiRequest request = decodeTgiRequest(compat ? Endpoint::Compat : Endpoint::Generate, body);
   if (request.rejection) {

@@ -41,8 +41,6 @@ struct CompletionRequest {
 bool isJsonContentType(const std::string* contentType);
 // The 415 axum answers when it fails.
 TgiRejection unsupportedMediaType();
-// The 413 of DefaultBodyLimit.
-TgiRejection payloadTooLarge();
 
 // Each route's body read into TGI's request types (core/tgi_request_body.h), or axum's 400/422.
 std::variant<GenerateRequest, TgiRejection> decodeGenerate(std::string_view body, bool compat);

@@ -18,13 +18,13 @@ bool isSampling(const sim::GenerateParams& p) {
 
 // Where the filler text of a request ends early (EOS or a stop sequence), within `limit`
 // tokens: 0 when it runs to the limit.
-std::pair<int64_t, JobPlan::Finish> earlyEnd(FillerText text, const std::vector<std::string>& stop,
-                                             int64_t limit) {
+std::pair<int64_t, FinishReason> earlyEnd(FillerText text, const std::vector<std::string>& stop,
+                                          int64_t limit) {
   std::string tail;
   for (int64_t i = 1; i <= limit; ++i) {
     const GenToken token = text.next();
     if (token.special) {
-      return {i, JobPlan::Finish::EosToken};
+      return {i, FinishReason::EosToken};
     }
     tail += token.text;
     if (tail.size() > 300) {
@@ -32,11 +32,11 @@ std::pair<int64_t, JobPlan::Finish> earlyEnd(FillerText text, const std::vector<
     }
     for (const auto& s : stop) {
       if (!s.empty() && tail.ends_with(s)) {
-        return {i, JobPlan::Finish::StopSequence};
+        return {i, FinishReason::StopSequence};
       }
     }
   }
-  return {0, JobPlan::Finish::Length};
+  return {0, FinishReason::Length};
 }
 
 } // namespace

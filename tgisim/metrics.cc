@@ -114,15 +114,6 @@ double Metrics::gauge(std::string_view name, std::string_view labels) const {
   return counter(name, labels);
 }
 
-uint64_t Metrics::histogramCount(std::string_view name, std::string_view labels) const {
-  const auto f = families_.find(name);
-  if (f == families_.end()) {
-    return 0;
-  }
-  const auto h = f->second.histograms.find(labels);
-  return h == f->second.histograms.end() ? 0 : h->second.count;
-}
-
 namespace {
 
 std::string withLabels(std::string_view labels, std::string_view extra) {

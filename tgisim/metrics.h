@@ -26,7 +26,6 @@ public:
   // `labels` is the label text inside the braces, e.g. `method="prefill"`.
   double counter(std::string_view name, std::string_view labels = {}) const;
   double gauge(std::string_view name, std::string_view labels = {}) const;
-  uint64_t histogramCount(std::string_view name, std::string_view labels = {}) const;
 
   std::string render() const;
 
