@@ -1,10 +1,19 @@
 #include "analyze/series_fit.h"
 
+#include "core/enum_names.h"
+
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace tt::analyze {
 namespace {
+
+constexpr std::array kCurveMetricNames{
+    std::pair{CurveMetric::Ttft, std::string_view{"ttft"}},
+    std::pair{CurveMetric::Itl, std::string_view{"itl"}},
+    std::pair{CurveMetric::E2e, std::string_view{"e2e"}},
+};
 
 struct Candidate {
   const char* name;
@@ -91,15 +100,7 @@ void findKnee(SeriesFit& s, const std::vector<double>& throughput) {
 } // namespace
 
 std::string_view curveMetricName(CurveMetric metric) {
-  switch (metric) {
-  case CurveMetric::Ttft:
-    return "ttft";
-  case CurveMetric::Itl:
-    return "itl";
-  case CurveMetric::E2e:
-    return "e2e";
-  }
-  return "e2e";
+  return nameOf(kCurveMetricNames, metric);
 }
 
 double SeriesFit::modelAt(double x) const {

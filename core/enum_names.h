@@ -1,8 +1,10 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tt {
 
@@ -25,6 +27,15 @@ std::optional<Enum> valueOf(const Table& table, std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+// The names of a table in its order: the choices a command-line option accepts.
+template <typename Table> std::vector<std::string> namesOf(const Table& table) {
+  std::vector<std::string> names;
+  for (const auto& [value, name] : table) {
+    names.emplace_back(name);
+  }
+  return names;
 }
 
 } // namespace tt

@@ -1,96 +1,54 @@
 #include "core/tgi_request.h"
 
-#include "core/json_fields.h"
+#include "core/enum_names.h"
 #include "core/tgi_body_scan.h"
+#include "core/tgi_request_body.h"
 
-#include <nlohmann/json.hpp>
+#include <array>
 
 namespace tt {
 namespace {
 
-// Keeps the members in the body's order, so that `parameters` reads as the body does (and as
-// scanTgiRequest's copy of its text).
-using json = nlohmann::ordered_json;
+constexpr std::array kEndpointPaths{
+    std::pair{Endpoint::Generate, std::string_view{"/generate"}},
+    std::pair{Endpoint::GenerateStream, std::string_view{"/generate_stream"}},
+    std::pair{Endpoint::Compat, std::string_view{"/"}},
+    std::pair{Endpoint::Chat, std::string_view{"/v1/chat/completions"}},
+    std::pair{Endpoint::Completions, std::string_view{"/v1/completions"}},
+    std::pair{Endpoint::Tokenize, std::string_view{"/tokenize"}},
+};
 
-std::string dumpJson(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+int64_t sizeOf(const std::string& text) {
+  return static_cast<int64_t>(text.size());
 }
 
-// The text size of chat messages: string contents, and the `text` parts of content arrays.
-int64_t messagesBytes(const json& messages) {
+// The text a chat's messages carry: string contents, and the `text` of every content chunk.
+int64_t messagesBytes(const std::vector<TgiMessage>& messages) {
   int64_t total = 0;
   for (const auto& m : messages) {
-    if (!m.is_object()) {
-      continue;
-    }
-    const auto content = m.find("content");
-    if (content == m.end()) {
-      continue;
-    }
-    if (content->is_string()) {
-      total += static_cast<int64_t>(content->get_ref<const std::string&>().size());
-    } else if (content->is_array()) {
-      for (const auto& part : *content) {
-        const auto text = part.is_object() ? part.find("text") : part.end();
-        if (part.is_object() && text != part.end() && text->is_string()) {
-          total += static_cast<int64_t>(text->get_ref<const std::string&>().size());
-        }
-      }
+    total += m.content ? sizeOf(*m.content) : 0;
+    for (const auto& chunk : m.chunks) {
+      total += chunk.text ? sizeOf(*chunk.text) : 0;
     }
   }
   return total;
 }
 
-std::optional<int64_t> promptBytes(const json& prompt) {
-  if (prompt.is_string()) {
-    return static_cast<int64_t>(prompt.get_ref<const std::string&>().size());
+std::optional<int64_t> promptBytes(const TgiPrompt& prompt) {
+  if (prompt.messages) {
+    return messagesBytes(*prompt.messages);
   }
-  if (!prompt.is_array()) {
+  if (prompt.text) {
+    return sizeOf(*prompt.text);
+  }
+  if (!prompt.texts) {
     return std::nullopt;
   }
   int64_t total = 0;
-  for (const auto& p : prompt) {
-    if (p.is_string()) {
-      total += static_cast<int64_t>(p.get_ref<const std::string&>().size());
-    }
+  for (const auto& text : *prompt.texts) {
+    total += text ? sizeOf(*text) : 0;
   }
   return total;
-}
-
-bool streamFlag(const json& body) {
-  const auto it = body.find("stream");
-  return it != body.end() && it->is_boolean() && it->get<bool>();
-}
-
-void parseGenerate(const json& body, Endpoint endpoint, TgiRequestFields& out) {
-  const auto inputs = body.find("inputs");
-  if (inputs != body.end() && inputs->is_string()) {
-    out.inputBytes = static_cast<int64_t>(inputs->get_ref<const std::string&>().size());
-  }
-  const auto params = body.find("parameters");
-  if (params != body.end() && params->is_object()) {
-    out.parameters = dumpJson(*params);
-    out.maxNewTokens = intField(*params, "max_new_tokens");
-  }
-  out.stream =
-      endpoint == Endpoint::GenerateStream || (endpoint == Endpoint::Compat && streamFlag(body));
-}
-
-void parseOpenAi(const json& body, const char* promptKey, TgiRequestFields& out) {
-  const auto prompt = body.find(promptKey);
-  if (prompt != body.end()) {
-    out.inputBytes = prompt->is_array() && std::string_view(promptKey) == "messages"
-                         ? std::optional<int64_t>(messagesBytes(*prompt))
-                         : promptBytes(*prompt);
-  }
-  out.maxNewTokens = intField(body, "max_tokens");
-  if (!out.maxNewTokens) {
-    out.maxNewTokens = intField(body, "max_completion_tokens");
-  }
-  out.stream = streamFlag(body);
-  json rest = body;
-  rest.erase(promptKey);
-  out.parameters = dumpJson(rest);
 }
 
 } // namespace
@@ -100,29 +58,15 @@ int64_t estimatedTokens(int64_t characters) {
 }
 
 Endpoint endpointFor(std::string_view method, std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
   if (method != "POST") {
     return Endpoint::Other;
   }
-  if (path == "/generate") {
-    return Endpoint::Generate;
-  }
-  if (path == "/generate_stream") {
-    return Endpoint::GenerateStream;
-  }
-  if (path == "/") {
-    return Endpoint::Compat;
-  }
-  if (path == "/v1/chat/completions") {
-    return Endpoint::Chat;
-  }
-  if (path == "/v1/completions") {
-    return Endpoint::Completions;
-  }
-  if (path == "/tokenize") {
-    return Endpoint::Tokenize;
-  }
-  return Endpoint::Other;
+  const std::string_view path = target.substr(0, target.find('?'));
+  return valueOf<Endpoint>(kEndpointPaths, path).value_or(Endpoint::Other);
+}
+
+std::string_view endpointPath(Endpoint endpoint) {
+  return nameOf(kEndpointPaths, endpoint);
 }
 
 TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body) {
@@ -133,27 +77,23 @@ TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body) {
 TgiRequestFields parseTgiRequestDocument(Endpoint endpoint, std::string_view body) {
   TgiRequestFields out;
   out.stream = endpoint == Endpoint::GenerateStream;
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  TgiRequest request = decodeTgiRequest(endpoint, body);
+  if (!request.object) {
     out.error = "request body is not a JSON object";
     return out;
   }
   out.valid = true;
-  switch (endpoint) {
-  case Endpoint::Generate:
-  case Endpoint::GenerateStream:
-  case Endpoint::Compat:
-  case Endpoint::Tokenize:
-    parseGenerate(j, endpoint, out);
-    break;
-  case Endpoint::Chat:
-    parseOpenAi(j, "messages", out);
-    break;
-  case Endpoint::Completions:
-    parseOpenAi(j, "prompt", out);
-    break;
-  case Endpoint::Other:
-    break;
+  if (endpoint == Endpoint::Other) {
+    return out;
+  }
+  out.inputBytes = promptBytes(request.prompt);
+  out.parameters = std::move(request.parametersJson);
+  if (endpoint == Endpoint::Chat || endpoint == Endpoint::Completions) {
+    out.maxNewTokens = request.maxTokens ? request.maxTokens : request.maxCompletionTokens;
+    out.stream = request.stream.value_or(false);
+  } else {
+    out.maxNewTokens = request.parameters.maxNewTokens;
+    out.stream = out.stream || request.stream.value_or(false);
   }
   return out;
 }

@@ -11,6 +11,8 @@ namespace tt {
 
 // The TGI route of a request (docs/tgi.md, "Routes"); the query string is ignored.
 Endpoint endpointFor(std::string_view method, std::string_view target);
+// The path of a route; "unknown" for Endpoint::Other.
+std::string_view endpointPath(Endpoint endpoint);
 
 // A prompt's tokens estimated from its size, where no tokenizer count is known: characters (or
 // bytes) / 4 rounded up, the usual ratio for English text with Llama-family tokenizers.
@@ -29,7 +31,7 @@ struct TgiRequestFields {
 // Parses a request body for `endpoint`; never throws. Endpoint::GenerateStream implies stream.
 // Reads the body with scanTgiRequest (core/tgi_body_scan.h), else with parseTgiRequestDocument.
 TgiRequestFields parseTgiRequest(Endpoint endpoint, std::string_view body);
-// The same from an nlohmann document: slower, and sure of every body.
+// The same from TGI's request types (core/tgi_request_body.h): slower, and sure of every body.
 TgiRequestFields parseTgiRequestDocument(Endpoint endpoint, std::string_view body);
 
 // Copies the fields into the exchange (endpoint, stream, inputBytes, maxNewTokens, parameters).

@@ -1,11 +1,23 @@
 #include "core/tgi_stream.h"
 
+#include "core/enum_names.h"
 #include "core/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+
 namespace tt {
 namespace {
+
+constexpr std::array kTgiEventKindNames{
+    std::pair{TgiEventKind::Token, std::string_view{"token"}},
+    std::pair{TgiEventKind::Final, std::string_view{"final"}},
+    std::pair{TgiEventKind::Usage, std::string_view{"usage"}},
+    std::pair{TgiEventKind::Error, std::string_view{"error"}},
+    std::pair{TgiEventKind::Done, std::string_view{"done"}},
+    std::pair{TgiEventKind::Other, std::string_view{"other"}},
+};
 
 using nlohmann::json;
 
@@ -67,21 +79,7 @@ void classifyChoices(const json& obj, const json& choices, TgiEvent& ev) {
 } // namespace
 
 std::string_view tgiEventKindName(TgiEventKind kind) {
-  switch (kind) {
-  case TgiEventKind::Token:
-    return "token";
-  case TgiEventKind::Final:
-    return "final";
-  case TgiEventKind::Usage:
-    return "usage";
-  case TgiEventKind::Error:
-    return "error";
-  case TgiEventKind::Done:
-    return "done";
-  case TgiEventKind::Other:
-    return "other";
-  }
-  return "other";
+  return nameOf(kTgiEventKindNames, kind);
 }
 
 TgiEvent classifyTgiEvent(std::string_view data) {

@@ -3,11 +3,13 @@
 #include "core/http_parser.h"
 #include "core/url.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tt::proxy {
 
@@ -16,6 +18,12 @@ enum class Redact {
   None,    // bodies stored as received (up to Config::captureBodyBytes)
   Prompts, // the prompt (inputs, messages' content, prompt) replaced by its length and SHA-256
   Bodies,  // no request or response body; the request body's SHA-256 only
+};
+
+inline constexpr std::array kRedactNames{
+    std::pair{Redact::None, std::string_view{"none"}},
+    std::pair{Redact::Prompts, std::string_view{"prompts"}},
+    std::pair{Redact::Bodies, std::string_view{"bodies"}},
 };
 
 std::string_view redactName(Redact redact);

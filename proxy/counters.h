@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 
 namespace tt::proxy {
 
@@ -24,11 +26,22 @@ enum class ErrorKind {
   kCount,
 };
 
-inline constexpr const char* kErrorKindNames[] = {
-    "client_read",       "client_write",       "client_abort",     "request_malformed",
-    "request_too_large", "header_timeout",     "upstream_connect", "upstream_read",
-    "upstream_write",    "upstream_malformed", "upstream_timeout", "capture_dropped",
-    "connection_limit"};
+// The `kind` label of each class in /metrics, in the enum's order.
+inline constexpr std::array kErrorKindNames{
+    std::pair{ErrorKind::ClientRead, std::string_view{"client_read"}},
+    std::pair{ErrorKind::ClientWrite, std::string_view{"client_write"}},
+    std::pair{ErrorKind::ClientAbort, std::string_view{"client_abort"}},
+    std::pair{ErrorKind::RequestMalformed, std::string_view{"request_malformed"}},
+    std::pair{ErrorKind::RequestTooLarge, std::string_view{"request_too_large"}},
+    std::pair{ErrorKind::HeaderTimeout, std::string_view{"header_timeout"}},
+    std::pair{ErrorKind::UpstreamConnect, std::string_view{"upstream_connect"}},
+    std::pair{ErrorKind::UpstreamRead, std::string_view{"upstream_read"}},
+    std::pair{ErrorKind::UpstreamWrite, std::string_view{"upstream_write"}},
+    std::pair{ErrorKind::UpstreamMalformed, std::string_view{"upstream_malformed"}},
+    std::pair{ErrorKind::UpstreamTimeout, std::string_view{"upstream_timeout"}},
+    std::pair{ErrorKind::CaptureDropped, std::string_view{"capture_dropped"}},
+    std::pair{ErrorKind::ConnectionLimit, std::string_view{"connection_limit"}},
+};
 static_assert(std::size(kErrorKindNames) == static_cast<size_t>(ErrorKind::kCount));
 
 // The proxy's own counters. Touched on the event loop thread only.

@@ -88,9 +88,9 @@ std::string renderMetrics(const Counters& c, const WriterCounters* w) {
   single(out, "tracetune_proxy_peak_queued_bytes", "gauge", "Largest write queue seen on any leg.",
          static_cast<double>(c.peakQueuedBytes));
   metric(out, "tracetune_proxy_errors_total", "counter", "Errors, by class.");
-  for (size_t i = 0; i < c.errors.size(); ++i) {
-    value(out, "tracetune_proxy_errors_total", "kind=\"" + std::string(kErrorKindNames[i]) + "\"",
-          static_cast<double>(c.errors[i]));
+  for (const auto& [kind, name] : kErrorKindNames) {
+    value(out, "tracetune_proxy_errors_total", "kind=\"" + std::string(name) + "\"",
+          static_cast<double>(c.errorCount(kind)));
   }
   if (w != nullptr) {
     single(out, "tracetune_capture_queue_depth", "gauge", "Exchanges waiting for the writer.",

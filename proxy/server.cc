@@ -1,5 +1,6 @@
 #include "proxy/server.h"
 
+#include "core/enum_names.h"
 #include "core/uv_util.h"
 #include "proxy/session.h"
 
@@ -9,24 +10,11 @@
 namespace tt::proxy {
 
 std::string_view redactName(Redact redact) {
-  switch (redact) {
-  case Redact::None:
-    return "none";
-  case Redact::Prompts:
-    return "prompts";
-  case Redact::Bodies:
-    return "bodies";
-  }
-  return "none";
+  return nameOf(kRedactNames, redact);
 }
 
 std::optional<Redact> redactFromName(std::string_view name) {
-  for (Redact r : {Redact::None, Redact::Prompts, Redact::Bodies}) {
-    if (redactName(r) == name) {
-      return r;
-    }
-  }
-  return std::nullopt;
+  return valueOf<Redact>(kRedactNames, name);
 }
 
 // ---- UpstreamConn --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "replay/plan.h"
 
+#include "core/enum_names.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -7,6 +9,14 @@
 
 namespace tt::replay {
 namespace {
+
+constexpr std::array kRateModeNames{
+    std::pair{RateMode::Original, std::string_view{"original"}},
+    std::pair{RateMode::Speed, std::string_view{"speed"}},
+    std::pair{RateMode::Rate, std::string_view{"rate"}},
+    std::pair{RateMode::Poisson, std::string_view{"poisson"}},
+    std::pair{RateMode::Concurrency, std::string_view{"concurrency"}},
+};
 
 struct Item {
   size_t source;
@@ -163,29 +173,15 @@ void applyRate(std::vector<Item>& items, const PlanOptions& o, std::mt19937_64& 
 } // namespace
 
 std::string_view rateModeName(RateMode mode) {
-  switch (mode) {
-  case RateMode::Original:
-    return "original";
-  case RateMode::Speed:
-    return "speed";
-  case RateMode::Rate:
-    return "rate";
-  case RateMode::Poisson:
-    return "poisson";
-  case RateMode::Concurrency:
-    return "concurrency";
-  }
-  return "original";
+  return nameOf(kRateModeNames, mode);
+}
+
+std::optional<RateMode> rateModeFromName(std::string_view name) {
+  return valueOf<RateMode>(kRateModeNames, name);
 }
 
 std::optional<TiePolicy> tiePolicyFromName(std::string_view name) {
-  if (name == "burst") {
-    return TiePolicy::Burst;
-  }
-  if (name == "spread") {
-    return TiePolicy::Spread;
-  }
-  return std::nullopt;
+  return valueOf<TiePolicy>(kTiePolicyNames, name);
 }
 
 Plan buildPlan(std::span<const PlanSource> sources, const PlanOptions& o) {

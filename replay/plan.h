@@ -1,11 +1,13 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tt::replay {
@@ -25,7 +27,13 @@ enum class TiePolicy {
   Spread, // k requests at t leave evenly across [t, next distinct time): t + j*gap/k
 };
 
+inline constexpr std::array kTiePolicyNames{
+    std::pair{TiePolicy::Burst, std::string_view{"burst"}},
+    std::pair{TiePolicy::Spread, std::string_view{"spread"}},
+};
+
 std::string_view rateModeName(RateMode mode);
+std::optional<RateMode> rateModeFromName(std::string_view name);
 std::optional<TiePolicy> tiePolicyFromName(std::string_view name);
 
 struct PlanOptions {

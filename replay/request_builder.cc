@@ -3,6 +3,8 @@
 #include "core/credentials.h"
 #include "core/http_headers.h"
 #include "core/http_write.h"
+#include "core/tgi_request.h"
+#include "core/tgi_request_body.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,53 +14,30 @@ namespace tt::replay {
 namespace {
 
 std::string_view pathFor(Endpoint endpoint) {
-  switch (endpoint) {
-  case Endpoint::Generate:
-    return "/generate";
-  case Endpoint::GenerateStream:
-    return "/generate_stream";
-  case Endpoint::Compat:
-    return "/";
-  case Endpoint::Chat:
-    return "/v1/chat/completions";
-  case Endpoint::Completions:
-    return "/v1/completions";
-  case Endpoint::Tokenize:
-    return "/tokenize";
-  case Endpoint::Other:
-    return "/generate_stream";
-  }
-  return "/generate_stream";
+  return endpoint == Endpoint::Other ? "/generate_stream" : endpointPath(endpoint);
 }
 
-// The prompt of a recorded TGI body: `inputs`, `prompt` (string or first of a list), or the
-// messages' text contents joined by newlines.
-std::optional<std::string> promptOf(std::string_view body) {
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (!json.is_object()) {
-    return std::nullopt;
-  }
-  if (const auto it = json.find("inputs"); it != json.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  if (const auto it = json.find("prompt"); it != json.end()) {
-    if (it->is_string()) {
-      return it->get<std::string>();
-    }
-    if (it->is_array() && !it->empty() && (*it)[0].is_string()) {
-      return (*it)[0].get<std::string>();
-    }
-  }
-  if (const auto it = json.find("messages"); it != json.end() && it->is_array()) {
+// The prompt of a body recorded for `endpoint`: `inputs`, `prompt` (a string or the first of a
+// list), or the messages' string contents joined by newlines.
+std::optional<std::string> promptOf(Endpoint endpoint, std::string_view body) {
+  TgiRequest request = decodeTgiRequest(endpoint, body);
+  TgiPrompt& prompt = request.prompt;
+  if (prompt.messages) {
     std::string text;
-    for (const auto& m : *it) {
-      if (m.is_object() && m.contains("content") && m["content"].is_string()) {
-        text += (text.empty() ? "" : "\n") + m["content"].get<std::string>();
+    for (const auto& m : *prompt.messages) {
+      if (m.content) {
+        text += (text.empty() ? "" : "\n") + *m.content;
       }
     }
     return text;
   }
-  return std::nullopt;
+  if (endpoint == Endpoint::Chat) {
+    return std::nullopt;
+  }
+  if (prompt.texts && !prompt.texts->empty()) {
+    return std::move(prompt.texts->front());
+  }
+  return std::move(prompt.text);
 }
 
 bool dropped(std::string_view name) {
@@ -80,7 +59,6 @@ Headers sendableHeaders(const Headers& recorded, const Headers& extra) {
   return out;
 }
 
-// A recorded body goes out byte for byte unless --endpoint re-targets it.
 // A recorded body goes out as it is unless --endpoint re-targets it; what generates nothing
 // (/info, /tokenize, ...) goes out as recorded, with or without a body.
 bool sendsRecordedBody(const Exchange& source, const SendOptions& options) {
@@ -150,7 +128,7 @@ OutgoingRequest buildRequest(const Exchange& source, uint64_t salt, const SendOp
   out.stream = out.endpoint != Endpoint::Generate;
   std::optional<std::string> prompt;
   if (!source.requestBody.empty()) {
-    prompt = promptOf(source.requestBody);
+    prompt = promptOf(source.endpoint, source.requestBody);
   }
   if (!prompt) {
     prompt =

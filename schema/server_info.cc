@@ -1,5 +1,7 @@
 #include "schema/server_info.h"
 
+#include "core/simulator_info.h"
+
 #include <nlohmann/json.hpp>
 
 namespace tt {
@@ -27,9 +29,8 @@ ServerInfo ServerInfo::read(const std::string& json) {
   out.maxInputTokens = limit("max_input_tokens");
   out.maxTotalTokens = limit("max_total_tokens");
   out.maxBatchTotalTokens = limit("max_batch_total_tokens");
-  if (info.contains("simulator") && info["simulator"].is_object()) {
-    const auto& scale = info["simulator"].value("time_scale", nlohmann::json(1.0));
-    out.timeScale = scale.is_number() && scale.get<double>() > 0 ? scale.get<double>() : 1.0;
+  if (const auto simulator = info.find("simulator"); simulator != info.end()) {
+    out.timeScale = SimulatorInfo::fromJson(*simulator).timeScale;
   }
   return out;
 }

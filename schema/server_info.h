@@ -14,7 +14,7 @@ namespace tt {
 struct ServerInfo {
   bool fromTgi = false; // it has TGI's model_id: the trace's server answered /info
   std::string modelId;  // "" when model_id is not a string
-  double timeScale = 1; // a tgi-sim's --time-scale (its /info's simulator member), else 1
+  double timeScale = 1; // a tgi-sim's --time-scale (core/simulator_info.h), else 1
   std::string version;  // TGI's version, "" when not given
   // The launcher's limits /info shows (docs/tgi.md, "/info") and the KV capacity after warmup
   // that the proxy adds from TGI's batch token gauge as max_batch_total_tokens; nullopt where

@@ -1,9 +1,12 @@
 #include "sim/profile.h"
 
+#include "core/enum_names.h"
+
 #include <Eigen/Dense>
 #include <unsupported/Eigen/LevenbergMarquardt>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -11,6 +14,12 @@ namespace tt::sim {
 namespace {
 
 constexpr std::string_view kHeader = "model,phase,batch,context,tokens,ms";
+
+constexpr std::array kPhaseNames{
+    std::pair{ProfileRow::Phase::Decode, std::string_view{"decode"}},
+    std::pair{ProfileRow::Phase::Prefill, std::string_view{"prefill"}},
+    std::pair{ProfileRow::Phase::Mixed, std::string_view{"mixed"}},
+};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -68,12 +77,8 @@ ProfileRow parseRow(std::string_view line, const std::string& source, int lineNo
   }
   ProfileRow row;
   row.line = lineNo;
-  if (fields[1] == "decode") {
-    row.phase = ProfileRow::Phase::Decode;
-  } else if (fields[1] == "prefill") {
-    row.phase = ProfileRow::Phase::Prefill;
-  } else if (fields[1] == "mixed") {
-    row.phase = ProfileRow::Phase::Mixed;
+  if (const auto phase = valueOf<ProfileRow::Phase>(kPhaseNames, fields[1])) {
+    row.phase = *phase;
   } else {
     fail(source, lineNo,
          "phase must be decode, prefill or mixed, got '" + std::string(fields[1]) + "'");
@@ -151,6 +156,10 @@ struct FitFunctor : Eigen::DenseFunctor<double> {
 };
 
 } // namespace
+
+std::string_view phaseName(ProfileRow::Phase phase) {
+  return nameOf(kPhaseNames, phase);
+}
 
 Profile parseProfile(std::string_view text, const std::string& source) {
   Profile profile;

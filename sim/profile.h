@@ -20,6 +20,9 @@ struct ProfileRow {
   int line = 0; // 1-based line in the file, for messages
 };
 
+// A phase as a profile file and calibration's reports write it: decode, prefill, mixed.
+std::string_view phaseName(ProfileRow::Phase phase);
+
 struct Profile {
   std::string name; // the built-in name or the file path
   std::vector<ProfileRow> rows;

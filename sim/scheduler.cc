@@ -68,7 +68,8 @@ const Scheduler::RequestState* Scheduler::find(RequestId id) const {
 
 std::vector<TokenRun> Scheduler::jobPrompt(const Job& job) const {
   const RequestSpec& spec = slots_[job.slot].spec;
-  if (!config_.prefixCaching || spec.decoderInputDetails) {
+  // With decoder_input_details TGI gives the allocator no token ids: no prefix cache.
+  if (!config_.prefixCaching || spec.params.decoderInputDetails) {
     return {};
   }
   return promptRuns({.request = job.id,

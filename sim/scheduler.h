@@ -30,7 +30,6 @@ struct RequestSpec {
   // (prompt_identity.h). Empty, or hashBlockTokens 0: the whole prompt is the request's own.
   std::vector<uint64_t> blockHashes;
   int64_t hashBlockTokens = 0;
-  bool decoderInputDetails = false; // TGI then gives the allocator no token ids: no prefix cache
 };
 
 enum class FinishReason { Length, EosToken };

@@ -40,9 +40,9 @@ ValidationResult validateRequest(const SchedulerConfig& config, const GeneratePa
   if (p.maxNewTokens && *p.maxNewTokens == 0) {
     return fail("`max_new_tokens` must be strictly positive");
   }
-  if (p.stopSequences > config.maxStopSequences) {
+  if (const auto stops = static_cast<int64_t>(p.stop.size()); stops > config.maxStopSequences) {
     return fail("`stop` supports up to " + std::to_string(config.maxStopSequences) +
-                " stop sequences. Given: " + std::to_string(p.stopSequences));
+                " stop sequences. Given: " + std::to_string(stops));
   }
   if (p.seed && bestOf > 1) {
     return fail("`seed` must not be set when `best_of` > 1");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/tgi_generate_parameters.h"
 #include "sim/config.h"
 
 #include <cstdint>
@@ -8,23 +9,9 @@
 
 namespace tt::sim {
 
-// The generation parameters validation looks at (docs/tgi.md, "Request parameters"); unset = key
-// absent.
-struct GenerateParams {
-  std::optional<int64_t> bestOf;
-  std::optional<double> temperature;
-  std::optional<double> repetitionPenalty;
-  std::optional<double> frequencyPenalty;
-  std::optional<int64_t> topK;
-  std::optional<double> topP;
-  std::optional<double> typicalP;
-  bool doSample = false;
-  std::optional<int64_t> maxNewTokens;
-  int64_t stopSequences = 0;
-  std::optional<int64_t> truncate;
-  std::optional<uint64_t> seed;
-  std::optional<int64_t> topNTokens;
-  bool emptyInputs = false; // `inputs` is ""
+// What validation looks at: a request's parameters, and whether its `inputs` is "".
+struct GenerateParams : TgiGenerateParameters {
+  bool emptyInputs = false;
 };
 
 // What validation admits: the scheduler sees `maxNewTokensChunk` (<= 1024); the request may go

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/serde_reader.h"
 #include "sim/validation.h"
 
 #include <cstdint>
@@ -11,33 +12,16 @@
 
 namespace tt::tgisim {
 
-// A body axum's extractors refuse before TGI's handler runs (docs/tgi.md, "Error bodies"): a
-// text/plain answer.
-struct Rejection {
-  int status = 400;
-  std::string body;
-};
-
 // What the scheduler path needs of one generation request, after the route's mapping.
 struct GenerateRequest {
   std::string inputs;
-  sim::GenerateParams params; // the validation view (unset = key absent)
-  bool details = false;
-  bool decoderInputDetails = false;
-  std::optional<bool> returnFullText;
-  std::vector<std::string> stop;
+  sim::GenerateParams params;   // as the body gives them (unset = key absent)
   bool stream = false;          // `/` compat: "stream"
   bool addSpecialTokens = true; // false for chat (the template already has them)
 };
 
-struct ChatMessage {
-  std::string role;
-  std::string content;
-};
-
 struct ChatRequest {
   std::optional<std::string> model;
-  std::vector<ChatMessage> messages;
   bool stream = false;
   bool includeUsage = false;
   bool hasTools = false;
@@ -56,16 +40,11 @@ struct CompletionRequest {
 // Content-Type check of axum's Json extractor: `application/json` or `application/*+json`.
 bool isJsonContentType(const std::string* contentType);
 // The 415 axum answers when it fails.
-Rejection unsupportedMediaType();
-// The 413 of DefaultBodyLimit.
-Rejection payloadTooLarge();
+TgiRejection unsupportedMediaType();
 
-// serde deserialization of each route's body, with axum's 400/422 rejections.
-std::variant<GenerateRequest, Rejection> decodeGenerate(std::string_view body, bool compat);
-std::variant<ChatRequest, Rejection> decodeChat(std::string_view body);
-std::variant<CompletionRequest, Rejection> decodeCompletion(std::string_view body);
-
-// The chat template of the stand-in model (README.md): ChatML markers.
-std::string applyChatTemplate(const std::vector<ChatMessage>& messages);
+// Each route's body read into TGI's request types (core/tgi_request_body.h), or axum's 400/422.
+std::variant<GenerateRequest, TgiRejection> decodeGenerate(std::string_view body, bool compat);
+std::variant<ChatRequest, TgiRejection> decodeChat(std::string_view body);
+std::variant<CompletionRequest, TgiRejection> decodeCompletion(std::string_view body);
 
 } // namespace tt::tgisim

@@ -48,10 +48,6 @@ std::string_view openAiFinishReason(std::string_view reason) {
   return reason == "eos_token" ? "stop" : reason;
 }
 
-std::string tokenJson(const GenToken& token) {
-  return dump(tokenObject(token));
-}
-
 std::string generateResponseJson(const std::string& generatedText, const SequenceEnd* details,
                                  const std::vector<GenToken>& tokens) {
   ordered_json j;

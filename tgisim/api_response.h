@@ -29,9 +29,6 @@ struct SequenceEnd {
 // `finish_reason` on the OpenAI routes: eos_token becomes "stop" (FinishReason::format(true)).
 std::string_view openAiFinishReason(std::string_view reason);
 
-// `{"id":..,"text":..,"logprob":..,"special":..}`
-std::string tokenJson(const GenToken& token);
-
 // POST /generate (and each element of `/`): `details` only when asked (docs/tgi.md,
 // "Non-streaming answers").
 std::string generateResponseJson(const std::string& generatedText, const SequenceEnd* details,

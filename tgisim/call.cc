@@ -1,5 +1,6 @@
 #include "tgisim/call.h"
 
+#include "core/rust_number.h"
 #include "core/tgi_error.h"
 #include "sim/prefix_hash.h"
 #include "tgisim/api_response.h"
@@ -17,13 +18,13 @@ bool isSampling(const sim::GenerateParams& p) {
 
 // Where the filler text of a request ends early (EOS or a stop sequence), within `limit`
 // tokens: 0 when it runs to the limit.
-std::pair<int64_t, JobPlan::Finish> earlyEnd(FillerText text, const std::vector<std::string>& stop,
-                                             int64_t limit) {
+std::pair<int64_t, FinishReason> earlyEnd(FillerText text, const std::vector<std::string>& stop,
+                                          int64_t limit) {
   std::string tail;
   for (int64_t i = 1; i <= limit; ++i) {
     const GenToken token = text.next();
     if (token.special) {
-      return {i, JobPlan::Finish::EosToken};
+      return {i, FinishReason::EosToken};
     }
     tail += token.text;
     if (tail.size() > 300) {
@@ -31,11 +32,11 @@ std::pair<int64_t, JobPlan::Finish> earlyEnd(FillerText text, const std::vector<
     }
     for (const auto& s : stop) {
       if (!s.empty() && tail.ends_with(s)) {
-        return {i, JobPlan::Finish::StopSequence};
+        return {i, FinishReason::StopSequence};
       }
     }
   }
-  return {0, JobPlan::Finish::Length};
+  return {0, FinishReason::Length};
 }
 
 } // namespace
@@ -76,7 +77,7 @@ void Call::start(std::vector<GenerateRequest> prompts, std::string model, bool i
            "validation");
       return;
     }
-    if (!openAi && r.decoderInputDetails) {
+    if (!openAi && r.params.decoderInputDetails) {
       context_.metrics.increment("tgi_request_failure", "err=\"validation\"");
       fail(422,
            "Input validation error: `decoder_input_details` == true is not supported when "
@@ -122,7 +123,6 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
   sim::RequestSpec spec;
   spec.inputTokens = static_cast<int64_t>(pieces.size());
   spec.params = r.params;
-  spec.decoderInputDetails = r.decoderInputDetails;
   if (context_.prefixBlockTokens > 0) {
     std::vector<uint32_t> ids;
     ids.reserve(pieces.size());
@@ -146,13 +146,13 @@ bool Call::submit(Sequence& s, uint32_t slot, std::string* error, std::string* e
   // may take (continuations overshoot to a multiple of 1024 tokens, sim/README.md, "How long an
   // answer is").
   const sim::ValidationResult v = sim::validateRequest(config, r.params, spec.inputTokens);
-  if (v.request && (context_.eosProbability > 0 || !r.stop.empty())) {
+  if (v.request && (context_.eosProbability > 0 || !r.params.stop.empty())) {
     const int64_t total = v.request->maxTotalNewTokens;
     const int64_t limit = r.params.maxNewTokens
                               ? (total + sim::kDefaultGenerationLength - 1) /
                                     sim::kDefaultGenerationLength * sim::kDefaultGenerationLength
                               : total;
-    const auto [position, reason] = earlyEnd(s.text, r.stop, limit);
+    const auto [position, reason] = earlyEnd(s.text, r.params.stop, limit);
     spec.outputTokens = position;
     s.endReason = reason;
   }
@@ -260,13 +260,15 @@ void Call::onToken(uint32_t slot, const sim::TokenEvent& event, int64_t endUs) {
         sendEvent(streamTokenJson(s.generated, token, nullptr, nullptr));
         break;
       }
-      const bool fullText = s.request.returnFullText.value_or(route_ == GenerateRoute::Compat);
+      const bool fullText =
+          s.request.params.returnFullText.value_or(route_ == GenerateRoute::Compat);
       const std::string text = fullText ? s.request.inputs + s.generatedText : s.generatedText;
       const SequenceEnd end{.finishReason = s.finishReason,
                             .generatedTokens = s.generated,
                             .seed = s.seed,
                             .inputLength = s.inputLength};
-      sendEvent(streamTokenJson(s.generated, token, &text, s.request.details ? &end : nullptr));
+      sendEvent(
+          streamTokenJson(s.generated, token, &text, s.request.params.details ? &end : nullptr));
       break;
     }
     case GenerateRoute::Chat:
@@ -279,7 +281,7 @@ void Call::onToken(uint32_t slot, const sim::TokenEvent& event, int64_t endUs) {
                            : completionChunkJson(context_.identity, model_, created_, slot, token));
       break;
     }
-  } else if (s.request.details || s.request.decoderInputDetails) {
+  } else if (s.request.params.details || s.request.params.decoderInputDetails) {
     s.tokens.push_back(std::move(token));
   }
   if (event.last) {
@@ -346,7 +348,7 @@ Headers Call::timingHeaders() const {
   Headers h;
   h.emplace_back("x-compute-type", "gpu+optimized");
   if (route_ != GenerateRoute::Completions) {
-    h.emplace_back("x-compute-time", Metrics::formatNumber(static_cast<double>(total) / 1e6));
+    h.emplace_back("x-compute-time", rustNumber(static_cast<double>(total) / 1e6));
   }
   h.emplace_back("x-compute-characters", std::to_string(characters));
   h.emplace_back("x-total-time", std::to_string(totalMs));
@@ -366,14 +368,15 @@ void Call::answer() {
   case GenerateRoute::Generate:
   case GenerateRoute::Compat:
   case GenerateRoute::GenerateStream: {
-    const bool fullText = first.request.returnFullText.value_or(route_ == GenerateRoute::Compat);
+    const bool fullText =
+        first.request.params.returnFullText.value_or(route_ == GenerateRoute::Compat);
     const std::string text =
         fullText ? first.request.inputs + first.generatedText : first.generatedText;
     const SequenceEnd end{.finishReason = first.finishReason,
                           .generatedTokens = first.generated,
                           .seed = first.seed,
                           .inputLength = first.inputLength};
-    const bool details = first.request.details || first.request.decoderInputDetails;
+    const bool details = first.request.params.details || first.request.params.decoderInputDetails;
     body = generateResponseJson(text, details ? &end : nullptr, first.tokens);
     if (route_ == GenerateRoute::Compat) {
       body = "[" + body + "]";

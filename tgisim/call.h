@@ -64,7 +64,7 @@ private:
     int64_t inputCharacters = 0;
     std::optional<uint64_t> seed; // shown in details when sampling
     FillerText text{0, 0};
-    JobPlan::Finish endReason = JobPlan::Finish::EosToken; // eos or stop, when the plan ends early
+    FinishReason endReason = FinishReason::EosToken; // eos or stop, when the plan ends early
     int64_t arrivalUs = 0;
     int64_t endUs = 0;
     int64_t generated = 0;

@@ -1,5 +1,6 @@
 #include "tgisim/filler.h"
 
+#include "core/enum_names.h"
 #include "tgisim/tokenizer.h"
 
 #include <array>
@@ -8,6 +9,12 @@
 
 namespace tt::tgisim {
 namespace {
+
+constexpr std::array kFinishReasonNames{
+    std::pair{FinishReason::Length, std::string_view{"length"}},
+    std::pair{FinishReason::EosToken, std::string_view{"eos_token"}},
+    std::pair{FinishReason::StopSequence, std::string_view{"stop_sequence"}},
+};
 
 // Short English words: each is one piece of the stand-in tokenizer once a space precedes it.
 constexpr std::array<std::string_view, 64> kWords = {
@@ -74,49 +81,8 @@ GenToken FillerText::next() {
   return token;
 }
 
-JobPlan planJob(FillerText& text, int64_t maxNewTokens, const std::vector<std::string>& stop,
-                std::string& decodedSoFar) {
-  JobPlan plan;
-  for (int64_t i = 0; i < maxNewTokens; ++i) {
-    GenToken token = text.next();
-    const bool special = token.special;
-    if (!special) {
-      decodedSoFar += token.text;
-    }
-    plan.tokens.push_back(std::move(token));
-    if (i + 1 == maxNewTokens) {
-      plan.finish = JobPlan::Finish::Length;
-      break;
-    }
-    if (special) {
-      plan.finish = JobPlan::Finish::EosToken;
-      break;
-    }
-    bool matched = false;
-    for (const auto& s : stop) {
-      if (!s.empty() && decodedSoFar.ends_with(s)) {
-        matched = true;
-        break;
-      }
-    }
-    if (matched) {
-      plan.finish = JobPlan::Finish::StopSequence;
-      break;
-    }
-  }
-  return plan;
-}
-
-std::string_view finishReasonName(JobPlan::Finish finish) {
-  switch (finish) {
-  case JobPlan::Finish::Length:
-    return "length";
-  case JobPlan::Finish::EosToken:
-    return "eos_token";
-  case JobPlan::Finish::StopSequence:
-    return "stop_sequence";
-  }
-  return "length";
+std::string_view finishReasonName(FinishReason reason) {
+  return nameOf(kFinishReasonNames, reason);
 }
 
 } // namespace tt::tgisim

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace tt::tgisim {
 
@@ -50,17 +49,10 @@ private:
   int64_t produced_ = 0;
 };
 
-// The plan of one scheduler job: the tokens it will emit and why it stops. Stop rules in TGI's
-// order (docs/tgi.md, "Non-streaming answers"): length first, then EOS, then a stop sequence that
-// the decoded text ends with.
-struct JobPlan {
-  std::vector<GenToken> tokens;
-  enum class Finish { Length, EosToken, StopSequence } finish = Finish::Length;
-};
+// Why a sequence's text ends: TGI's FinishReason (docs/tgi.md, "Non-streaming answers"), of which
+// the scheduler model (sim::FinishReason) knows the first two.
+enum class FinishReason { Length, EosToken, StopSequence };
 
-JobPlan planJob(FillerText& text, int64_t maxNewTokens, const std::vector<std::string>& stop,
-                std::string& decodedSoFar);
-
-std::string_view finishReasonName(JobPlan::Finish finish);
+std::string_view finishReasonName(FinishReason reason);
 
 } // namespace tt::tgisim

@@ -1,7 +1,10 @@
 #include "tgisim/metrics.h"
 
+#include "core/enum_names.h"
+#include "core/rust_number.h"
+
 #include <algorithm>
-#include <charconv>
+#include <array>
 #include <cmath>
 
 namespace tt::tgisim {
@@ -111,34 +114,6 @@ double Metrics::gauge(std::string_view name, std::string_view labels) const {
   return counter(name, labels);
 }
 
-uint64_t Metrics::histogramCount(std::string_view name, std::string_view labels) const {
-  const auto f = families_.find(name);
-  if (f == families_.end()) {
-    return 0;
-  }
-  const auto h = f->second.histograms.find(labels);
-  return h == f->second.histograms.end() ? 0 : h->second.count;
-}
-
-std::string Metrics::formatNumber(double value) {
-  if (std::isnan(value)) {
-    return "NaN";
-  }
-  if (std::isinf(value)) {
-    return value > 0 ? "+Inf" : "-Inf";
-  }
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  std::string text(buffer, result.ptr);
-  // Rust prints plain decimals, never exponents, for the magnitudes metrics take.
-  if (text.find('e') != std::string::npos) {
-    char fixed[400];
-    const auto r = std::to_chars(fixed, fixed + sizeof fixed, value, std::chars_format::fixed);
-    text.assign(fixed, r.ptr);
-  }
-  return text;
-}
-
 namespace {
 
 std::string withLabels(std::string_view labels, std::string_view extra) {
@@ -166,41 +141,49 @@ double quantileOf(std::vector<double> samples, double q) {
 
 } // namespace
 
+std::string_view Metrics::typeName(Type type) {
+  static constexpr std::array kNames{
+      std::pair{Type::Counter, std::string_view{"counter"}},
+      std::pair{Type::Gauge, std::string_view{"gauge"}},
+      std::pair{Type::Histogram, std::string_view{"histogram"}},
+      std::pair{Type::Summary, std::string_view{"summary"}},
+  };
+  return nameOf(kNames, type);
+}
+
 std::string Metrics::render() const {
   std::string out;
   for (const auto& [name, f] : families_) {
+    out += "# TYPE " + name + " " + std::string(typeName(f.type)) + "\n";
     switch (f.type) {
     case Type::Counter:
     case Type::Gauge:
-      out += "# TYPE " + name + (f.type == Type::Counter ? " counter\n" : " gauge\n");
       for (const auto& [labels, value] : f.values) {
-        out += name + withLabels(labels, {}) + " " + formatNumber(value) + "\n";
+        out += name + withLabels(labels, {}) + " " + rustNumber(value) + "\n";
       }
       break;
     case Type::Histogram:
-      out += "# TYPE " + name + " histogram\n";
       for (const auto& [labels, h] : f.histograms) {
         uint64_t cumulative = 0;
         for (size_t i = 0; i < f.buckets->size(); ++i) {
           cumulative += h.counts[i];
           out += name + "_bucket" +
-                 withLabels(labels, "le=\"" + formatNumber((*f.buckets)[i]) + "\"") + " " +
+                 withLabels(labels, "le=\"" + rustNumber((*f.buckets)[i]) + "\"") + " " +
                  std::to_string(cumulative) + "\n";
         }
         out += name + "_bucket" + withLabels(labels, "le=\"+Inf\"") + " " +
                std::to_string(h.count) + "\n";
-        out += name + "_sum" + withLabels(labels, {}) + " " + formatNumber(h.sum) + "\n";
+        out += name + "_sum" + withLabels(labels, {}) + " " + rustNumber(h.sum) + "\n";
         out += name + "_count" + withLabels(labels, {}) + " " + std::to_string(h.count) + "\n";
       }
       break;
     case Type::Summary:
-      out += "# TYPE " + name + " summary\n";
       for (const auto& [labels, h] : f.histograms) {
         for (const double q : {0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0}) {
-          out += name + withLabels(labels, "quantile=\"" + formatNumber(q) + "\"") + " " +
-                 formatNumber(quantileOf(h.samples, q)) + "\n";
+          out += name + withLabels(labels, "quantile=\"" + rustNumber(q) + "\"") + " " +
+                 rustNumber(quantileOf(h.samples, q)) + "\n";
         }
-        out += name + "_sum" + withLabels(labels, {}) + " " + formatNumber(h.sum) + "\n";
+        out += name + "_sum" + withLabels(labels, {}) + " " + rustNumber(h.sum) + "\n";
         out += name + "_count" + withLabels(labels, {}) + " " + std::to_string(h.count) + "\n";
       }
       break;

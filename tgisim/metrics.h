@@ -26,12 +26,8 @@ public:
   // `labels` is the label text inside the braces, e.g. `method="prefill"`.
   double counter(std::string_view name, std::string_view labels = {}) const;
   double gauge(std::string_view name, std::string_view labels = {}) const;
-  uint64_t histogramCount(std::string_view name, std::string_view labels = {}) const;
 
   std::string render() const;
-
-  // Rust's `Display` for f64: the shortest text that reads back, no `.0` on whole numbers.
-  static std::string formatNumber(double value);
 
 private:
   struct Histogram {
@@ -48,6 +44,7 @@ private:
     const std::vector<double>* buckets = nullptr;
   };
 
+  static std::string_view typeName(Type type); // Prometheus's TYPE
   Family& family(std::string_view name, Type type);
   const std::vector<double>* bucketsFor(std::string_view name) const;
 

@@ -1,5 +1,6 @@
 #include "tgisim/server.h"
 
+#include "core/simulator_info.h"
 #include "core/tgi_error.h"
 #include "core/uv_util.h"
 #include "tgisim/api_request.h"
@@ -12,7 +13,7 @@
 namespace tt::tgisim {
 namespace {
 
-void reject(Connection& c, const Rejection& r) {
+void reject(Connection& c, const TgiRejection& r) {
   c.sendResponse(r.status, corsHeaders({{"content-type", "text/plain; charset=utf-8"}}), r.body);
 }
 
@@ -178,8 +179,8 @@ void Server::request(Connection& c, const HttpHead& head, std::string_view body)
     j["sha"] = nullptr;
     j["docker_label"] = nullptr;
     // Not TGI's: how the answers are timed, so that captures and replays of this server can be
-    // read in its own time (a real TGI's /info has no such member; clients ignore it).
-    j["simulator"] = {{"name", "tgi-sim"}, {"time_scale", config_.timeScale}};
+    // read in its own time.
+    j["simulator"] = SimulatorInfo{.timeScale = config_.timeScale}.toJson();
     return c.sendResponse(200, jsonHeaders({}), j.dump());
   }
   if (path == "/metrics") {
@@ -217,7 +218,7 @@ void Server::request(Connection& c, const HttpHead& head, std::string_view body)
   }
   if (path == "/tokenize") {
     auto decoded = decodeGenerate(body, false);
-    if (auto* r = std::get_if<Rejection>(&decoded)) {
+    if (auto* r = std::get_if<TgiRejection>(&decoded)) {
       return reject(c, *r);
     }
     const auto& request = std::get<GenerateRequest>(decoded);
@@ -246,7 +247,7 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
 
   if (path == "/v1/chat/completions") {
     auto decoded = decodeChat(body);
-    if (auto* r = std::get_if<Rejection>(&decoded)) {
+    if (auto* r = std::get_if<TgiRejection>(&decoded)) {
       return reject(c, *r);
     }
     auto& chat = std::get<ChatRequest>(decoded);
@@ -262,7 +263,7 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
   }
   if (path == "/v1/completions") {
     auto decoded = decodeCompletion(body);
-    if (auto* r = std::get_if<Rejection>(&decoded)) {
+    if (auto* r = std::get_if<TgiRejection>(&decoded)) {
       return reject(c, *r);
     }
     auto& completion = std::get<CompletionRequest>(decoded);
@@ -283,7 +284,7 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
       GenerateRequest g = completion.generate;
       g.inputs = std::move(prompt);
       g.params.emptyInputs = g.inputs.empty();
-      g.decoderInputDetails = !completion.stream;
+      g.params.decoderInputDetails = !completion.stream;
       prompts.push_back(std::move(g));
     }
     if (prompts.empty()) {
@@ -294,7 +295,7 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
   }
   const bool compat = path == "/";
   auto decoded = decodeGenerate(body, compat);
-  if (auto* r = std::get_if<Rejection>(&decoded)) {
+  if (auto* r = std::get_if<TgiRejection>(&decoded)) {
     return reject(c, *r);
   }
   auto& request = std::get<GenerateRequest>(decoded);

@@ -78,7 +78,6 @@ private:
   void handleGenerate(Connection& connection, const HttpHead& head, std::string_view body,
                       std::string_view path);
   void freeRetired();
-  void maybeFinishStop();
 
   uv_loop_t& loop_;
   ServerConfig config_;

@@ -1,5 +1,8 @@
 #include "tgisim/step_recorder.h"
 
+#include "core/enum_names.h"
+
+#include <array>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -8,17 +11,11 @@
 namespace tt::tgisim {
 namespace {
 
-const char* kindName(sim::ForwardKind kind) {
-  switch (kind) {
-  case sim::ForwardKind::Prefill:
-    return "prefill";
-  case sim::ForwardKind::Mixed:
-    return "mixed";
-  case sim::ForwardKind::Decode:
-    break;
-  }
-  return "decode";
-}
+constexpr std::array kForwardKindNames{
+    std::pair{sim::ForwardKind::Prefill, std::string_view{"prefill"}},
+    std::pair{sim::ForwardKind::Mixed, std::string_view{"mixed"}},
+    std::pair{sim::ForwardKind::Decode, std::string_view{"decode"}},
+};
 
 } // namespace
 
@@ -36,9 +33,11 @@ StepRecorder::~StepRecorder() {
 
 void StepRecorder::onForward(const sim::ForwardRecord& r, int64_t /*intendedNs*/,
                              int64_t /*firedNs*/, std::span<const sim::TokenEvent> events) {
-  std::fprintf(file_, "%" PRId64 ",%" PRId64 ",%s,%d,%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu\n",
-               r.startUs, r.startUs + r.durationUs, kindName(r.kind), r.batchSize, r.decodeSeqs,
-               r.prefillTokens, r.kvTokens, r.graphBatch, events.size());
+  const std::string_view kind = nameOf(kForwardKindNames, r.kind);
+  std::fprintf(file_,
+               "%" PRId64 ",%" PRId64 ",%.*s,%d,%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu\n",
+               r.startUs, r.startUs + r.durationUs, static_cast<int>(kind.size()), kind.data(),
+               r.batchSize, r.decodeSeqs, r.prefillTokens, r.kvTokens, r.graphBatch, events.size());
 }
 
 } // namespace tt::tgisim

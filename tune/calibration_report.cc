@@ -189,12 +189,9 @@ analyze::TextTable measuredAgainstModel(const Calibration& c, std::string title,
   });
   for (const size_t i : order) {
     const sim::ProfileRow& row = c.measured.rows[i];
-    const char* phase = row.phase == sim::ProfileRow::Phase::Decode    ? "decode"
-                        : row.phase == sim::ProfileRow::Phase::Prefill ? "prefill"
-                                                                       : "mixed";
-    t.rows.push_back({phase, std::to_string(row.batch), std::to_string(row.context),
-                      std::to_string(row.tokens), ms(row.ms), ms(row.ms * (1 + c.rowErrors[i])),
-                      signedPercent(c.rowErrors[i])});
+    t.rows.push_back({std::string(sim::phaseName(row.phase)), std::to_string(row.batch),
+                      std::to_string(row.context), std::to_string(row.tokens), ms(row.ms),
+                      ms(row.ms * (1 + c.rowErrors[i])), signedPercent(c.rowErrors[i])});
   }
   if (t.rows.empty()) {
     t.notes.push_back("no such forward was measured");

@@ -66,18 +66,6 @@ double mean(const std::vector<double>& values) {
   return sum / static_cast<double>(values.size());
 }
 
-const char* phaseName(Phase phase) {
-  switch (phase) {
-  case Phase::Prefill:
-    return "prefill";
-  case Phase::Mixed:
-    return "mixed";
-  case Phase::Decode:
-    break;
-  }
-  return "decode";
-}
-
 } // namespace
 
 MeasuredRows profileRows(const RecoveredSchedule& schedule, const std::vector<int64_t>& cudaGraphs,
@@ -161,8 +149,8 @@ std::string profileCsv(const sim::Profile& profile, const std::string& model,
   char ms[32];
   for (const sim::ProfileRow& row : profile.rows) {
     std::snprintf(ms, sizeof ms, "%.4f", row.ms);
-    csv += label + "," + phaseName(row.phase) + "," + std::to_string(row.batch) + "," +
-           std::to_string(row.context) + "," + std::to_string(row.tokens) + "," + ms + "\n";
+    csv += label + "," + std::string(sim::phaseName(row.phase)) + "," + std::to_string(row.batch) +
+           "," + std::to_string(row.context) + "," + std::to_string(row.tokens) + "," + ms + "\n";
   }
   return csv;
 }

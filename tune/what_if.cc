@@ -1,15 +1,23 @@
 #include "tune/what_if.h"
 
+#include "core/enum_names.h"
 #include "core/tgi_request.h"
 #include "replay/request_builder.h"
 #include "schema/trace_parameters.h"
 
+#include <array>
 #include <map>
 #include <string>
 #include <utility>
 
 namespace tt::tune {
 namespace {
+
+// TGI's finish_reason for the ends the scheduler model knows.
+constexpr std::array kFinishReasonNames{
+    std::pair{sim::FinishReason::Length, std::string_view{"length"}},
+    std::pair{sim::FinishReason::EosToken, std::string_view{"eos_token"}},
+};
 
 // Whether the recorded answer stopped before its limit: a finish reason other than `length`
 // (end of sequence, a stop sequence), or, with none recorded, a complete answer of fewer tokens
@@ -109,7 +117,7 @@ Exchange simulatedExchange(const Exchange& s, sim::RequestResult&& r) {
     e.outputTokens = r.tokens;
     e.tokenTimesUs = std::move(r.tokenUs);
     e.endUs = r.endUs;
-    e.finishReason = r.finish == sim::FinishReason::EosToken ? "eos_token" : "length";
+    e.finishReason = std::string(nameOf(kFinishReasonNames, r.finish));
     e.tgi.queueUs = r.admittedUs - r.arrivalUs;
     e.tgi.inferenceUs = r.endUs - r.admittedUs;
     e.tgi.promptTokens = e.inputTokens;

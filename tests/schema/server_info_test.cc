@@ -1,7 +1,10 @@
 // A trace's server info read through one type.
 #include "schema/server_info.h"
 
+#include "core/simulator_info.h"
+
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace tt;
 
@@ -31,4 +34,22 @@ TEST_CASE("a TGI /info gives its model, version and limits, anything else nothin
     CHECK(none.version.empty());
     CHECK_FALSE(none.maxTotalTokens);
   }
+}
+
+TEST_CASE("tgi-sim's simulator member reads back as it was written") {
+  nlohmann::ordered_json info{{"model_id", "m"}};
+  info["simulator"] = SimulatorInfo{.timeScale = 12.5}.toJson();
+  CHECK(info.dump() == R"({"model_id":"m","simulator":{"name":"tgi-sim","time_scale":12.5}})");
+  CHECK(ServerInfo::read(info.dump()).timeScale == 12.5);
+
+  const SimulatorInfo back =
+      SimulatorInfo::fromJson(nlohmann::json::parse(info.dump())["simulator"]);
+  CHECK(back.name == "tgi-sim");
+  CHECK(back.timeScale == 12.5);
+
+  // A time scale that is not a positive number, or no object at all, is real time.
+  for (const char* odd : {R"({"time_scale":0})", R"({"time_scale":"10"})", "[]", "null"}) {
+    CHECK(SimulatorInfo::fromJson(nlohmann::json::parse(odd)).timeScale == 1);
+  }
+  CHECK(ServerInfo::read(R"({"model_id":"m","simulator":{"time_scale":-2}})").timeScale == 1);
 }

@@ -40,7 +40,7 @@ TEST_CASE("validation limits with TGI's messages") {
   CHECK(validateRequest(c, p, 10).error ==
         "Input validation error: `temperature` must be strictly positive");
   p = GenerateParams{};
-  p.stopSequences = 5;
+  p.stop.assign(5, "s");
   CHECK(validateRequest(c, p, 10).error ==
         "Input validation error: `stop` supports up to 4 stop sequences. Given: 5");
   p = GenerateParams{};

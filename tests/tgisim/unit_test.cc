@@ -1,7 +1,5 @@
-// The pieces under the server: tokenizer stand-in, filler text, metric rendering, serde
-// positions.
+// The pieces under the server: tokenizer stand-in, filler text, metric rendering.
 #include "tgisim/filler.h"
-#include "tgisim/json_position.h"
 #include "tgisim/metrics.h"
 #include "tgisim/tokenizer.h"
 
@@ -71,15 +69,4 @@ TEST_CASE("metrics render as metrics-exporter-prometheus does") {
   CHECK(text.find("tgi_batch_next_size_bucket{le=\"3\"} 1\n") != std::string::npos);
   CHECK(text.find("tgi_batch_next_size_bucket{le=\"2\"} 0\n") != std::string::npos);
   CHECK(text.find("tgi_request_input_length") == std::string::npos); // untouched: absent
-  CHECK(Metrics::formatNumber(1.0) == "1");
-  CHECK(Metrics::formatNumber(0.5) == "0.5");
-  CHECK(Metrics::formatNumber(1e-7) == "0.0000001");
-}
-
-TEST_CASE("serde positions: scalar ends, containers' openings, missing fields at the brace") {
-  const std::string body = "{\"a\": {\"b\": [1, \"xy\"]},\n \"c\": true}";
-  CHECK(serdePosition(body, {{"a", 0}, {"b", 0}, {"", 1}}, false) == "line 1 column 20");
-  CHECK(serdePosition(body, {{"c", 0}}, false) == "line 2 column 10");
-  CHECK(serdePosition(body, {{"a", 0}}, true) == "line 1 column 22");
-  CHECK(serdePosition(body, {}, true) == "line 2 column 11");
 }

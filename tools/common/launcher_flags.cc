@@ -1,9 +1,18 @@
 #include "tools/common/launcher_flags.h"
 
+#include "core/enum_names.h"
+
+#include <array>
 #include <sstream>
 
 namespace tt::cli {
 namespace {
+
+// `--scheduler`, and the router a trace's server info names.
+constexpr std::array kRouterNames{
+    std::pair{sim::RouterVersion::V3, std::string_view{"v3"}},
+    std::pair{sim::RouterVersion::V2, std::string_view{"v2"}},
+};
 
 // `--cuda-graphs 1,2,4`; `0` disables them.
 std::optional<std::vector<int64_t>> parseGraphSizes(const std::string& text) {
@@ -79,7 +88,7 @@ void addLauncherFlags(CLI::App& app, LauncherFlags& f, bool fromEnvironment) {
       ->capture_default_str()
       ->group(simulation);
   app.add_option("--scheduler", f.scheduler, "Router: v3 (block allocator) or v2 (token budget)")
-      ->check(CLI::IsMember({"v3", "v2"}))
+      ->check(CLI::IsMember(namesOf(kRouterNames)))
       ->capture_default_str()
       ->group(simulation);
   app.add_option("--kv-tokens", f.kvTokens,
@@ -101,7 +110,8 @@ std::optional<sim::LauncherConfig> LauncherFlags::resolve(std::string* error) co
   }
   config.cudaGraphs = *graphs;
   config.prefillChunking = prefillChunking == "on";
-  config.router = scheduler == "v2" ? sim::RouterVersion::V2 : sim::RouterVersion::V3;
+  config.router =
+      valueOf<sim::RouterVersion>(kRouterNames, scheduler).value_or(sim::RouterVersion::V3);
   if (kvTokens) {
     config.model.kvCapacityTokens = *kvTokens;
   }
@@ -137,7 +147,7 @@ nlohmann::json LauncherFlags::toJson() const {
 }
 
 nlohmann::json schedulerConfigJson(const sim::SchedulerConfig& c) {
-  nlohmann::json j{{"router", c.router == sim::RouterVersion::V3 ? "v3" : "v2"},
+  nlohmann::json j{{"router", nameOf(kRouterNames, c.router)},
                    {"block_size", c.blockSize},
                    {"prefill_chunking", c.chunking},
                    {"prefix_caching", c.prefixCaching},

@@ -1,5 +1,6 @@
 #include "tools/tracetune/proxy_command.h"
 
+#include "core/enum_names.h"
 #include "core/url.h"
 #include "proxy/capture_run.h"
 #include "schema/trace_parameters.h"
@@ -19,7 +20,7 @@ void setupProxy(CLI::App& app, Runner& runner) {
   sub->add_option("--db", o->db, "Database file to record into (created if missing)")->required();
   sub->add_option("--label", o->label, "Label of the capture trace");
   sub->add_option("--redact", o->redact, "What to keep of bodies: none, prompts or bodies")
-      ->check(CLI::IsMember({"none", "prompts", "bodies"}))
+      ->check(CLI::IsMember(namesOf(proxy::kRedactNames)))
       ->capture_default_str();
   sub->add_option("--admin", o->admin,
                   "Admin endpoint (/metrics, /healthz), [HOST:]PORT; host defaults to 127.0.0.1");

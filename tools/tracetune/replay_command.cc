@@ -1,5 +1,6 @@
 #include "tools/tracetune/replay_command.h"
 
+#include "core/enum_names.h"
 #include "core/realtime.h"
 #include "core/url.h"
 #include "replay/sweep.h"
@@ -32,7 +33,7 @@ void setupReplay(CLI::App& app, Runner& runner) {
   sub->add_option("--window", o->window, "A:B seconds of the trace (from its first request)");
   sub->add_option("--duration", o->duration, "Stop planning after S seconds");
   sub->add_option("--ties", o->ties, "Requests sharing a timestamp: burst or spread")
-      ->check(CLI::IsMember({"burst", "spread"}))
+      ->check(CLI::IsMember(namesOf(replay::kTiePolicyNames)))
       ->capture_default_str();
   sub->add_option("--endpoint", o->endpoint, "Send every request to this TGI route")
       ->check(CLI::IsMember({"generate", "generate_stream", "chat", "completions"}));

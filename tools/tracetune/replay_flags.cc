@@ -26,13 +26,10 @@ double parseNumber(const std::string& text, const std::string& what) {
   }
 }
 
-std::optional<RateMode> modeFromName(const std::string& name) {
-  for (RateMode m : {RateMode::Speed, RateMode::Rate, RateMode::Poisson, RateMode::Concurrency}) {
-    if (replay::rateModeName(m) == name) {
-      return m;
-    }
-  }
-  return std::nullopt;
+// A mode --sweep can name: any but the recorded pace.
+std::optional<RateMode> sweepModeFromName(std::string_view name) {
+  const auto mode = replay::rateModeFromName(name);
+  return mode == RateMode::Original ? std::nullopt : mode;
 }
 
 } // namespace
@@ -61,7 +58,8 @@ std::vector<SweepPoint> sweepPoints(const ReplayOptions& o) {
     throw UsageError("--sweep names its own mode: drop --speed/--rate/--poisson/--concurrency");
   }
   const auto eq = o.sweep.find('=');
-  const auto mode = eq == std::string::npos ? std::nullopt : modeFromName(o.sweep.substr(0, eq));
+  const auto mode =
+      eq == std::string::npos ? std::nullopt : sweepModeFromName(o.sweep.substr(0, eq));
   if (!mode) {
     throw UsageError("--sweep must look like speed=0.5,1,2 (or rate=, poisson=, concurrency=)");
   }

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tt::tgisim {
+namespace tt {
 
 // One step of a path into a JSON document: an object key or an array index.
 struct JsonStep {
@@ -23,4 +23,4 @@ std::string serdePosition(std::string_view body, const std::vector<JsonStep>& pa
 // serde's "line L column C" of a byte offset (the column of the byte before `offset`).
 std::string lineColumn(std::string_view body, size_t offset);
 
-} // namespace tt::tgisim
+} // namespace tt

@@ -1,6 +1,6 @@
-#include "tgisim/json_position.h"
+#include "core/json_position.h"
 
-namespace tt::tgisim {
+namespace tt {
 namespace {
 
 size_t skipWs(std::string_view s, size_t i) {
@@ -132,4 +132,4 @@ std::string serdePosition(std::string_view body, const std::vector<JsonStep>& pa
   return lineColumn(body, skipValue(body, i));
 }
 
-} // namespace tt::tgisim
+} // namespace tt
