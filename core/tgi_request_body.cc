@@ -126,6 +126,11 @@ void readGenerate(SerdeReader& r, const TgiJson& doc, Endpoint endpoint, TgiRequ
   if (endpoint == Endpoint::Compat && stream) {
     out.stream = r.boolean(pathOf("stream"), *stream);
   }
+  // GenerateRequest's, defaulting to true; `/` (CompatGenerateRequest) has none and adds them.
+  const TgiJson* special = writtenMember(doc, "add_special_tokens");
+  if (endpoint != Endpoint::Compat && special) {
+    out.addSpecialTokens = r.boolean(pathOf("add_special_tokens"), *special);
+  }
 }
 
 // The sampling members of the OpenAI routes, mapped to GenerateParameters as TGI's chat and

@@ -43,7 +43,8 @@ struct TgiRequest {
   bool object = false; // the body is a JSON object
   std::optional<TgiRejection> rejection;
   TgiPrompt prompt;
-  std::optional<bool> stream; // `/` and the OpenAI routes, when a boolean
+  std::optional<bool> stream;           // `/` and the OpenAI routes, when a boolean
+  std::optional<bool> addSpecialTokens; // /generate, /generate_stream, /tokenize, when a boolean
   // Generate routes: `parameters` (TGI's defaults when absent); OpenAI routes: their sampling
   // members mapped to them as TGI's handlers map them.
   TgiGenerateParameters parameters;

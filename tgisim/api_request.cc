@@ -52,6 +52,7 @@ std::variant<GenerateRequest, TgiRejection> decodeGenerate(std::string_view body
   GenerateRequest out = generateRequest(request);
   out.inputs = std::move(*request.prompt.text);
   out.params.emptyInputs = out.inputs.empty();
+  out.addSpecialTokens = request.addSpecialTokens.value_or(true);
   return out;
 }
 

@@ -231,7 +231,9 @@ std::string completionFinalJson(const ServerIdentity& id, std::string_view model
   return dump(j);
 }
 
-std::string tokenizeJson(const std::vector<TokenPiece>& pieces) {
+namespace {
+
+ordered_json tokenList(const std::vector<TokenPiece>& pieces) {
   ordered_json j = ordered_json::array();
   for (const auto& p : pieces) {
     ordered_json t;
@@ -241,6 +243,20 @@ std::string tokenizeJson(const std::vector<TokenPiece>& pieces) {
     t["stop"] = p.stop;
     j.push_back(std::move(t));
   }
+  return j;
+}
+
+} // namespace
+
+std::string tokenizeJson(const std::vector<TokenPiece>& pieces) {
+  return dump(tokenList(pieces));
+}
+
+std::string chatTokenizeJson(const std::vector<TokenPiece>& pieces,
+                             const std::string& templatedText) {
+  ordered_json j;
+  j["tokenize_response"] = tokenList(pieces);
+  j["templated_text"] = templatedText;
   return dump(j);
 }
 

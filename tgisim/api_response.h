@@ -74,5 +74,8 @@ std::string completionFinalJson(const ServerIdentity& id, std::string_view model
 
 // POST /tokenize
 std::string tokenizeJson(const std::vector<TokenPiece>& pieces);
+// POST /chat_tokenize: `{"tokenize_response":[...],"templated_text":...}`.
+std::string chatTokenizeJson(const std::vector<TokenPiece>& pieces,
+                             const std::string& templatedText);
 
 } // namespace tt::tgisim

@@ -206,7 +206,7 @@ void Server::request(Connection& c, const HttpHead& head, std::string_view body)
   }
   const bool postRoute = path == "/" || path == "/generate" || path == "/generate_stream" ||
                          path == "/v1/chat/completions" || path == "/v1/completions" ||
-                         path == "/tokenize";
+                         path == "/tokenize" || path == "/chat_tokenize";
   if (!postRoute) {
     return c.sendResponse(404, corsHeaders({}), {});
   }
@@ -216,16 +216,57 @@ void Server::request(Connection& c, const HttpHead& head, std::string_view body)
   if (!isJsonContentType(head.find("content-type"))) {
     return reject(c, unsupportedMediaType());
   }
-  if (path == "/tokenize") {
+  if (path == "/tokenize" || path == "/chat_tokenize") {
+    return handleTokenize(c, body, path);
+  }
+  handleGenerate(c, head, body, path);
+}
+
+// A chat body as TGI's chat handlers take it: counted in tgi_request_count once it reads, then
+// mapped to a generation (try_into_generate), which refuses tools with a response_format. Answers
+// a refusal itself and returns nothing.
+std::optional<ChatRequest> Server::acceptChat(Connection& c, std::string_view body) {
+  auto decoded = decodeChat(body);
+  if (auto* r = std::get_if<TgiRejection>(&decoded)) {
+    reject(c, *r);
+    return std::nullopt;
+  }
+  metrics_.increment("tgi_request_count");
+  auto& chat = std::get<ChatRequest>(decoded);
+  if (chat.hasTools && chat.hasResponseFormat) {
+    jsonError(c, 422, "Tool error: Grammar and tools are mutually exclusive", "tool_error");
+    return std::nullopt;
+  }
+  return std::move(chat);
+}
+
+// The prompt's tokens as TGI's Infer::tokenize gives them: with the request's add_special_tokens
+// and, when it sets parameters.truncate, only the last that many. /chat_tokenize maps the chat
+// request as generation does (template applied, no special tokens added) and answers the
+// templated text beside the tokens (docs/tgi.md, 1.1).
+void Server::handleTokenize(Connection& c, std::string_view body, std::string_view path) {
+  const bool chat = path == "/chat_tokenize";
+  GenerateRequest request;
+  if (chat) {
+    std::optional<ChatRequest> chatRequest = acceptChat(c, body);
+    if (!chatRequest) {
+      return;
+    }
+    request = std::move(chatRequest->generate);
+  } else {
     auto decoded = decodeGenerate(body, false);
     if (auto* r = std::get_if<TgiRejection>(&decoded)) {
       return reject(c, *r);
     }
-    const auto& request = std::get<GenerateRequest>(decoded);
-    return c.sendResponse(200, jsonHeaders({}),
-                          tokenizeJson(tokenizer_.encode(request.inputs, true)));
+    request = std::move(std::get<GenerateRequest>(decoded));
   }
-  handleGenerate(c, head, body, path);
+  std::vector<TokenPiece> pieces = tokenizer_.encode(request.inputs, request.addSpecialTokens);
+  const std::optional<int64_t> truncate = request.params.truncate;
+  if (truncate && *truncate >= 0 && static_cast<size_t>(*truncate) < pieces.size()) {
+    pieces.erase(pieces.begin(), pieces.end() - *truncate);
+  }
+  c.sendResponse(200, jsonHeaders({}),
+                 chat ? chatTokenizeJson(pieces, request.inputs) : tokenizeJson(pieces));
 }
 
 void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string_view body,
@@ -246,20 +287,14 @@ void Server::handleGenerate(Connection& c, const HttpHead& /*head*/, std::string
   };
 
   if (path == "/v1/chat/completions") {
-    auto decoded = decodeChat(body);
-    if (auto* r = std::get_if<TgiRejection>(&decoded)) {
-      return reject(c, *r);
-    }
-    auto& chat = std::get<ChatRequest>(decoded);
-    metrics_.increment("tgi_request_count");
-    if (chat.hasTools && chat.hasResponseFormat) {
-      return jsonError(c, 422, "Tool error: Grammar and tools are mutually exclusive",
-                       "tool_error");
+    std::optional<ChatRequest> chat = acceptChat(c, body);
+    if (!chat) {
+      return;
     }
     std::vector<GenerateRequest> prompts;
-    prompts.push_back(std::move(chat.generate));
-    return launch(GenerateRoute::Chat, chat.stream, std::move(prompts), modelName(chat.model),
-                  chat.includeUsage);
+    prompts.push_back(std::move(chat->generate));
+    return launch(GenerateRoute::Chat, chat->stream, std::move(prompts), modelName(chat->model),
+                  chat->includeUsage);
   }
   if (path == "/v1/completions") {
     auto decoded = decodeCompletion(body);

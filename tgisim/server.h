@@ -6,6 +6,7 @@
 #include "sim/config.h"
 #include "sim/cost_model.h"
 #include "sim/scheduler.h"
+#include "tgisim/api_request.h"
 #include "tgisim/api_response.h"
 #include "tgisim/call.h"
 #include "tgisim/connection.h"
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -77,6 +79,8 @@ private:
 
   void handleGenerate(Connection& connection, const HttpHead& head, std::string_view body,
                       std::string_view path);
+  void handleTokenize(Connection& connection, std::string_view body, std::string_view path);
+  std::optional<ChatRequest> acceptChat(Connection& connection, std::string_view body);
   void freeRetired();
 
   uv_loop_t& loop_;

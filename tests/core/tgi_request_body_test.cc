@@ -21,6 +21,18 @@ TEST_CASE("a generate body: its inputs, typed parameters, and the parameters as 
 
   // Without parameters TGI samples (docs/tgi.md, the do_sample quirk).
   CHECK(decodeTgiRequest(Endpoint::Generate, R"({"inputs":"Hi"})").parameters.doSample);
+
+  // add_special_tokens is GenerateRequest's (default true); `/` has none to read.
+  CHECK_FALSE(r.addSpecialTokens);
+  const std::string plain = R"({"inputs":"Hi","add_special_tokens":false})";
+  CHECK(decodeTgiRequest(Endpoint::Tokenize, plain).addSpecialTokens == false);
+  CHECK_FALSE(decodeTgiRequest(Endpoint::Compat, plain).addSpecialTokens);
+  const TgiRequest wrong =
+      decodeTgiRequest(Endpoint::Generate, R"({"inputs":"Hi","add_special_tokens":"no"})");
+  REQUIRE(wrong.rejection);
+  CHECK(wrong.rejection->body == "Failed to deserialize the JSON body into the target type: "
+                                 "add_special_tokens: invalid type: string \"no\", expected a "
+                                 "boolean at line 1 column 40");
 }
 
 TEST_CASE("a body TGI refuses keeps what it asked for") {

@@ -177,6 +177,57 @@ TEST_CASE("chat completions have the shape of TGI's, streaming and not") {
   }
 }
 
+TEST_CASE("/tokenize and /chat_tokenize count a prompt as generation does") {
+  ServerThread server(simConfig({}));
+  const int port = server.port();
+  const auto tokens = [&](const std::string& body) {
+    const auto reply = post(port, "/tokenize", body);
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body);
+  };
+  // TGI's Infer::tokenize honours add_special_tokens and parameters.truncate (the last tokens).
+  const json all = tokens(R"({"inputs":"Hello world, tokenizer!"})");
+  REQUIRE(all.size() == 10);
+  CHECK(all.front()["text"] == "<s>");
+  const json plain = tokens(R"({"inputs":"Hello world, tokenizer!","add_special_tokens":false})");
+  REQUIRE(plain.size() == 9);
+  CHECK(plain.front()["text"] == "Hell");
+  const json truncated =
+      tokens(R"({"inputs":"Hello world, tokenizer!","parameters":{"truncate":3}})");
+  REQUIRE(truncated.size() == 3);
+  CHECK(truncated == json(std::vector<json>(all.end() - 3, all.end())));
+  const auto generated =
+      post(port, "/generate",
+           R"({"inputs":"Hello world, tokenizer!","add_special_tokens":false,)"
+           R"("parameters":{"max_new_tokens":1}})");
+  REQUIRE(generated.status == 200);
+  CHECK(*generated.header("x-prompt-tokens") == "9");
+
+  // /chat_tokenize templates the messages as the chat route does: its count is the prompt_tokens
+  // of the same request's completion.
+  const std::string chat = R"({"model":"tgi","messages":[{"role":"system","content":"Be brief."},)"
+                           R"({"role":"user","content":"What is the weather like in Brooklyn?"}],)"
+                           R"("max_tokens":2})";
+  const auto templated = post(port, "/chat_tokenize", chat);
+  REQUIRE(templated.status == 200);
+  CHECK(keyOrder(templated.body) ==
+        std::vector<std::string>{"tokenize_response", "templated_text"});
+  const json answer = json::parse(templated.body);
+  const auto completion = post(port, "/v1/chat/completions", chat);
+  REQUIRE(completion.status == 200);
+  CHECK(answer["tokenize_response"].size() ==
+        json::parse(completion.body)["usage"]["prompt_tokens"].get<size_t>());
+  const std::string text = answer["templated_text"];
+  CHECK(text.find("What is the weather like in Brooklyn?") != std::string::npos);
+  CHECK(answer["tokenize_response"].front()["text"] != "<s>"); // the template has its markers
+  CHECK(post(port, "/chat_tokenize", R"({"model":"tgi"})").status == 422);
+  CHECK(post(port, "/chat_tokenize",
+             R"({"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function",)"
+             R"("function":{"name":"f","parameters":{}}}],"response_format":{"type":"json",)"
+             R"("value":{}}})")
+            .status == 422);
+}
+
 TEST_CASE("completions have the shape of TGI's, one prompt and several") {
   ServerThread server(simConfig({}));
   const auto one = post(
