@@ -94,18 +94,21 @@ std::string estimateSource(const Calibration& c) {
   return text;
 }
 
-// "120 from the server's counts, 280 from the server's /tokenize, 0 estimated ...", and what
-// /tokenize left to the estimate.
+// "120 from the server's counts, 280 from the server's /tokenize (40 chat, templated by its
+// /chat_tokenize), 0 estimated ...", and how many had no prompt to send.
 std::string promptSources(const Calibration& c) {
   std::string line = std::to_string(c.promptsCounted) + " from the server's counts, ";
   if (c.tokenize) {
-    line += std::to_string(c.promptsTokenized) + " from the server's /tokenize, ";
+    line += std::to_string(c.promptsTokenized) + " from the server's /tokenize";
+    if (c.tokenize->chat > 0) {
+      line += " (" + std::to_string(c.tokenize->chat) + " chat, templated by its /chat_tokenize)";
+    }
+    line += ", ";
   }
   line += std::to_string(c.promptsEstimated) + " estimated " + estimateSource(c);
-  if (c.tokenize && (c.tokenize->chat > 0 || c.tokenize->noPrompt > 0)) {
-    line += "; /tokenize left " + std::to_string(c.tokenize->chat) +
-            " chat requests (the server's chat template is not in the capture) and " +
-            std::to_string(c.tokenize->noPrompt) + " without a prompt to send to the estimate";
+  if (c.tokenize && c.tokenize->noPrompt > 0) {
+    line += "; " + std::to_string(c.tokenize->noPrompt) +
+            " had no prompt to send to the server (no body kept, or several prompts)";
   }
   return line;
 }
@@ -245,6 +248,7 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
   j["streamed"] = c.streamed;
   j["prompt_tokens"] = {{"counted", c.promptsCounted},
                         {"tokenized", c.promptsTokenized},
+                        {"chat_tokenized", c.tokenize ? c.tokenize->chat : 0},
                         {"estimated", c.promptsEstimated},
                         {"tokens_per_byte", c.tokensPerByte},
                         {"ratio_learned_from", c.ratioFrom}};
@@ -278,7 +282,7 @@ nlohmann::json calibrationJson(const Calibration& c, const std::string& profileP
     j["server_metrics"] = nullptr;
   }
   if (c.tokenize) {
-    j["tokenize_left"] = {{"chat", c.tokenize->chat}, {"no_prompt", c.tokenize->noPrompt}};
+    j["tokenize_left"] = {{"no_prompt", c.tokenize->noPrompt}};
   }
   j["profile"] = profilePath.empty() ? nlohmann::json(nullptr) : nlohmann::json(profilePath);
   return j;

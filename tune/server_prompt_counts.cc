@@ -33,12 +33,17 @@ std::optional<int64_t> tokenCount(const Exchange& e, std::string& why) {
     why = "HTTP " + std::to_string(e.status.value_or(0));
     return std::nullopt;
   }
+  // /tokenize answers the token list; /chat_tokenize an object that holds it (docs/tgi.md, 1.1).
   const auto answer = json::parse(e.responseBody, nullptr, false);
-  if (!answer.is_array()) {
+  const json* tokens = &answer;
+  if (answer.is_object() && answer.contains("tokenize_response")) {
+    tokens = &answer["tokenize_response"];
+  }
+  if (!tokens->is_array()) {
     why = "the answer is not a token list";
     return std::nullopt;
   }
-  return static_cast<int64_t>(answer.size());
+  return static_cast<int64_t>(tokens->size());
 }
 
 } // namespace
@@ -48,9 +53,14 @@ std::optional<TokenizeRequest> tokenizeRequestFor(Endpoint endpoint, std::string
   if (!doc.is_object()) {
     return std::nullopt;
   }
-  TokenizeRequest out;
+  TokenizeRequest out{.path = "/tokenize"};
   json request;
   switch (endpoint) {
+  case Endpoint::Chat:
+    if (!doc.contains("messages")) {
+      return std::nullopt;
+    }
+    return TokenizeRequest{.path = "/chat_tokenize", .body = std::string(body)};
   case Endpoint::Generate:
   case Endpoint::GenerateStream:
   case Endpoint::Compat: {
@@ -88,7 +98,7 @@ std::optional<TokenizeRequest> tokenizeRequestFor(Endpoint endpoint, std::string
     break;
   }
   default:
-    return std::nullopt; // chat: the template is the server's
+    return std::nullopt;
   }
   out.body = request.dump();
   return out;
@@ -120,10 +130,6 @@ TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,
       continue;
     }
     const auto endpoint = endpointFromName(body.text(0));
-    if (endpoint == Endpoint::Chat) {
-      ++outcome.chat;
-      continue;
-    }
     auto request =
         endpoint && !body.isNull(1) ? tokenizeRequestFor(*endpoint, body.text(1)) : std::nullopt;
     if (!request) {
@@ -138,15 +144,18 @@ TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,
   }
 
   MonotonicClock clock;
-  const std::string path = "/tokenize";
   const auto count = [&](const Pending& p, std::string& why) {
-    return tokenCount(
-        replay::fetchOnce(target, address, clock, "POST", path, p.tokenize.body, options.timeoutMs),
-        why);
+    const std::optional<int64_t> tokens =
+        tokenCount(replay::fetchOnce(target, address, clock, "POST", p.tokenize.path,
+                                     p.tokenize.body, options.timeoutMs),
+                   why);
+    if (!tokens) {
+      why = "POST " + target.prefix + p.tokenize.path + ": " + why;
+    }
+    return tokens;
   };
   const auto refuse = [&](const std::string& why) {
-    return CalibrationError("--tokenize-url " + options.url + " did not count a prompt (POST " +
-                            target.prefix + path + ": " + why +
+    return CalibrationError("--tokenize-url " + options.url + " did not count a prompt (" + why +
                             "): give the address of a TGI serving the captured model, or leave "
                             "the option out to size prompts from the capture");
   };
@@ -192,6 +201,7 @@ TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,
         pending[i].tokenize.truncate ? std::min(tokens, *pending[i].tokenize.truncate) : tokens;
     r.promptEstimated = false;
     r.promptTokenized = true;
+    outcome.chat += pending[i].tokenize.path == "/chat_tokenize" ? 1 : 0;
   }
   outcome.tokenized = static_cast<int64_t>(pending.size());
   estimatePromptsFromBytes(traffic);

@@ -20,25 +20,27 @@ struct TokenizeOptions {
 };
 
 struct TokenizeOutcome {
-  int64_t tokenized = 0; // prompts counted by /tokenize
-  int64_t chat = 0;      // chat requests left to the ratio: the server's template is not known
+  int64_t tokenized = 0; // prompts counted by /tokenize or /chat_tokenize
+  int64_t chat = 0;      // of them, chat requests (templated by the server's /chat_tokenize)
   int64_t noPrompt = 0;  // no body kept (redacted), or a body whose prompt cannot be sent alone
 };
 
-// The body POST /tokenize takes for a captured generation request, with the request's
-// `parameters.truncate` (TGI's input_length is min(tokens, truncate)); nothing for a chat request
-// (TGI templates the messages with the model's own chat template, which the capture lacks), a
-// completions request of several prompts, or a body without a prompt.
+// What to POST to count a captured generation request's prompt as the server did: its `inputs`
+// (or one completions prompt) to /tokenize, with the request's `parameters.truncate` (TGI's
+// input_length is min(tokens, truncate)); a chat request's body as it came to /chat_tokenize,
+// which renders the messages with the model's own chat template (what generation counted).
+// Nothing for a completions request of several prompts, or a body without a prompt.
 struct TokenizeRequest {
+  std::string path; // "/tokenize" or "/chat_tokenize"
   std::string body;
   std::optional<int64_t> truncate;
 };
 std::optional<TokenizeRequest> tokenizeRequestFor(Endpoint endpoint, std::string_view body);
 
-// Counts, through POST {url}/tokenize, the prompt of every streamed request of `traffic` whose
-// count is not the server's own, sets it as counted (`promptTokenized`) and re-learns the
-// tokens-per-byte ratio for the prompts left. Throws CalibrationError, one line, when the URL
-// does not answer or answers something other than a token list.
+// Counts, through POST {url}/tokenize or /chat_tokenize, the prompt of every streamed request of
+// `traffic` whose count is not the server's own, sets it as counted (`promptTokenized`) and
+// re-learns the tokens-per-byte ratio for the prompts left. Throws CalibrationError, one line, when
+// the URL does not answer or answers something other than a token list.
 TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,
                                        const TokenizeOptions& options);
 

@@ -43,8 +43,10 @@ struct Capture {
 };
 
 // The first `limit` requests of the Azure slice, sent through a proxy in front of tgi-sim
-// running `profile`, at the trace's own pace in the server's time.
-Capture capture(const TempDir& dir, const std::string& profile, int limit) {
+// running `profile`, at the trace's own pace in the server's time; `replayArgs` add to the
+// replay's options (e.g. another endpoint).
+Capture capture(const TempDir& dir, const std::string& profile, int limit,
+                const std::vector<std::string>& replayArgs = {}) {
   Capture c{dir.file("capture.db"), dir.file("steps.csv"), 0};
   const std::string clients = dir.file("clients.db");
   const RunResult imported = tracetune(
@@ -56,10 +58,20 @@ Capture capture(const TempDir& dir, const std::string& profile, int limit) {
                       "--scrape-interval", "1"});
   INFO(proxy.startLine);
   REQUIRE(proxy.port > 0);
-  const RunResult sent =
-      tracetune({"replay", "--db", clients, "--trace", "1", "--target",
-                 "http://127.0.0.1:" + std::to_string(proxy.port), "--speed",
-                 std::to_string(kTimeScale), "--limit", std::to_string(limit), "--quiet"});
+  std::vector<std::string> replay = {"replay",
+                                     "--db",
+                                     clients,
+                                     "--trace",
+                                     "1",
+                                     "--target",
+                                     "http://127.0.0.1:" + std::to_string(proxy.port),
+                                     "--speed",
+                                     std::to_string(kTimeScale),
+                                     "--limit",
+                                     std::to_string(limit),
+                                     "--quiet"};
+  replay.insert(replay.end(), replayArgs.begin(), replayArgs.end());
+  const RunResult sent = tracetune(replay);
   INFO(sent.out << sent.err);
   REQUIRE(sent.exitCode == 0);
   REQUIRE(proxy.stop(SIGINT) == 0);
@@ -162,6 +174,33 @@ void checkAccuracy(const Capture& c, const std::string& truth, const sim::Profil
   std::cout << measured.str() << std::endl;
 }
 
+// Removes every prompt count from the capture, counts the prompts again through tgi-sim's
+// /tokenize and /chat_tokenize, and checks that each comes back as the server counted it.
+tune::TokenizeOutcome checkCountsComeBack(const Capture& c, const std::string& tokenizerUrl) {
+  Store store(c.db, Store::Access::Read);
+  std::map<int64_t, int64_t> serverCounts;
+  for (const auto& r : tune::readCapturedTraffic(store, c.trace).requests) {
+    REQUIRE(r.promptTokens);
+    REQUIRE_FALSE(r.promptEstimated);
+    serverCounts[r.id] = *r.promptTokens;
+  }
+  {
+    Store writable(c.db);
+    writable.db().exec("UPDATE requests SET input_tokens = NULL, tgi_prompt_tokens = NULL, "
+                       "input_tokens_estimated = 0");
+  }
+  tune::CapturedTraffic uncounted = tune::readCapturedTraffic(store, c.trace);
+  const tune::TokenizeOutcome counted =
+      tune::countPromptsWithServer(store, uncounted, {.url = tokenizerUrl});
+  CHECK(counted.tokenized == static_cast<int64_t>(serverCounts.size()));
+  for (const auto& r : uncounted.requests) {
+    INFO("request " << r.id);
+    CHECK(r.promptTokenized);
+    CHECK(r.promptTokens == serverCounts.at(r.id));
+  }
+  return counted;
+}
+
 // `tracetune calibrate` on the capture, writing its profile to `out`; it must succeed.
 RunResult calibrateInto(const Capture& c, const std::string& out) {
   RunResult run =
@@ -195,8 +234,6 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
   // recovered forwards (the numbers are printed below with the accuracy).
   REQUIRE(report["server_metrics"].is_object());
   CHECK(report["server_metrics"]["intervals"].get<int>() > 0);
-
-  Store store(c.db, Store::Access::Read);
 
   // `recommend` on the capture predicts with the capture's own model, and says so; on the
   // imported trace the clients sent (no token times, no server) it says why it cannot.
@@ -249,28 +286,10 @@ TEST_CASE("calibrate: a capture of tgi-sim through the proxy gives a profile tha
 
   // --tokenize-url: with the server's counts gone from the capture, tgi-sim's /tokenize counts
   // every prompt as its generation did, so the model is the same.
-  std::map<int64_t, int64_t> serverCounts;
-  for (const auto& r : tune::readCapturedTraffic(store, c.trace).requests) {
-    REQUIRE(r.promptTokens);
-    REQUIRE_FALSE(r.promptEstimated);
-    serverCounts[r.id] = *r.promptTokens;
-  }
-  {
-    Store writable(c.db);
-    writable.db().exec("UPDATE requests SET input_tokens = NULL, tgi_prompt_tokens = NULL, "
-                       "input_tokens_estimated = 0");
-  }
   TgiSimProcess tokenizer(kTimeScale);
-  tune::CapturedTraffic uncounted = tune::readCapturedTraffic(store, c.trace);
-  const tune::TokenizeOutcome counted =
-      tune::countPromptsWithServer(store, uncounted, {.url = tokenizer.url()});
+  const tune::TokenizeOutcome counted = checkCountsComeBack(c, tokenizer.url());
   CHECK(counted.tokenized == 400);
   CHECK(counted.chat == 0);
-  for (const auto& r : uncounted.requests) {
-    INFO("request " << r.id);
-    CHECK(r.promptTokenized);
-    CHECK(r.promptTokens == serverCounts.at(r.id));
-  }
   const RunResult tokenized =
       tracetune({"calibrate", "--db", c.db, "--trace", std::to_string(c.trace), "--format", "json",
                  "--tokenize-url", tokenizer.url()});
@@ -309,6 +328,21 @@ TEST_CASE("calibrate on captures: the other built-in profiles and other coeffici
     checkAccuracy(c, truth, truth == generatedFile ? generatedRows : builtinRows(truth),
                   calibrated);
   }
+}
+
+TEST_CASE("calibrate --tokenize-url counts chat prompts with the server's /chat_tokenize") {
+  TempDir dir;
+  const Capture c = capture(dir, "h100-llama3-8b", 30, {"--endpoint", "chat"});
+  // The replay asked for usage, so the capture has the server's count of every chat prompt.
+  TgiSimProcess tokenizer(kTimeScale);
+  const tune::TokenizeOutcome counted = checkCountsComeBack(c, tokenizer.url());
+  CHECK(counted.tokenized == 30);
+  CHECK(counted.chat == 30);
+  const RunResult table = tracetune({"calibrate", "--db", c.db, "--trace", std::to_string(c.trace),
+                                     "--tokenize-url", tokenizer.url()});
+  INFO(table.out << table.err);
+  CHECK_THAT(table.out, Catch::Contains("30 from the server's /tokenize (30 chat, templated by its "
+                                        "/chat_tokenize), 0 estimated"));
 }
 
 } // namespace tt::test

@@ -192,7 +192,7 @@ TEST_CASE("calibrate sets the server's own decode times beside the recovered one
 
 namespace tt::test {
 
-TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it, never a chat") {
+TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it") {
   const auto generate = tune::tokenizeRequestFor(
       Endpoint::GenerateStream,
       R"({"inputs":"Hello","add_special_tokens":false,"parameters":{"truncate":7}})");
@@ -204,10 +204,18 @@ TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it,
   REQUIRE(completion);
   CHECK(completion->body == R"({"inputs":"Hi there"})");
   CHECK_FALSE(completion->truncate);
-  // Several prompts are several sequences; chat is templated by the server; no JSON, no prompt.
+  CHECK(generate->path == "/tokenize");
+  CHECK(completion->path == "/tokenize");
+  // A chat request goes as it came to /chat_tokenize, which applies the model's template.
+  const std::string chatBody = R"({"model":"tgi","messages":[{"role":"user","content":"Hi"}]})";
+  const auto chat = tune::tokenizeRequestFor(Endpoint::Chat, chatBody);
+  REQUIRE(chat);
+  CHECK(chat->path == "/chat_tokenize");
+  CHECK(chat->body == chatBody);
+  CHECK_FALSE(chat->truncate);
+  // Several prompts are several sequences; no messages, no JSON: no prompt.
   CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Completions, R"({"prompt":["a","b"]})"));
-  CHECK_FALSE(
-      tune::tokenizeRequestFor(Endpoint::Chat, R"({"messages":[{"role":"user","content":"Hi"}]})"));
+  CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Chat, R"({"model":"tgi"})"));
   CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Generate, "aaaa"));
 }
 
