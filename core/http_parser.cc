@@ -1,23 +1,9 @@
 #include "core/http_parser.h"
 
-#include "core/enum_names.h"
 #include "core/http_headers.h"
-
-#include <array>
 
 namespace tt {
 namespace {
-
-constexpr std::array kHttpErrorNames{
-    std::pair{HttpError::None, std::string_view{"none"}},
-    std::pair{HttpError::HeaderTooLarge, std::string_view{"header_too_large"}},
-    std::pair{HttpError::UriTooLong, std::string_view{"uri_too_long"}},
-    std::pair{HttpError::TooManyHeaders, std::string_view{"too_many_headers"}},
-    std::pair{HttpError::BodyTooLarge, std::string_view{"body_too_large"}},
-    std::pair{HttpError::Malformed, std::string_view{"malformed"}},
-    std::pair{HttpError::BadFraming, std::string_view{"bad_framing"}},
-    std::pair{HttpError::DataAfterClose, std::string_view{"data_after_close"}},
-};
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
@@ -85,10 +71,6 @@ HttpError errorForLlhttp(int err) {
 }
 
 } // namespace
-
-std::string_view httpErrorName(HttpError error) {
-  return nameOf(kHttpErrorNames, error);
-}
 
 int httpStatusFor(HttpError error) {
   switch (error) {

@@ -27,7 +27,6 @@ enum class HttpError {
   DataAfterClose, // bytes after a message that closes the connection (400)
 };
 
-std::string_view httpErrorName(HttpError error);
 
 // The status a server answers a request refused for `error` with: 431, 414, 413 or 400.
 int httpStatusFor(HttpError error);

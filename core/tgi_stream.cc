@@ -1,23 +1,11 @@
 #include "core/tgi_stream.h"
 
-#include "core/enum_names.h"
 #include "core/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
-#include <array>
-
 namespace tt {
 namespace {
-
-constexpr std::array kTgiEventKindNames{
-    std::pair{TgiEventKind::Token, std::string_view{"token"}},
-    std::pair{TgiEventKind::Final, std::string_view{"final"}},
-    std::pair{TgiEventKind::Usage, std::string_view{"usage"}},
-    std::pair{TgiEventKind::Error, std::string_view{"error"}},
-    std::pair{TgiEventKind::Done, std::string_view{"done"}},
-    std::pair{TgiEventKind::Other, std::string_view{"other"}},
-};
 
 using nlohmann::json;
 
@@ -77,10 +65,6 @@ void classifyChoices(const json& obj, const json& choices, TgiEvent& ev) {
 }
 
 } // namespace
-
-std::string_view tgiEventKindName(TgiEventKind kind) {
-  return nameOf(kTgiEventKindNames, kind);
-}
 
 TgiEvent classifyTgiEvent(std::string_view data) {
   TgiEvent ev;

@@ -16,7 +16,6 @@ enum class TgiEventKind {
   Other, // not JSON, or not a shape TGI sends
 };
 
-std::string_view tgiEventKindName(TgiEventKind kind);
 
 // What one SSE event's data says, for /generate_stream (and `/` streaming) and for the
 // OpenAI chat and completions chunk formats (docs/tgi.md, "Streaming bytes", "Error bodies").

@@ -117,7 +117,7 @@ TEST_CASE("tgi: /generate_stream events, exact bytes of tgi.md 1.5", "[tgi]") {
   CHECK(fin.generatedText == "x");
   CHECK(fin.index == 2);
   CHECK_FALSE(fin.finishReason);
-  CHECK(tgiEventKindName(fin.kind) == "final");
+  CHECK(fin.kind == TgiEventKind::Final);
 
   const TgiEvent err =
       classifyTgiEvent(R"({"error":"Model is overloaded","error_type":"overloaded"})");
