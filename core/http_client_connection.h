@@ -48,7 +48,6 @@ public:
   void abort(Outcome outcome, const std::string& why);
   void close();
 
-  bool connected() const { return state_ == State::Idle || state_ == State::Busy; }
   bool idle() const { return state_ == State::Idle; }
   bool closing() const { return state_ == State::Closing; }
   int64_t connectStartedNs() const { return connectStartedNs_; }

@@ -77,17 +77,4 @@ Headers headersForStorage(const Headers& headers) {
   return kept;
 }
 
-void appendForwardedFor(Headers& headers, std::string_view clientAddress) {
-  std::string joined;
-  for (const auto& [name, value] : headers) {
-    if (iequals(name, "x-forwarded-for")) {
-      joined += value;
-      joined += ", ";
-    }
-  }
-  joined += clientAddress;
-  std::erase_if(headers, [](const auto& h) { return iequals(h.first, "x-forwarded-for"); });
-  headers.emplace_back("X-Forwarded-For", std::move(joined));
-}
-
 } // namespace tt

@@ -46,8 +46,4 @@ void removeHopByHop(Headers& headers);
 // hop-by-hop headers.
 Headers headersForStorage(const Headers& headers);
 
-// Appends `clientAddress` to X-Forwarded-For the way nginx's $proxy_add_x_forwarded_for does:
-// the existing values joined by ", " then the address, in one header; or a new header.
-void appendForwardedFor(Headers& headers, std::string_view clientAddress);
-
 } // namespace tt

@@ -25,7 +25,7 @@ struct PercentileRank {
 PercentileRank percentileRank(size_t n, double q);
 
 // The q-th percentile (0..100) of `values` in any order; nullopt when empty. Copies and selects:
-// O(n), for summaries and progress lines.
+// O(n).
 std::optional<double> percentile(std::span<const int64_t> values, double q);
 
 } // namespace tt

@@ -80,7 +80,6 @@ public:
   // The zero of the trace's time axis (Exchange times are microseconds from it).
   int64_t originNs() const { return originNs_; }
   void setOriginNs(int64_t ns) { originNs_ = ns; }
-  size_t sessionCount() const { return sessions_; }
 
   // The per-loop read buffer: every read is consumed inside its callback, so one buffer
   // serves every connection and a session holds no read buffer of its own (docs/style.md,

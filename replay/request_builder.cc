@@ -18,15 +18,15 @@ std::string_view pathFor(Endpoint endpoint) {
 }
 
 // The prompt of a body recorded for `endpoint`: `inputs`, `prompt` (a string or the first of a
-// list), or the messages' string contents joined by newlines.
+// list), or the messages' contents (a string, or the text chunks) joined by newlines.
 std::optional<std::string> promptOf(Endpoint endpoint, std::string_view body) {
   TgiRequest request = decodeTgiRequest(endpoint, body);
   TgiPrompt& prompt = request.prompt;
   if (prompt.messages) {
     std::string text;
     for (const auto& m : *prompt.messages) {
-      if (m.content) {
-        text += (text.empty() ? "" : "\n") + *m.content;
+      if (m.content || !m.chunks.empty()) {
+        text += (text.empty() ? "" : "\n") + m.text();
       }
     }
     return text;

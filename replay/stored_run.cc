@@ -18,12 +18,8 @@ StoredRun runAndStore(Store& store, const Clock& clock, const Plan& plan,
   uv_loop_t loop;
   uv_loop_init(&loop);
   {
-    Runner runner(&loop, clock, plan, sources, run, [&writer, &options](Exchange&& e) {
-      if (options.observe) {
-        options.observe(e);
-      }
-      writer->submit(std::move(e));
-    });
+    Runner runner(&loop, clock, plan, sources, run,
+                  [&writer](Exchange&& e) { writer->submit(std::move(e)); });
     // Connections opened before the zero keep TCP connects out of the first send lags.
     const int pool = plan.closedLoop ? plan.concurrency : options.preconnect;
     if (pool > 0) {

@@ -4,7 +4,6 @@
 #include "schema/store.h"
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -18,8 +17,6 @@ struct StoredRunOptions {
   int preconnect = 0; // connections opened before the start (a closed loop opens its own)
   std::optional<int64_t> startAtUnixUs; // the origin on the wall clock (shards); else 20 ms on
   bool realtime = false;                // send from a SCHED_FIFO thread (core/realtime.h)
-  // Sees every result before it is written (the sweep's summary measures them); may be empty.
-  std::function<void(const Exchange&)> observe;
 };
 
 struct StoredRun {

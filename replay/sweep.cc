@@ -1,5 +1,6 @@
 #include "replay/sweep.h"
 
+#include "analyze/reader.h"
 #include "analyze/trace_metrics.h"
 #include "core/clock.h"
 #include "replay/preflight.h"
@@ -54,6 +55,18 @@ std::string serverInfo(const Sweep& sweep, const RunOptions& run, const Clock& c
     return info.responseBody;
   }
   return "{}";
+}
+
+// What analyze measures of a stored run, in the run's own (wall-clock) time: read back from the
+// database after the run, so that measuring costs the sending loop nothing.
+analyze::TraceMetrics measuredOnTheWire(Store& store, int64_t traceId) {
+  analyze::TraceAccumulator measured(analyze::Slo{});
+  analyze::forEachRecord(
+      store, traceId, 1.0,
+      [&measured](const analyze::RequestRecord& record, std::span<const int64_t> tokenTimesUs) {
+        measured.add(record, tokenTimesUs);
+      });
+  return measured.finish();
 }
 
 } // namespace
@@ -143,15 +156,11 @@ SweepResult runSweep(const Sweep& sweep, std::ostream& out, std::ostream& err) {
     if (sweep.startAt) {
       stored.startAtUnixUs = std::llround(*sweep.startAt * 1e6);
     }
-    analyze::TraceAccumulator measured(analyze::Slo{});
-    stored.observe = [&measured](const Exchange& e) {
-      measured.add(analyze::recordFromExchange(e), e.tokenTimesUs);
-    };
     const StoredRun ran = runAndStore(store, clock, plan, sources, run, stored, err);
     const RunStats& stats = ran.stats;
     out << "replay trace " << ran.traceId << (point.name.empty() ? "" : " (" + point.name + ")")
         << "\n";
-    printSummary(stats, measured.finish(), out);
+    printSummary(stats, measuredOnTheWire(store, ran.traceId), out);
     if (ran.unwritten > 0) {
       err << "tracetune: " << ran.unwritten << " results could not be written to " << sweep.db
           << "\n";

@@ -130,7 +130,6 @@ public:
   // Capacity of the per-request storage: the most requests tracked at once so far.
   size_t requestSlots() const { return slots_.size(); }
 
-  bool forwardInProgress() const { return inForward_; }
   size_t queueLength() const { return queue_.size(); }
   int64_t inFlight() const { return inFlight_; }
   const SchedulerConfig& config() const { return config_; }

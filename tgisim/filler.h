@@ -41,7 +41,6 @@ class FillerText {
 public:
   FillerText(uint64_t seed, double eosProbability);
   GenToken next();
-  int64_t produced() const { return produced_; }
 
 private:
   SplitMix rng_;

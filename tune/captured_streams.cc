@@ -64,9 +64,12 @@ CapturedTraffic readCapturedTraffic(Store& store, int64_t traceId) {
       }
     }
     r.inputBytes = stmt.optInt64(7);
+    // A head that came with the first token (a buffering hop between the server and the proxy)
+    // says nothing of when the server had the request.
     r.arrivalUs = r.sentUs;
-    if (const auto head = stmt.optInt64(8); head && !r.tokenUs.empty()) {
-      r.arrivalUs = std::clamp(scaled(*head), r.sentUs, r.tokenUs.front());
+    if (const auto head = stmt.optInt64(8);
+        head && !r.tokenUs.empty() && scaled(*head) < r.tokenUs.front()) {
+      r.arrivalUs = std::max(scaled(*head), r.sentUs);
     }
     traffic.requests.push_back(std::move(r));
   }

@@ -33,7 +33,8 @@ struct CapturedRequest {
   // When the server had the request: a stream's response head, which TGI sends before it
   // validates and queues the request (docs/tgi.md, "Streaming bytes"), so the time from the head
   // to the first token leaves out the request's way to the server and the token's way back; the
-  // send where the capture has no head before the first token.
+  // send where the capture has no head before the first token (none kept, or one that came with
+  // it through a buffering hop).
   int64_t arrivalUs = 0;
   std::optional<int64_t> endUs;
   std::optional<int64_t> promptTokens;

@@ -9,8 +9,9 @@
 namespace tt::tune {
 
 // The cost model a prediction uses (docs/calibrate.md, "In recommend"): the profile the user
-// named; else the trace's own server, calibrated from its token times; else the built-in default,
-// with the reason the trace could not be calibrated.
+// named; else the trace's own server, calibrated from its token times; else, with too few
+// streams, its decode fitted to the /metrics the proxy scraped and the rest from the default;
+// else the built-in default, with the reason the trace could not be calibrated.
 struct ModelChoice {
   sim::FittedProfile profile;
   std::string error;       // how close it came to what it was fitted to, for the report

@@ -1,6 +1,7 @@
 #include "tune/server_prompt_counts.h"
 
 #include "core/clock.h"
+#include "core/tgi_request_body.h"
 #include "core/url.h"
 #include "replay/preflight.h"
 
@@ -49,59 +50,29 @@ std::optional<int64_t> tokenCount(const Exchange& e, std::string& why) {
 } // namespace
 
 std::optional<TokenizeRequest> tokenizeRequestFor(Endpoint endpoint, std::string_view body) {
-  const auto doc = json::parse(body, nullptr, false);
-  if (!doc.is_object()) {
+  // Read as the server read it: a body TGI refused generated nothing to count.
+  const TgiRequest request = decodeTgiRequest(endpoint, body);
+  if (request.rejection) {
     return std::nullopt;
   }
-  TokenizeRequest out{.path = "/tokenize"};
-  json request;
-  switch (endpoint) {
-  case Endpoint::Chat:
-    if (!doc.contains("messages")) {
-      return std::nullopt;
-    }
+  if (endpoint == Endpoint::Chat) {
     return TokenizeRequest{.path = "/chat_tokenize", .body = std::string(body)};
-  case Endpoint::Generate:
-  case Endpoint::GenerateStream:
-  case Endpoint::Compat: {
-    const auto inputs = doc.find("inputs");
-    if (inputs == doc.end() || !inputs->is_string()) {
-      return std::nullopt;
-    }
-    request["inputs"] = *inputs;
-    // /tokenize honours it as generation does (TGI's GenerateRequest, default true).
-    if (const auto special = doc.find("add_special_tokens");
-        special != doc.end() && special->is_boolean()) {
-      request["add_special_tokens"] = *special;
-    }
-    const auto params = doc.find("parameters");
-    if (params != doc.end() && params->is_object()) {
-      const auto truncate = params->find("truncate");
-      if (truncate != params->end() && truncate->is_number_integer()) {
-        out.truncate = truncate->get<int64_t>();
-      }
-    }
-    break;
   }
-  case Endpoint::Completions: {
-    // One prompt is one sequence with added special tokens, as /tokenize counts it; several are
-    // several sequences, each of its own size.
-    const auto found = doc.find("prompt");
-    const json* prompt = found == doc.end() ? nullptr : &*found;
-    if (prompt != nullptr && prompt->is_array() && prompt->size() == 1) {
-      prompt = &prompt->front();
-    }
-    if (prompt == nullptr || !prompt->is_string()) {
-      return std::nullopt;
-    }
-    request["inputs"] = *prompt;
-    break;
-  }
-  default:
+  // One completions prompt is one sequence with added special tokens, as /tokenize counts it;
+  // several are several sequences, each of its own size.
+  const TgiPrompt& prompt = request.prompt;
+  const bool onePromptInAList = prompt.texts && prompt.texts->size() == 1 && prompt.texts->front();
+  const std::optional<std::string>& text = onePromptInAList ? prompt.texts->front() : prompt.text;
+  if (!text || !isGeneration(endpoint)) {
     return std::nullopt;
   }
-  out.body = request.dump();
-  return out;
+  json tokenize = {{"inputs", *text}};
+  // /tokenize honours it as generation does (GenerateRequest's, default true; `/` has none).
+  if (request.addSpecialTokens) {
+    tokenize["add_special_tokens"] = *request.addSpecialTokens;
+  }
+  return TokenizeRequest{
+      .path = "/tokenize", .body = tokenize.dump(), .truncate = request.parameters.truncate};
 }
 
 TokenizeOutcome countPromptsWithServer(Store& store, CapturedTraffic& traffic,

@@ -72,14 +72,4 @@ TEST_CASE("credentials: header and query parameter names, TGI's headers kept", "
         "/v1/chat/completions?api_key=redacted&x=1&token=redacted&flag&key=redacted");
 }
 
-TEST_CASE("headers: X-Forwarded-For is appended like nginx", "[headers]") {
-  Headers none = {{"Host", "a"}};
-  appendForwardedFor(none, "127.0.0.1");
-  CHECK(none == Headers{{"Host", "a"}, {"X-Forwarded-For", "127.0.0.1"}});
-
-  Headers two = {{"x-forwarded-for", "1.1.1.1"}, {"Host", "a"}, {"X-Forwarded-For", "2.2.2.2"}};
-  appendForwardedFor(two, "::1");
-  CHECK(two == Headers{{"Host", "a"}, {"X-Forwarded-For", "1.1.1.1, 2.2.2.2, ::1"}});
-}
-
 } // namespace tt

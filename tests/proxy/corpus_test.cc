@@ -2,6 +2,7 @@
 // refuses never reaches the upstream; what it accepts arrives upstream with the same meaning
 // (method, target, headers less the hop-by-hop ones plus X-Forwarded-For, body).
 #include "tests/proxy/harness.h"
+#include "tests/support/forwarded_for.h"
 #include "tests/support/llhttp_corpus.h"
 
 #include "core/http_headers.h"

@@ -1,5 +1,8 @@
-// The proxy's one-pass header forwarding matches core/http_headers.h's copy-and-filter helpers.
+// The proxy's one-pass header forwarding matches the copy-and-filter reference (core/http_headers.h
+// and tests/support/forwarded_for.h).
 #include "proxy/forward_headers.h"
+
+#include "tests/support/forwarded_for.h"
 
 #include "core/http_headers.h"
 
@@ -27,6 +30,16 @@ std::string referenceRequest(Headers headers, std::string_view peer, std::string
 }
 
 } // namespace
+
+TEST_CASE("the reference appends X-Forwarded-For like nginx", "[proxy][headers]") {
+  Headers none = {{"Host", "a"}};
+  appendForwardedFor(none, "127.0.0.1");
+  CHECK(none == Headers{{"Host", "a"}, {"X-Forwarded-For", "127.0.0.1"}});
+
+  Headers two = {{"x-forwarded-for", "1.1.1.1"}, {"Host", "a"}, {"X-Forwarded-For", "2.2.2.2"}};
+  appendForwardedFor(two, "::1");
+  CHECK(two == Headers{{"Host", "a"}, {"X-Forwarded-For", "1.1.1.1, 2.2.2.2, ::1"}});
+}
 
 TEST_CASE("forwarded and stored headers match the copy-and-filter reference", "[proxy][headers]") {
   const std::vector<Headers> cases = {

@@ -205,6 +205,11 @@ TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it"
   CHECK(completion->body == R"({"inputs":"Hi there"})");
   CHECK_FALSE(completion->truncate);
   CHECK(generate->path == "/tokenize");
+  // `/` has no add_special_tokens: TGI adds them whatever the body says.
+  const auto compat = tune::tokenizeRequestFor(Endpoint::Compat,
+                                               R"({"inputs":"Hello","add_special_tokens":false})");
+  REQUIRE(compat);
+  CHECK(compat->body == R"({"inputs":"Hello"})");
   CHECK(completion->path == "/tokenize");
   // A chat request goes as it came to /chat_tokenize, which applies the model's template.
   const std::string chatBody = R"({"model":"tgi","messages":[{"role":"user","content":"Hi"}]})";
@@ -213,10 +218,13 @@ TEST_CASE("calibrate --tokenize-url sends a prompt as the server would count it"
   CHECK(chat->path == "/chat_tokenize");
   CHECK(chat->body == chatBody);
   CHECK_FALSE(chat->truncate);
-  // Several prompts are several sequences; no messages, no JSON: no prompt.
+  // Several prompts are several sequences; a body TGI refused (no messages, no JSON, a
+  // parameter of the wrong type) generated nothing.
   CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Completions, R"({"prompt":["a","b"]})"));
   CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Chat, R"({"model":"tgi"})"));
   CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Generate, "aaaa"));
+  CHECK_FALSE(tune::tokenizeRequestFor(Endpoint::Generate,
+                                       R"({"inputs":"Hi","parameters":{"truncate":"7"}})"));
 }
 
 TEST_CASE("calibrate --tokenize-url that does not answer is one line") {
