@@ -165,8 +165,8 @@ private:
   bool stopping_ = false;
   bool finished_ = false;
   std::unordered_map<HttpClientConnection*, std::unique_ptr<HttpClientConnection>> connections_;
-  std::unordered_map<HttpClientConnection*, std::unique_ptr<Call>>
-      busy_; // by the connection carrying it
+  // Calls in flight, by the connection carrying each.
+  std::unordered_map<HttpClientConnection*, std::unique_ptr<Call>> busy_;
   std::vector<HttpClientConnection*> idleConnections_;
   std::deque<std::unique_ptr<Call>> waiting_;
   // Calls built ahead for the plan entries from next_ on, in order: a synthesized prompt of
