@@ -26,7 +26,6 @@ inline constexpr std::array kRedactNames{
     std::pair{Redact::Bodies, std::string_view{"bodies"}},
 };
 
-std::string_view redactName(Redact redact);
 std::optional<Redact> redactFromName(std::string_view name);
 
 struct Config {

@@ -9,10 +9,6 @@
 
 namespace tt::proxy {
 
-std::string_view redactName(Redact redact) {
-  return nameOf(kRedactNames, redact);
-}
-
 std::optional<Redact> redactFromName(std::string_view name) {
   return valueOf<Redact>(kRedactNames, name);
 }
